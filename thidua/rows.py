@@ -1,0 +1,45 @@
+"""Rows as a source hands them over: cell text keyed by column header, with where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One data row of a response sheet; `row_number` is the sheet's own 1-based number (header is row 1)."""
+
+    source_id: str
+    sheet: str
+    row_number: int
+    values: dict[str, str]
+
+    def is_blank(self) -> bool:
+        return not any(v.strip() for v in self.values.values())
+
+
+@dataclass(frozen=True)
+class Table:
+    """A whole response sheet: its headers in order and its rows."""
+
+    source_id: str
+    sheet: str
+    headers: tuple[str, ...]
+    rows: tuple[RawRow, ...]
+
+    @classmethod
+    def from_cells(cls, source_id: str, sheet: str, cells: list[list[str]]) -> Table:
+        """Builds a table from a grid whose first row is the header, as every sheet export has it."""
+        if not cells:
+            return cls(source_id, sheet, (), ())
+        headers = tuple(cells[0])
+        rows = tuple(
+            RawRow(
+                source_id=source_id,
+                sheet=sheet,
+                row_number=index + 2,
+                values={h: (line[i] if i < len(line) else "") for i, h in enumerate(headers)},
+            )
+            for index, line in enumerate(cells[1:])
+        )
+        return cls(source_id, sheet, headers, rows)

@@ -1,0 +1,30 @@
+"""Text as teachers type it: NFD from some keyboards, stray spaces, diacritics left out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"[\s\-–—_/.,;:()]+")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def clean(text: str) -> str:
+    """NFC, trimmed, inner whitespace collapsed: the form every accepted value is stored in."""
+    return _SPACES.sub(" ", nfc(text)).strip()
+
+
+def fold(text: str) -> str:
+    """A diacritic- and case-insensitive key ("Tổ Toán" and "to toan" fold alike); đ is not a combining mark."""
+    decomposed = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SEPARATORS.sub(" ", stripped).strip()
+
+
+def looks_like_formula(text: str) -> bool:
+    """Answers a spreadsheet would execute if pasted back (CSV/formula injection)."""
+    return text[:1] in {"=", "+", "@"} or (text[:1] == "-" and len(text) > 1 and not text[1:2].isdigit())
