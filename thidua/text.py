@@ -27,4 +27,5 @@ def fold(text: str) -> str:
 
 def looks_like_formula(text: str) -> bool:
     """Answers a spreadsheet would execute if pasted back (CSV/formula injection)."""
-    return text[:1] in {"=", "+", "@"} or (text[:1] == "-" and len(text) > 1 and not text[1:2].isdigit())
+    second = text[1:2]
+    return text[:1] in {"=", "+", "@"} or (text[:1] == "-" and second != "" and not (second.isdigit() or second.isspace()))

@@ -1,0 +1,217 @@
+"""The report email, built as data: Vietnamese texts, the attachment, and a Message-ID a resumed run can find.
+
+Pure: no network, no clock, no files. Sending and the exactly-once bookkeeping live in connectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses
+
+PDF_MIME = "application/pdf"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ATTACHMENT_MIME_BY_SUFFIX = {".pdf": PDF_MIME, ".docx": DOCX_MIME}
+
+_ID_PART = re.compile(r"[A-Za-z0-9_-]+")
+_DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
+
+
+class MailBuildError(ValueError):
+    """The report email cannot be built from what was given; the message says what to fix, in Vietnamese."""
+
+
+class RecipientNotAllowed(MailBuildError):
+    """A recipient is missing from the plan's allow-list, so nothing may be sent."""
+
+    def __init__(self, refused: Sequence[str]) -> None:
+        self.refused = tuple(refused)
+        super().__init__(
+            "Không gửi báo cáo: địa chỉ sau không có trong danh sách người nhận được phép của kế hoạch: "
+            + ", ".join(self.refused)
+            + ". Hãy kiểm tra lại địa chỉ, hoặc bổ sung vào danh sách người nhận trong tệp kế hoạch."
+        )
+
+
+@dataclass(frozen=True)
+class ReportTexts:
+    """Subject and bodies of one report email, NFC-normalised."""
+
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def format_vietnamese_date(day: date) -> str:
+    """Write a date as administrative documents do (Nghị định 30/2020: day < 10 and months 1–2 get a leading 0)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def report_message_id(
+    school_id: str, deadline_id: str, version: int, domain: str
+) -> str:
+    """The Message-ID of a report email, derived from its delivery key so a resumed run can look it up."""
+    for label, part in (("mã trường", school_id), ("mã thời hạn", deadline_id)):
+        if not _ID_PART.fullmatch(part):
+            raise MailBuildError(
+                f"{label.capitalize()} {part!r} không dùng được trong Message-ID: chỉ được dùng chữ không dấu, "
+                "chữ số, '-' và '_'."
+            )
+    if version < 1:
+        raise MailBuildError(
+            f"Số phiên bản báo cáo phải từ 1 trở lên, nhận được {version}."
+        )
+    if not _DOMAIN.fullmatch(domain):
+        raise MailBuildError(
+            f"Tên miền {domain!r} không hợp lệ cho Message-ID (ví dụ đúng: thcs-lax.edu.vn)."
+        )
+    return f"<thidua.{school_id}.{deadline_id}.v{version}@{domain.lower()}>"
+
+
+def check_recipients(recipients: Sequence[str], allow_list: Collection[str]) -> None:
+    """Refuse the whole email if any recipient is outside the plan's allow-list (addresses compared case-blind)."""
+    if not recipients:
+        raise MailBuildError(
+            "Báo cáo chưa có người nhận: hãy khai báo địa chỉ nhận trong tệp kế hoạch."
+        )
+    allowed = {address.casefold() for _, address in getaddresses(list(allow_list))}
+    refused = [r for r in recipients if _addr_spec(r).casefold() not in allowed]
+    if refused:
+        raise RecipientNotAllowed(refused)
+
+
+def compose_report_texts(
+    *,
+    school_name: str,
+    report_title: str,
+    recipient_office: str,
+    deadline: date,
+    signer_title: str,
+    signer_name: str,
+    version: int,
+) -> ReportTexts:
+    """The Vietnamese subject and bodies for a report sent to a district office; version 2+ is a replacement."""
+    school_name, report_title, recipient_office, signer_title, signer_name = (
+        nfc(" ".join(s.split()))
+        for s in (
+            school_name,
+            report_title,
+            recipient_office,
+            signer_title,
+            signer_name,
+        )
+    )
+    due = f"trước {format_vietnamese_date(deadline)}"
+    replacement = version > 1
+    subject = f"[{school_name}] {report_title} – hạn {due}"
+    paragraphs = [
+        f"{school_name} trân trọng gửi Quý cơ quan văn bản: {report_title} (thời hạn gửi: {due}).",
+        "Văn bản được đính kèm theo thư này.",
+    ]
+    if replacement:
+        subject += f" (bản thay thế, phiên bản {version})"
+        paragraphs.append(
+            f"Đây là bản thay thế (phiên bản {version}) cho văn bản đã gửi trước đó; "
+            "kính đề nghị Quý cơ quan sử dụng bản này."
+        )
+    greeting = f"Kính gửi: {recipient_office}"
+    closing = ["Trân trọng,", signer_title.upper(), signer_name]
+    body_text = "\n\n".join([greeting, *paragraphs, "\n".join(closing)]) + "\n"
+    body_html = (
+        '<!DOCTYPE html>\n<html lang="vi">\n<head><meta charset="utf-8"></head>\n<body>\n'
+        + "".join(f"<p>{html.escape(p)}</p>\n" for p in [greeting, *paragraphs])
+        + "<p>"
+        + "<br>\n".join(html.escape(line) for line in closing)
+        + "</p>\n</body>\n</html>\n"
+    )
+    return ReportTexts(
+        subject=nfc(subject), body_text=nfc(body_text), body_html=nfc(body_html)
+    )
+
+
+def build_report_email(
+    *,
+    sender: str,
+    sender_name: str,
+    recipients: Sequence[str],
+    allow_list: Collection[str],
+    subject: str,
+    body_text: str,
+    body_html: str,
+    attachment: bytes,
+    attachment_name: str,
+    attachment_mime: str,
+    message_id: str,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The report email, ready for any Mailer: plain text + HTML alternative, the report attached.
+
+    Headers are RFC 2047-encoded and the filename RFC 2231-encoded by the email package; bodies are base64 so
+    the message is 7-bit clean through any relay. Same inputs, same bytes: a rebuilt email is identical. The subject's whitespace is collapsed to single spaces, since
+    a folded header cannot carry runs of spaces reliably.
+    """
+    check_recipients(recipients, allow_list)
+    if attachment_mime not in ATTACHMENT_MIME_BY_SUFFIX.values():
+        raise MailBuildError(
+            f"Kiểu tệp đính kèm {attachment_mime!r} không được hỗ trợ: chỉ gửi báo cáo dạng PDF hoặc DOCX."
+        )
+    attachment_name = nfc(attachment_name.strip())
+    if not attachment_name or any(c in attachment_name for c in '/\\\r\n"'):
+        raise MailBuildError(f"Tên tệp đính kèm {attachment_name!r} không hợp lệ.")
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise MailBuildError(f"Message-ID {message_id!r} không đúng dạng <...@...>.")
+    subject = nfc(" ".join(subject.split()))
+    if not subject:
+        raise MailBuildError("Thư báo cáo chưa có tiêu đề.")
+
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(display_name=nfc(sender_name), addr_spec=sender)
+    message["To"] = [_address(r) for r in recipients]
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    if date is not None:
+        if date.utcoffset() is None:
+            raise MailBuildError("Ngày gửi thư phải có múi giờ.")
+        message["Date"] = format_datetime(date)
+    message.set_content(nfc(body_text), subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(
+        nfc(body_html), subtype="html", charset="utf-8", cte="base64"
+    )
+    maintype, subtype = attachment_mime.split("/")
+    message.add_attachment(
+        attachment, maintype=maintype, subtype=subtype, filename=attachment_name
+    )
+    # Boundaries from the Message-ID rather than random: the same report always serialises to the same bytes.
+    # They cannot occur in the parts, whose bodies are base64 (no '-' or '_').
+    token = hashlib.sha256(message_id.encode()).hexdigest()[:32]
+    message.set_boundary(f"=_thidua-mixed-{token}")
+    alternative = message.get_payload(0)
+    assert isinstance(alternative, EmailMessage)
+    alternative.set_boundary(f"=_thidua-alt-{token}")
+    return message
+
+
+def _addr_spec(recipient: str) -> str:
+    parsed = getaddresses([recipient])
+    if len(parsed) != 1 or "@" not in parsed[0][1]:
+        raise MailBuildError(f"Địa chỉ người nhận {recipient!r} không hợp lệ.")
+    return parsed[0][1]
+
+
+def _address(recipient: str) -> Address:
+    name, addr_spec = getaddresses([recipient])[0]
+    return Address(display_name=nfc(name), addr_spec=addr_spec)

@@ -1,0 +1,115 @@
+"""Mapping what teachers type to the plan's vocabulary: teams, titles, phases, quarters, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz
+
+from thidua.plan import Team, Title
+from thidua.text import fold
+
+_TEAM_PREFIX = re.compile(r"^(to|tổ)\s+")
+
+
+@dataclass(frozen=True)
+class TeamMatch:
+    team_id: str | None
+    score: float
+    problem: str = ""
+
+
+class TeamMatcher:
+    """Exact match on folded names and aliases first, then fuzzy above a threshold, refusing close calls.
+
+    "Toán-Tin" must not silently become Toán: when two teams score within `ambiguity_margin`, the row is
+    flagged for the clerk rather than guessed.
+    """
+
+    def __init__(self, teams: Iterable[Team], threshold: float, ambiguity_margin: float = 5.0) -> None:
+        self._threshold = threshold
+        self._margin = ambiguity_margin
+        self._names: dict[str, str] = {}
+        self._display: dict[str, str] = {}
+        for team in teams:
+            self._display[team.id] = team.name
+            for name in (team.name, team.id, *team.aliases):
+                self._names[_team_key(name)] = team.id
+
+    def match(self, typed: str) -> TeamMatch:
+        key = _team_key(typed)
+        if not key:
+            return TeamMatch(None, 0.0, "Chưa ghi tên tổ")
+        if key in self._names:
+            return TeamMatch(self._names[key], 100.0)
+        best_per_team: dict[str, float] = {}
+        for name, team_id in self._names.items():
+            score = fuzz.ratio(key, name)
+            best_per_team[team_id] = max(score, best_per_team.get(team_id, 0.0))
+        ranked = sorted(best_per_team.items(), key=lambda kv: kv[1], reverse=True)
+        (best_id, best), runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else ("", 0.0))
+        valid = "; ".join(self._display.values())
+        if best < self._threshold:
+            return TeamMatch(None, best, f"Không nhận ra tổ «{typed.strip()}». Các tổ hợp lệ: {valid}")
+        if best - runner_up[1] < self._margin:
+            return TeamMatch(
+                None,
+                best,
+                f"Tên tổ «{typed.strip()}» không rõ là tổ {self._display[best_id]} "
+                f"hay tổ {self._display[runner_up[0]]}",
+            )
+        return TeamMatch(best_id, best)
+
+
+def _team_key(text: str) -> str:
+    return _TEAM_PREFIX.sub("", fold(text))
+
+
+def match_title(typed: str, titles: Iterable[Title]) -> str | None:
+    key = fold(typed)
+    for title in titles:
+        if key in (fold(title.name), fold(title.id)):
+            return title.id
+    return None
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def parse_quarter(typed: str) -> int | None:
+    key = fold(typed).removeprefix("quy").strip()
+    if key in _ROMAN:
+        return _ROMAN[key]
+    if key.isdigit() and 1 <= int(key) <= 4:
+        return int(key)
+    return None
+
+
+_TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y")
+
+
+def parse_timestamp(typed: str, zone: ZoneInfo) -> dt.datetime | None:
+    """Google Sheets' Vietnamese-locale export ("13/3/2024 8:05:09") and the ISO forms XLSX gives."""
+    text = typed.strip()
+    for fmt in _TIMESTAMP_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_number(typed: str) -> float | None:
+    """Numbers as Vietnamese users type them: "92,5", "92.5", "85%", " 12 "."""
+    text = typed.strip().removesuffix("%").strip().replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None

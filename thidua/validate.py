@@ -1,0 +1,360 @@
+"""Row → record or reject. Every reject names its sheet, row and field with a reason the clerk can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from thidua.normalize import TeamMatcher, match_title, parse_number, parse_quarter, parse_timestamp
+from thidua.plan import Plan, Source, SourceKind, Title
+from thidua.records import (
+    Achievement,
+    CollectiveRegistration,
+    Completion,
+    Evaluation,
+    Exemplar,
+    IndividualRegistration,
+    Initiative,
+    Origin,
+    Record,
+    Reject,
+    StaffMember,
+)
+from thidua.rows import RawRow, Table
+from thidua.text import clean, fold, looks_like_formula
+
+
+class SourceShapeError(Exception):
+    """The sheet no longer has the columns the plan expects (a question renamed or deleted)."""
+
+    def __init__(self, source: Source, missing: list[str], headers: tuple[str, ...]) -> None:
+        self.source_id = source.id
+        self.missing = missing
+        super().__init__(
+            f"Nguồn {source.id} «{source.name}» (trang {source.sheet or source.file}) thiếu cột: "
+            + "; ".join(f"«{m}»" for m in missing)
+            + ". Các cột hiện có: "
+            + "; ".join(f"«{h}»" for h in headers)
+            + ". Hãy sửa lại câu hỏi trên biểu mẫu hoặc cập nhật mục columns của nguồn này trong kế hoạch."
+        )
+
+
+@dataclass
+class Validated:
+    records: list[Record] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({r.row_number for r in self.rejects})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a row is checked against: the plan, plus the roster once it has been read."""
+
+    plan: Plan
+    teams: TeamMatcher
+    zone: ZoneInfo
+    staff_by_email: Mapping[str, StaffMember]
+
+    @classmethod
+    def for_plan(cls, plan: Plan, roster: list[StaffMember] | None = None) -> Vocabulary:
+        return cls(
+            plan=plan,
+            teams=TeamMatcher(plan.teams, plan.team_match_threshold),
+            zone=ZoneInfo(plan.timezone),
+            staff_by_email={s.email: s for s in roster or []},
+        )
+
+    @property
+    def head_emails(self) -> frozenset[str]:
+        return frozenset(t.head_email.lower() for t in self.plan.teams if t.head_email)
+
+
+_MISSING = "Thiếu câu trả lời cho «{header}»"
+
+
+class _RowReader:
+    """Reads one row field by field, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, row: RawRow, source: Source, vocab: Vocabulary) -> None:
+        self.row, self.source, self.vocab = row, source, vocab
+        self.rejects: list[Reject] = []
+
+    def fail(self, field_name: str, value: str, reason: str) -> None:
+        self.rejects.append(
+            Reject(self.source.id, self.row.sheet, self.row.row_number, self.header(field_name), value, reason)
+        )
+
+    def header(self, field_name: str) -> str:
+        return self.source.columns.get(field_name, field_name)
+
+    def raw(self, field_name: str) -> str:
+        if field_name not in self.source.columns:
+            return ""
+        return self.row.values.get(self.source.columns[field_name], "")
+
+    def text(self, field_name: str, required: bool = True) -> str:
+        value = clean(self.raw(field_name))
+        if looks_like_formula(value):
+            self.fail(field_name, value, "Câu trả lời trông như công thức bảng tính; hãy nhập lại nội dung thật")
+            return ""
+        if required and not value:
+            self.fail(field_name, value, _MISSING.format(header=self.header(field_name)))
+        return value
+
+    def timestamp(self) -> dt.datetime | None:
+        value = clean(self.raw("timestamp"))
+        parsed = parse_timestamp(value, self.vocab.zone)
+        if parsed is None:
+            self.fail("timestamp", value, "Dấu thời gian không đọc được (cần dạng ngày/tháng/năm giờ:phút:giây)")
+        return parsed
+
+    def email(self, *, staff_only: bool = True) -> str:
+        value = self.text("email").lower().replace(" ", "")
+        if not value:
+            return ""
+        if "@" not in value:
+            self.fail("email", value, "Địa chỉ email không hợp lệ")
+        elif staff_only and self.vocab.staff_by_email and value not in self.vocab.staff_by_email:
+            if value not in self.vocab.head_emails:
+                self.fail("email", value, "Email không có trong danh sách viên chức của trường")
+        return value
+
+    def team(self, email: str = "") -> str:
+        value = self.text("team")
+        if not value:
+            return ""
+        found = self.vocab.teams.match(value)
+        if found.team_id is None:
+            self.fail("team", value, found.problem)
+            return ""
+        member = self.vocab.staff_by_email.get(email)
+        if member is not None and member.team_id != found.team_id:
+            self.fail(
+                "team",
+                value,
+                f"Tổ «{value}» khác với tổ trong danh sách viên chức "
+                f"«{self.vocab.plan.team(member.team_id).name}»; hãy kiểm tra lại",
+            )
+        return found.team_id
+
+    def title(self, field_name: str, titles: tuple[Title, ...], required: bool = True) -> str | None:
+        value = self.text(field_name, required=required)
+        if not value:
+            return None
+        title_id = match_title(value, titles)
+        if title_id is None:
+            self.fail(
+                field_name,
+                value,
+                f"«{value}» không phải danh hiệu thi đua trong kế hoạch; chọn một trong: "
+                + "; ".join(t.name for t in titles),
+            )
+        return title_id
+
+    def number(self, field_name: str, *, low: float, high: float, required: bool = True) -> float | None:
+        value = self.text(field_name, required=required)
+        if not value:
+            return None
+        parsed = parse_number(value)
+        if parsed is None or not low <= parsed <= high:
+            self.fail(field_name, value, f"Cần một số từ {low:g} đến {high:g}")
+            return None
+        return parsed
+
+    def origin(self, submitted_at: dt.datetime | None) -> Origin:
+        return Origin(self.source.id, self.row.sheet, self.row.row_number, submitted_at)
+
+
+def _staff(r: _RowReader) -> StaffMember:
+    email = r.email(staff_only=False)
+    return StaffMember(
+        origin=r.origin(None),
+        email=email,
+        full_name=r.text("full_name"),
+        team_id=r.team(),
+        position=r.text("position", required=False),
+        start_date=r.text("start_date", required=False),
+    )
+
+
+def _individual_registration(r: _RowReader) -> IndividualRegistration:
+    email = r.email()
+    return IndividualRegistration(
+        origin=r.origin(r.timestamp()),
+        email=email,
+        full_name=r.text("full_name"),
+        team_id=r.team(email),
+        title_id=r.title("title", r.vocab.plan.titles.individual) or "",
+        position=r.text("position", required=False),
+        commendation=r.text("commendation", required=False),
+        initiative=r.text("initiative", required=False),
+    )
+
+
+def _collective_registration(r: _RowReader) -> CollectiveRegistration:
+    members = r.number("members", low=1, high=500, required=False)
+    pledges = tuple(
+        line.strip(" -•\t") for line in r.raw("pledges").splitlines() if clean(line).strip(" -•")
+    )
+    r.text("pledges")
+    return CollectiveRegistration(
+        origin=r.origin(r.timestamp()),
+        email=r.email(),
+        team_id=r.team(),
+        title_id=r.title("title", r.vocab.plan.titles.collective) or "",
+        members=int(members) if members is not None else None,
+        pledges=tuple(clean(p) for p in pledges),
+    )
+
+
+def _achievement(r: _RowReader) -> Achievement:
+    email = r.email()
+    phase_text = r.text("phase")
+    phase_id = next(
+        (p.id for p in r.vocab.plan.phases if fold(phase_text) in (fold(p.name), fold(p.id))), ""
+    )
+    if phase_text and not phase_id:
+        r.fail("phase", phase_text, "Không nhận ra đợt thi đua; chọn: " + "; ".join(p.name for p in r.vocab.plan.phases))
+    movement = r.text("movement")
+    known_movements = {fold(m): m for m in r.vocab.plan.movements}
+    if movement and fold(movement) not in known_movements:
+        r.fail("movement", movement, "Phong trào không có trong kế hoạch")
+    return Achievement(
+        origin=r.origin(r.timestamp()),
+        email=email,
+        full_name=r.text("full_name"),
+        phase_id=phase_id,
+        team_id=r.team(email),
+        movement=known_movements.get(fold(movement), movement),
+        content=r.text("content"),
+        evidence=r.text("evidence", required=False),
+    )
+
+
+def _exemplar(r: _RowReader) -> Exemplar:
+    quarter_text = r.text("quarter")
+    quarter = parse_quarter(quarter_text)
+    if quarter_text and quarter is None:
+        r.fail("quarter", quarter_text, "Quý phải là Quý I, Quý II, Quý III hoặc Quý IV")
+    team_id = r.team()
+    nominee = r.text("nominee")
+    if nominee and r.vocab.staff_by_email:
+        same_name = [s for s in r.vocab.staff_by_email.values() if fold(s.full_name) == fold(nominee)]
+        if not same_name:
+            r.fail("nominee", nominee, "Không tìm thấy người được giới thiệu trong danh sách viên chức")
+        else:
+            nominee = same_name[0].full_name
+    return Exemplar(
+        origin=r.origin(r.timestamp()),
+        email=r.email(),
+        quarter=quarter or 0,
+        nominee=nominee,
+        team_id=team_id,
+        summary=r.text("summary"),
+    )
+
+
+_RECOGNITION = {"duoc cong nhan": True, "cong nhan": True, "khong cong nhan": False, "": None}
+
+
+def _initiative(r: _RowReader) -> Initiative:
+    email = r.email()
+    result = r.text("result", required=False)
+    if fold(result) not in _RECOGNITION:
+        r.fail("result", result, "Kết quả xét chỉ được là «Được công nhận», «Không công nhận» hoặc để trống")
+    return Initiative(
+        origin=r.origin(r.timestamp()),
+        email=email,
+        full_name=r.text("full_name"),
+        team_id=r.team(email),
+        name=r.text("name"),
+        field=r.text("field", required=False),
+        scope=r.text("scope", required=False),
+        effect=r.text("effect", required=False),
+        recognised=_RECOGNITION.get(fold(result)),
+    )
+
+
+_COMPLETION = {fold(c.label): c for c in Completion} | {fold(c.label.removesuffix(" nhiệm vụ")): c for c in Completion}
+_NO_DISCIPLINE = {"", "khong", "khong co"}
+
+
+def _evaluation(r: _RowReader) -> Evaluation:
+    email = r.email()
+    completion_text = r.text("completion")
+    completion = _COMPLETION.get(fold(completion_text))
+    if completion_text and completion is None:
+        r.fail("completion", completion_text, "Mức hoàn thành nhiệm vụ không hợp lệ; chọn: "
+               + "; ".join(c.label for c in reversed(Completion)))
+    discipline = r.text("discipline", required=False)
+    return Evaluation(
+        origin=r.origin(r.timestamp()),
+        email=email,
+        full_name=r.text("full_name"),
+        team_id=r.team(email),
+        completion=completion if completion is not None else Completion.KHONG_HOAN_THANH,
+        months_worked=r.number("months_worked", low=0, high=12) or 0.0,
+        discipline="" if fold(discipline) in _NO_DISCIPLINE else discipline,
+        confidence_vote=r.number("confidence_vote", low=0, high=100) or 0.0,
+        proposed_title_id=r.title("proposed_title", r.vocab.plan.titles.individual, required=False),
+    )
+
+
+_READERS: Mapping[SourceKind, Callable[[_RowReader], Record]] = {
+    SourceKind.ROSTER: _staff,
+    SourceKind.INDIVIDUAL_REGISTRATION: _individual_registration,
+    SourceKind.COLLECTIVE_REGISTRATION: _collective_registration,
+    SourceKind.ACHIEVEMENT: _achievement,
+    SourceKind.EXEMPLAR: _exemplar,
+    SourceKind.INITIATIVE: _initiative,
+    SourceKind.EVALUATION: _evaluation,
+}
+
+
+def check_headers(table: Table, source: Source) -> None:
+    missing = [h for h in source.columns.values() if h not in table.headers]
+    if missing:
+        raise SourceShapeError(source, missing, table.headers)
+
+
+def validate_table(table: Table, source: Source, vocab: Vocabulary) -> Validated:
+    """Every row ends up either as a record or as one or more rejects; none is dropped silently."""
+    check_headers(table, source)
+    result = Validated(rows_read=len(table.rows))
+    seen_roster_emails: set[str] = set()
+    for row in table.rows:
+        if row.is_blank():
+            result.rejects.append(
+                Reject(source.id, row.sheet, row.row_number, "", "", "Dòng trống (không có câu trả lời nào)")
+            )
+            continue
+        reader = _RowReader(row, source, vocab)
+        record = _READERS[source.kind](reader)
+        if isinstance(record, StaffMember) and record.email:
+            if record.email in seen_roster_emails:
+                reader.fail("email", record.email, "Email bị trùng trong danh sách viên chức")
+            seen_roster_emails.add(record.email)
+        if reader.rejects:
+            result.rejects.extend(reader.rejects)
+        else:
+            result.records.append(record)
+    return result
+
+
+def rows_as_of(table: Table, source: Source, zone: ZoneInfo, cutoff: dt.datetime) -> Table:
+    """The sheet as it stood at `cutoff`: later answers did not exist yet; undatable rows stay (to be flagged)."""
+    if "timestamp" not in source.columns:
+        return table
+    header = source.columns["timestamp"]
+    kept = []
+    for row in table.rows:
+        stamp = parse_timestamp(row.values.get(header, ""), zone)
+        if stamp is None or stamp <= cutoff:
+            kept.append(row)
+    return Table(table.source_id, table.sheet, table.headers, tuple(kept))
