@@ -1,0 +1,97 @@
+"""Exactly-once sending of one report email, on any Mailer and Ledger.
+
+The ledger row is written `pending` before the send and `sent` after it. A `pending` row found later means
+"maybe sent": the outbox (`sent_ids`) decides whether to record it as sent or, once it is stale, to send again.
+Backend-independent: the Gmail path passes a `sent_ids` that searches sent mail.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger, Mailer
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+    RECOVERED_FROM_PENDING = "recovered_from_pending"
+    """A crashed run had sent it: found in the outbox, now recorded as sent, not sent again."""
+    RESENT_AFTER_CRASH = "resent_after_crash"
+    """A crashed run had not sent it (absent from the outbox after `stale_after`): sent now."""
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: DeliveryStatus
+    record: DeliveryRecord
+
+
+class DeliveryInProgress(Exception):
+    """Another run claimed this delivery recently and it is not in the outbox yet; retry after `stale_after`."""
+
+
+class DeliveryConflict(Exception):
+    """The ledger holds another Message-ID for this key: the email was rebuilt differently (e.g. a new domain)."""
+
+
+def deliver_once(
+    ledger: Ledger,
+    mailer: Mailer,
+    message: EmailMessage,
+    key: DeliveryKey,
+    sent_ids: Callable[[], set[str]],
+    now: Callable[[], datetime],
+    *,
+    stale_after: timedelta = timedelta(minutes=10),
+) -> DeliveryOutcome:
+    """Send `message` for `key` unless it was already sent; never sends the same key twice.
+
+    `stale_after` must exceed the longest a send can take (the mailer's timeout), so a run that is still
+    sending is never taken for a crashed one. If `mailer.send` raises, the row stays `pending` ("maybe sent")
+    and the next call settles it through `sent_ids`.
+    """
+    message_id = message["Message-ID"]
+    if message_id is None:
+        raise ValueError(
+            "the message has no Message-ID, so its delivery could not be found again after a crash"
+        )
+    message_id = str(message_id).strip()
+    recipients = tuple(
+        address
+        for _, address in getaddresses(
+            [str(v) for h in ("To", "Cc", "Bcc") for v in message.get_all(h, [])]
+        )
+    )
+    record = ledger.begin(key, message_id, recipients)
+    if record.message_id != message_id:
+        raise DeliveryConflict(
+            f"{key} was begun with {record.message_id}, this message is {message_id}"
+        )
+    if record.state is DeliveryState.SENT:
+        return DeliveryOutcome(DeliveryStatus.ALREADY_SENT, record)
+    status = DeliveryStatus.SENT
+    if not record.owned:
+        if message_id in sent_ids():
+            return DeliveryOutcome(
+                DeliveryStatus.RECOVERED_FROM_PENDING, ledger.mark_sent(key, now())
+            )
+        if now() - record.begun_at < stale_after:
+            raise DeliveryInProgress(
+                f"{key} was claimed at {record.begun_at.isoformat()} and may be sending now"
+            )
+        record = ledger.reclaim(key, record.attempt)
+        if record.state is DeliveryState.SENT:
+            return DeliveryOutcome(DeliveryStatus.ALREADY_SENT, record)
+        if not record.owned:
+            raise DeliveryInProgress(
+                f"{key} was reclaimed by another run (attempt {record.attempt})"
+            )
+        status = DeliveryStatus.RESENT_AFTER_CRASH
+    mailer.send(message)
+    return DeliveryOutcome(status, ledger.mark_sent(key, now()))

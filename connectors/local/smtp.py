@@ -1,0 +1,111 @@
+"""Sending report emails over SMTP with smtplib: explicit timeouts and errors a clerk can act on."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+
+class MailDeliveryError(Exception):
+    """Sending failed; the message (Vietnamese) says what happened and what to check."""
+
+
+class MailServerUnavailable(MailDeliveryError):
+    """The SMTP server could not be reached or stopped answering.
+
+    If this happens after the message data went out, the server may still have accepted it: "maybe sent".
+    """
+
+
+class MailAuthenticationFailed(MailDeliveryError):
+    """The SMTP server refused the username/password or the TLS handshake."""
+
+
+class MailRejected(MailDeliveryError):
+    """The SMTP server refused the sender, every recipient, or the message itself; retrying will not help."""
+
+
+class MailPartiallyRejected(MailDeliveryError):
+    """The server accepted the message for some recipients only: it HAS been sent, so do not resend blindly."""
+
+    def __init__(self, refused: dict[str, tuple[int, bytes]]) -> None:
+        self.refused = refused
+        details = "; ".join(
+            f"{addr}: {code} {reply.decode(errors='replace')}"
+            for addr, (code, reply) in refused.items()
+        )
+        super().__init__(
+            f"Thư đã được gửi nhưng máy chủ thư từ chối một số người nhận ({details})."
+        )
+
+
+class SmtpMailer:
+    """A Mailer over one SMTP connection per message: simple, and nothing stale to recover between sends."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float = 30.0,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("username and password must be given together")
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.ssl_context = ssl_context
+
+    def send(self, message: EmailMessage) -> None:
+        """Send `message` to its To/Cc/Bcc; returns only when the server has accepted it for every recipient."""
+        where = f"{self.host}:{self.port}"
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(
+                        context=self.ssl_context or ssl.create_default_context()
+                    )
+                if self.username is not None and self.password is not None:
+                    smtp.login(self.username, self.password)
+                refused = smtp.send_message(message)
+        except (
+            smtplib.SMTPAuthenticationError,
+            ssl.SSLError,
+            smtplib.SMTPNotSupportedError,
+        ) as error:
+            raise MailAuthenticationFailed(
+                f"Máy chủ thư {where} không chấp nhận đăng nhập hoặc mã hoá TLS: {error}. "
+                "Hãy kiểm tra tài khoản, mật khẩu và cấu hình TLS."
+            ) from error
+        except smtplib.SMTPRecipientsRefused as error:
+            raise MailRejected(
+                f"Máy chủ thư {where} từ chối mọi người nhận: {', '.join(error.recipients)}. "
+                "Hãy kiểm tra địa chỉ người nhận trong tệp kế hoạch."
+            ) from error
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            raise MailRejected(f"Máy chủ thư {where} từ chối thư: {error}.") from error
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+            raise self._unavailable(where, error) from error
+        except smtplib.SMTPException as error:
+            raise MailDeliveryError(
+                f"Gửi thư qua {where} thất bại: {error}."
+            ) from error
+        # SMTPException subclasses OSError, so this only catches socket errors and timeouts.
+        except OSError as error:
+            raise self._unavailable(where, error) from error
+        if refused:
+            raise MailPartiallyRejected(refused)
+
+    def _unavailable(self, where: str, error: Exception) -> MailServerUnavailable:
+        return MailServerUnavailable(
+            f"Không liên lạc được máy chủ thư {where} (chờ tối đa {self.timeout:g} giây): {error}. "
+            "Hãy kiểm tra máy chủ thư đang chạy, rồi chạy lại."
+        )
