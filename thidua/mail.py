@@ -51,7 +51,7 @@ class ReportTexts:
     body_html: str
 
 
-def nfc(text: str) -> str:
+def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
@@ -61,9 +61,7 @@ def format_vietnamese_date(day: date) -> str:
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def report_message_id(
-    school_id: str, deadline_id: str, version: int, domain: str
-) -> str:
+def report_message_id(school_id: str, deadline_id: str, version: int, domain: str) -> str:
     """The Message-ID of a report email, derived from its delivery key so a resumed run can look it up."""
     for label, part in (("mã trường", school_id), ("mã thời hạn", deadline_id)):
         if not _ID_PART.fullmatch(part):
@@ -72,22 +70,16 @@ def report_message_id(
                 "chữ số, '-' và '_'."
             )
     if version < 1:
-        raise MailBuildError(
-            f"Số phiên bản báo cáo phải từ 1 trở lên, nhận được {version}."
-        )
+        raise MailBuildError(f"Số phiên bản báo cáo phải từ 1 trở lên, nhận được {version}.")
     if not _DOMAIN.fullmatch(domain):
-        raise MailBuildError(
-            f"Tên miền {domain!r} không hợp lệ cho Message-ID (ví dụ đúng: thcs-lax.edu.vn)."
-        )
+        raise MailBuildError(f"Tên miền {domain!r} không hợp lệ cho Message-ID (ví dụ đúng: thcs-lax.edu.vn).")
     return f"<thidua.{school_id}.{deadline_id}.v{version}@{domain.lower()}>"
 
 
 def check_recipients(recipients: Sequence[str], allow_list: Collection[str]) -> None:
     """Refuse the whole email if any recipient is outside the plan's allow-list (addresses compared case-blind)."""
     if not recipients:
-        raise MailBuildError(
-            "Báo cáo chưa có người nhận: hãy khai báo địa chỉ nhận trong tệp kế hoạch."
-        )
+        raise MailBuildError("Báo cáo chưa có người nhận: hãy khai báo địa chỉ nhận trong tệp kế hoạch.")
     allowed = {address.casefold() for _, address in getaddresses(list(allow_list))}
     refused = [r for r in recipients if _addr_spec(r).casefold() not in allowed]
     if refused:
@@ -106,14 +98,7 @@ def compose_report_texts(
 ) -> ReportTexts:
     """The Vietnamese subject and bodies for a report sent to a district office; version 2+ is a replacement."""
     school_name, report_title, recipient_office, signer_title, signer_name = (
-        nfc(" ".join(s.split()))
-        for s in (
-            school_name,
-            report_title,
-            recipient_office,
-            signer_title,
-            signer_name,
-        )
+        _nfc(" ".join(s.split())) for s in (school_name, report_title, recipient_office, signer_title, signer_name)
     )
     due = f"trước {format_vietnamese_date(deadline)}"
     replacement = version > 1
@@ -138,9 +123,7 @@ def compose_report_texts(
         + "<br>\n".join(html.escape(line) for line in closing)
         + "</p>\n</body>\n</html>\n"
     )
-    return ReportTexts(
-        subject=nfc(subject), body_text=nfc(body_text), body_html=nfc(body_html)
-    )
+    return ReportTexts(subject=_nfc(subject), body_text=_nfc(body_text), body_html=_nfc(body_html))
 
 
 def build_report_email(
@@ -156,45 +139,45 @@ def build_report_email(
     attachment_name: str,
     attachment_mime: str,
     message_id: str,
-    date: datetime | None = None,
+    header_date: datetime | None = None,
 ) -> EmailMessage:
     """The report email, ready for any Mailer: plain text + HTML alternative, the report attached.
 
     Headers are RFC 2047-encoded and the filename RFC 2231-encoded by the email package; bodies are base64 so
-    the message is 7-bit clean through any relay. Same inputs, same bytes: a rebuilt email is identical. The subject's whitespace is collapsed to single spaces, since
-    a folded header cannot carry runs of spaces reliably.
+    the message is 7-bit clean through any relay. Same inputs, same bytes: a rebuilt email is identical. The
+    subject's whitespace is collapsed to single spaces, since a folded header cannot carry runs of spaces reliably.
+    `header_date` (aware) becomes the Date header, which RFC 5322 requires: this pure module has no clock to add it.
     """
     check_recipients(recipients, allow_list)
     if attachment_mime not in ATTACHMENT_MIME_BY_SUFFIX.values():
         raise MailBuildError(
             f"Kiểu tệp đính kèm {attachment_mime!r} không được hỗ trợ: chỉ gửi báo cáo dạng PDF hoặc DOCX."
         )
-    attachment_name = nfc(attachment_name.strip())
+    attachment_name = _nfc(attachment_name.strip())
     if not attachment_name or any(c in attachment_name for c in '/\\\r\n"'):
-        raise MailBuildError(f"Tên tệp đính kèm {attachment_name!r} không hợp lệ.")
+        raise MailBuildError(
+            f"Tên tệp đính kèm {attachment_name!r} không hợp lệ: tên không được để trống, không chứa '/', '\\', "
+            "dấu ngoặc kép hay xuống dòng."
+        )
     if not _MESSAGE_ID.fullmatch(message_id):
         raise MailBuildError(f"Message-ID {message_id!r} không đúng dạng <...@...>.")
-    subject = nfc(" ".join(subject.split()))
+    subject = _nfc(" ".join(subject.split()))
     if not subject:
         raise MailBuildError("Thư báo cáo chưa có tiêu đề.")
 
     message = EmailMessage(policy=SMTP)
-    message["From"] = Address(display_name=nfc(sender_name), addr_spec=sender)
+    message["From"] = Address(display_name=_nfc(sender_name), addr_spec=sender)
     message["To"] = [_address(r) for r in recipients]
     message["Subject"] = subject
     message["Message-ID"] = message_id
-    if date is not None:
-        if date.utcoffset() is None:
+    if header_date is not None:
+        if header_date.utcoffset() is None:
             raise MailBuildError("Ngày gửi thư phải có múi giờ.")
-        message["Date"] = format_datetime(date)
-    message.set_content(nfc(body_text), subtype="plain", charset="utf-8", cte="base64")
-    message.add_alternative(
-        nfc(body_html), subtype="html", charset="utf-8", cte="base64"
-    )
+        message["Date"] = format_datetime(header_date)
+    message.set_content(_nfc(body_text), subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(_nfc(body_html), subtype="html", charset="utf-8", cte="base64")
     maintype, subtype = attachment_mime.split("/")
-    message.add_attachment(
-        attachment, maintype=maintype, subtype=subtype, filename=attachment_name
-    )
+    message.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
     # Boundaries from the Message-ID rather than random: the same report always serialises to the same bytes.
     # They cannot occur in the parts, whose bodies are base64 (no '-' or '_').
     token = hashlib.sha256(message_id.encode()).hexdigest()[:32]
@@ -214,4 +197,4 @@ def _addr_spec(recipient: str) -> str:
 
 def _address(recipient: str) -> Address:
     name, addr_spec = getaddresses([recipient])[0]
-    return Address(display_name=nfc(name), addr_spec=addr_spec)
+    return Address(display_name=_nfc(name), addr_spec=addr_spec)

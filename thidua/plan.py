@@ -313,11 +313,11 @@ def _node_lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterator[t
     yield path, node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            yield path + (str(key.value),), key.start_mark.line + 1
-            yield from _node_lines(value, path + (str(key.value),))
+            yield (*path, str(key.value)), key.start_mark.line + 1
+            yield from _node_lines(value, (*path, str(key.value)))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _node_lines(item, path + (index,))
+            yield from _node_lines(item, (*path, index))
 
 
 def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int:
@@ -357,6 +357,8 @@ def parse_plan(text: str, filename: str = "plan.yaml") -> Plan:
             if message is None:
                 message = err["msg"]
             value = err.get("input")
-            shown = f" (giá trị: «{value}»)" if isinstance(value, str | int | float) and err["type"] != "missing" else ""
+            shown = ""
+            if isinstance(value, str | int | float) and err["type"] != "missing":
+                shown = f" (giá trị: «{value}»)"
             problems.append(f"{filename}, dòng {_line_for(lines, loc)}, trường {_field_name(loc)}: {message}{shown}")
         raise PlanError(problems) from exc

@@ -14,7 +14,7 @@ from typing import Any
 from thidua import rules
 from thidua.aggregate import Crosstab, Dataset, crosstab, ratio
 from thidua.calendar import quarter_of
-from thidua.plan import Deadline, Plan, ReportKind
+from thidua.plan import Deadline, Phase, Plan, ReportKind
 from thidua.records import Completion, Record
 
 SCHOOL_ROW = "Toàn trường"
@@ -119,7 +119,7 @@ def _registration(plan: Plan, data: Dataset) -> tuple[list[ReportTable], dict[st
         "Bảng 2. Đăng ký danh hiệu tập thể và giao ước thi đua",
         ["Tổ", "Số thành viên", "Danh hiệu tập thể đăng ký", "Giao ước thi đua"],
         [[t.name,
-          vn_number(by_team[t.id].members) if t.id in by_team and by_team[t.id].members else "",
+          str(by_team[t.id].members or "") if t.id in by_team else "",
           title_names.get(by_team[t.id].title_id, "") if t.id in by_team else "Chưa đăng ký",
           "; ".join(by_team[t.id].pledges) if t.id in by_team else ""] for t in plan.teams],
     )
@@ -158,49 +158,46 @@ def _exemplars(plan: Plan, data: Dataset, quarter: int) -> tuple[list[ReportTabl
     return [counts, people], {"quarter": quarter, "exemplars": len(chosen)}
 
 
+def _phase_section(plan: Plan, data: Dataset, phase: Phase, index: int) -> tuple[list[ReportTable], dict[str, int]]:
+    """One phase's achievements by movement, then its per-team summary of achievements, initiatives, exemplars."""
+    achievements = [a for a in data.achievements if a.phase_id == phase.id]
+    by_movement = crosstab(plan, achievements, _team_of, lambda r: getattr(r, "movement", ""), list(plan.movements))
+    movements = _team_table(plan, f"Bảng {index}a. Thành tích {phase.name} theo phong trào thi đua", "Tổ",
+                            by_movement, list(plan.movements))
+    submitted_in_phase = [i for i in data.initiatives
+                          if i.origin.submitted_at is not None and phase.contains(i.origin.submitted_at.date())]
+    initiatives = crosstab(plan, submitted_in_phase, _team_of,
+                           lambda r: "recognised" if getattr(r, "recognised", None) else "submitted_only",
+                           ["recognised", "submitted_only"])
+    quarters = range(quarter_of(phase.start), quarter_of(phase.end) + 1)
+    exemplars = crosstab(plan, [e for e in data.exemplars if e.quarter in quarters], _team_of, lambda r: "n", ["n"])
+
+    def row(team_id: str | None) -> list[str]:
+        def pick(tab: Crosstab, category: str) -> int:
+            return tab.school(category) if team_id is None else tab.count(team_id, category)
+        achieved = by_movement.school_total() if team_id is None else by_movement.team_total(team_id)
+        submitted = pick(initiatives, "recognised") + pick(initiatives, "submitted_only")
+        return [vn_number(achieved), vn_number(submitted), vn_number(pick(initiatives, "recognised")),
+                vn_number(pick(exemplars, "n"))]
+
+    summary = ReportTable(
+        f"Bảng {index}b. Tổng hợp {phase.name} theo tổ",
+        ["Tổ", "Thành tích", "Sáng kiến đăng ký", "Sáng kiến được công nhận", "Gương điển hình"],
+        [[t.name, *row(t.id)] for t in plan.teams], [SCHOOL_ROW, *row(None)],
+    )
+    numbers = {"achievements": by_movement.school_total(), "initiatives": initiatives.school_total(),
+               "initiatives_recognised": initiatives.school("recognised"), "exemplars": exemplars.school("n")}
+    return [movements, summary], numbers
+
+
 def _review(plan: Plan, data: Dataset, cutoff: dt.date, baseline: Dataset | None) -> tuple[
         list[ReportTable], dict[str, Any]]:
     tables: list[ReportTable] = []
     numbers: dict[str, Any] = {"phases": {}}
     started = [p for p in plan.phases if p.start <= cutoff]
     for index, phase in enumerate(started, start=1):
-        achievements = [a for a in data.achievements if a.phase_id == phase.id]
-        by_movement = crosstab(plan, achievements, _team_of, lambda r: getattr(r, "movement", ""),
-                               list(plan.movements))
-        tables.append(_team_table(plan, f"Bảng {index}a. Thành tích {phase.name} theo phong trào thi đua", "Tổ",
-                                  by_movement, list(plan.movements)))
-
-        def in_phase(record: Record, start: dt.date = phase.start, end: dt.date = phase.end) -> bool:
-            stamp = record.origin.submitted_at
-            return stamp is not None and start <= stamp.date() <= end
-
-        initiatives = crosstab(
-            plan, [i for i in data.initiatives if in_phase(i)], _team_of,
-            lambda r: "recognised" if getattr(r, "recognised", None) else "submitted_only",
-            ["recognised", "submitted_only"],
-        )
-        quarters = {quarter_of(d) for d in (phase.start, phase.end)}
-        exemplars = crosstab(plan, [e for e in data.exemplars if e.quarter in range(min(quarters), max(quarters) + 1)],
-                             _team_of, lambda r: "n", ["n"])
-
-        def phase_row(team_id: str | None) -> list[str]:
-            def pick(tab: Crosstab, category: str) -> int:
-                return tab.school(category) if team_id is None else tab.count(team_id, category)
-            submitted = pick(initiatives, "recognised") + pick(initiatives, "submitted_only")
-            return [vn_number(by_movement.school_total() if team_id is None else by_movement.team_total(team_id)),
-                    vn_number(submitted), vn_number(pick(initiatives, "recognised")), vn_number(pick(exemplars, "n"))]
-
-        tables.append(ReportTable(
-            f"Bảng {index}b. Tổng hợp {phase.name} theo tổ",
-            ["Tổ", "Thành tích", "Sáng kiến đăng ký", "Sáng kiến được công nhận", "Gương điển hình"],
-            [[t.name, *phase_row(t.id)] for t in plan.teams], [SCHOOL_ROW, *phase_row(None)],
-        ))
-        numbers["phases"][phase.id] = {
-            "achievements": by_movement.school_total(),
-            "initiatives": initiatives.school_total(),
-            "initiatives_recognised": initiatives.school("recognised"),
-            "exemplars": exemplars.school("n"),
-        }
+        phase_tables, numbers["phases"][phase.id] = _phase_section(plan, data, phase, index)
+        tables.extend(phase_tables)
     titles = plan.titles.individual
     registered = crosstab(plan, data.registrations, _team_of, lambda r: getattr(r, "title_id", ""),
                           [t.id for t in titles])

@@ -28,4 +28,5 @@ def fold(text: str) -> str:
 def looks_like_formula(text: str) -> bool:
     """Answers a spreadsheet would execute if pasted back (CSV/formula injection)."""
     second = text[1:2]
-    return text[:1] in {"=", "+", "@"} or (text[:1] == "-" and second != "" and not (second.isdigit() or second.isspace()))
+    dash_command = text[:1] == "-" and second != "" and not (second.isdigit() or second.isspace())
+    return text[:1] in {"=", "+", "@"} or dash_command

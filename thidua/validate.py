@@ -71,8 +71,10 @@ class Vocabulary:
         )
 
     @property
-    def head_emails(self) -> frozenset[str]:
-        return frozenset(t.head_email.lower() for t in self.plan.teams if t.head_email)
+    def known_emails(self) -> frozenset[str]:
+        """Staff on the roster, plus the team heads the plan names (they answer for their team)."""
+        heads = {t.head_email.lower() for t in self.plan.teams if t.head_email}
+        return frozenset(self.staff_by_email) | heads
 
 
 _MISSING = "Thiếu câu trả lời cho «{header}»"
@@ -120,9 +122,8 @@ class _RowReader:
             return ""
         if "@" not in value:
             self.fail("email", value, "Địa chỉ email không hợp lệ")
-        elif staff_only and self.vocab.staff_by_email and value not in self.vocab.staff_by_email:
-            if value not in self.vocab.head_emails:
-                self.fail("email", value, "Email không có trong danh sách viên chức của trường")
+        elif staff_only and self.vocab.staff_by_email and value not in self.vocab.known_emails:
+            self.fail("email", value, "Email không có trong danh sách viên chức của trường")
         return value
 
     def team(self, email: str = "") -> str:
@@ -220,7 +221,8 @@ def _achievement(r: _RowReader) -> Achievement:
         (p.id for p in r.vocab.plan.phases if fold(phase_text) in (fold(p.name), fold(p.id))), ""
     )
     if phase_text and not phase_id:
-        r.fail("phase", phase_text, "Không nhận ra đợt thi đua; chọn: " + "; ".join(p.name for p in r.vocab.plan.phases))
+        choices = "; ".join(p.name for p in r.vocab.plan.phases)
+        r.fail("phase", phase_text, f"Không nhận ra đợt thi đua; chọn: {choices}")
     movement = r.text("movement")
     known_movements = {fold(m): m for m in r.vocab.plan.movements}
     if movement and fold(movement) not in known_movements:
