@@ -58,9 +58,7 @@ class DeliveryRecord:
 class Ledger(Protocol):
     """The delivery record that makes sending a report exactly-once, across crashes and racing processes."""
 
-    def begin(
-        self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]
-    ) -> DeliveryRecord:
+    def begin(self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]) -> DeliveryRecord:
         """Record `pending` before sending. Idempotent: an existing record is returned as is, with owned=False."""
         ...
 

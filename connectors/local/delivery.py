@@ -18,6 +18,8 @@ from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger,
 
 
 class DeliveryStatus(enum.StrEnum):
+    """What deliver_once did; a flow shows it to the clerk."""
+
     SENT = "sent"
     ALREADY_SENT = "already_sent"
     RECOVERED_FROM_PENDING = "recovered_from_pending"
@@ -58,40 +60,40 @@ def deliver_once(
     """
     message_id = message["Message-ID"]
     if message_id is None:
-        raise ValueError(
-            "the message has no Message-ID, so its delivery could not be found again after a crash"
-        )
+        raise ValueError("the message has no Message-ID, so its delivery could not be found again after a crash")
     message_id = str(message_id).strip()
     recipients = tuple(
-        address
-        for _, address in getaddresses(
-            [str(v) for h in ("To", "Cc", "Bcc") for v in message.get_all(h, [])]
-        )
+        address for _, address in getaddresses([str(v) for h in ("To", "Cc", "Bcc") for v in message.get_all(h, [])])
     )
     record = ledger.begin(key, message_id, recipients)
     if record.message_id != message_id:
         raise DeliveryConflict(
-            f"{key} was begun with {record.message_id}, this message is {message_id}"
+            f"Sổ gửi thư đã ghi {_describe(key)} với Message-ID {record.message_id}, nhưng thư lần này có "
+            f"Message-ID {message_id}. Thư được dựng lại khác trước (ví dụ đổi tên miền); không gửi để tránh trùng."
         )
     if record.state is DeliveryState.SENT:
         return DeliveryOutcome(DeliveryStatus.ALREADY_SENT, record)
     status = DeliveryStatus.SENT
     if not record.owned:
         if message_id in sent_ids():
-            return DeliveryOutcome(
-                DeliveryStatus.RECOVERED_FROM_PENDING, ledger.mark_sent(key, now())
-            )
+            return DeliveryOutcome(DeliveryStatus.RECOVERED_FROM_PENDING, ledger.mark_sent(key, now()))
         if now() - record.begun_at < stale_after:
             raise DeliveryInProgress(
-                f"{key} was claimed at {record.begun_at.isoformat()} and may be sending now"
+                f"Chưa gửi {_describe(key)}: một lượt chạy khác đã bắt đầu gửi lúc "
+                f"{record.begun_at.isoformat(timespec='minutes')} và thư chưa có trong hộp thư đã gửi. "
+                f"Để tránh gửi trùng, hãy chạy lại sau {(record.begun_at + stale_after).isoformat(timespec='minutes')}."
             )
         record = ledger.reclaim(key, record.attempt)
         if record.state is DeliveryState.SENT:
             return DeliveryOutcome(DeliveryStatus.ALREADY_SENT, record)
         if not record.owned:
             raise DeliveryInProgress(
-                f"{key} was reclaimed by another run (attempt {record.attempt})"
+                f"Chưa gửi {_describe(key)}: một lượt chạy khác vừa nhận gửi lại (lần {record.attempt})."
             )
         status = DeliveryStatus.RESENT_AFTER_CRASH
     mailer.send(message)
     return DeliveryOutcome(status, ledger.mark_sent(key, now()))
+
+
+def _describe(key: DeliveryKey) -> str:
+    return f"báo cáo {key.deadline_id} (phiên bản {key.version}) của trường {key.school_id}"

@@ -52,39 +52,24 @@ def _iso(moment: datetime) -> str:
 class SqliteLedger:
     """Ledger over a SQLite file; each call opens its own connection, so it is safe to use after fork."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        clock: Callable[[], datetime] = _utc_now,
-        busy_timeout: float = 30.0,
-    ) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] = _utc_now, busy_timeout: float = 30.0) -> None:
         self.path = path
         self._clock = clock
         self._busy_timeout = busy_timeout
         with self._transaction() as db:
             db.execute(_SCHEMA)
 
-    def begin(
-        self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]
-    ) -> DeliveryRecord:
+    def begin(self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]) -> DeliveryRecord:
         try:
             with self._transaction() as db:
                 inserted = db.execute(
                     f"INSERT INTO deliveries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'pending', ?, NULL, 1)"
                     " ON CONFLICT (school_id, deadline_id, version) DO NOTHING",
-                    (
-                        *_key_values(key),
-                        message_id,
-                        json.dumps(list(recipients)),
-                        _iso(self._clock()),
-                    ),
+                    (*_key_values(key), message_id, json.dumps(list(recipients)), _iso(self._clock())),
                 ).rowcount
                 record = self._select(db, key)
         except sqlite3.IntegrityError as error:
-            raise LedgerError(
-                f"{message_id} is already recorded for another delivery than {key}"
-            ) from error
+            raise LedgerError(f"{message_id} is already recorded for another delivery than {key}") from error
         # Inserted or already there: either way read back in the same transaction.
         assert record is not None
         return replace(record, owned=True) if inserted else record
@@ -118,17 +103,13 @@ class SqliteLedger:
 
     def all(self) -> list[DeliveryRecord]:
         with self._transaction() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM deliveries ORDER BY school_id, deadline_id, version"
-            )
+            rows = db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY school_id, deadline_id, version")
             return [_record(row) for row in rows]
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: takes the write lock up front, so read-then-write cannot interleave."""
-        with closing(
-            sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
-        ) as db:
+        with closing(sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)) as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("BEGIN IMMEDIATE")
@@ -141,9 +122,7 @@ class SqliteLedger:
 
     @staticmethod
     def _select(db: sqlite3.Connection, key: DeliveryKey) -> DeliveryRecord | None:
-        row = db.execute(
-            f"SELECT {_COLUMNS} FROM deliveries WHERE {_WHERE_KEY}", _key_values(key)
-        ).fetchone()
+        row = db.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE {_WHERE_KEY}", _key_values(key)).fetchone()
         return None if row is None else _record(row)
 
 
@@ -151,20 +130,8 @@ def _key_values(key: DeliveryKey) -> tuple[str, str, int]:
     return (key.school_id, key.deadline_id, key.version)
 
 
-def _record(
-    row: tuple[str, str, int, str, str, str, str, str | None, int],
-) -> DeliveryRecord:
-    (
-        school_id,
-        deadline_id,
-        version,
-        message_id,
-        recipients,
-        state,
-        begun_at,
-        sent_at,
-        attempt,
-    ) = row
+def _record(row: tuple[str, str, int, str, str, str, str, str | None, int]) -> DeliveryRecord:
+    (school_id, deadline_id, version, message_id, recipients, state, begun_at, sent_at, attempt) = row
     return DeliveryRecord(
         key=DeliveryKey(school_id, deadline_id, version),
         message_id=message_id,

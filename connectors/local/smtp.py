@@ -32,12 +32,9 @@ class MailPartiallyRejected(MailDeliveryError):
     def __init__(self, refused: dict[str, tuple[int, bytes]]) -> None:
         self.refused = refused
         details = "; ".join(
-            f"{addr}: {code} {reply.decode(errors='replace')}"
-            for addr, (code, reply) in refused.items()
+            f"{addr}: {code} {reply.decode(errors='replace')}" for addr, (code, reply) in refused.items()
         )
-        super().__init__(
-            f"Thư đã được gửi nhưng máy chủ thư từ chối một số người nhận ({details})."
-        )
+        super().__init__(f"Thư đã được gửi nhưng máy chủ thư từ chối một số người nhận ({details}).")
 
 
 class SmtpMailer:
@@ -70,17 +67,11 @@ class SmtpMailer:
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
-                    smtp.starttls(
-                        context=self.ssl_context or ssl.create_default_context()
-                    )
+                    smtp.starttls(context=self.ssl_context or ssl.create_default_context())
                 if self.username is not None and self.password is not None:
                     smtp.login(self.username, self.password)
                 refused = smtp.send_message(message)
-        except (
-            smtplib.SMTPAuthenticationError,
-            ssl.SSLError,
-            smtplib.SMTPNotSupportedError,
-        ) as error:
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError, ssl.SSLError) as error:
             raise MailAuthenticationFailed(
                 f"Máy chủ thư {where} không chấp nhận đăng nhập hoặc mã hoá TLS: {error}. "
                 "Hãy kiểm tra tài khoản, mật khẩu và cấu hình TLS."
@@ -95,9 +86,7 @@ class SmtpMailer:
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
             raise self._unavailable(where, error) from error
         except smtplib.SMTPException as error:
-            raise MailDeliveryError(
-                f"Gửi thư qua {where} thất bại: {error}."
-            ) from error
+            raise MailDeliveryError(f"Gửi thư qua {where} thất bại: {error}.") from error
         # SMTPException subclasses OSError, so this only catches socket errors and timeouts.
         except OSError as error:
             raise self._unavailable(where, error) from error

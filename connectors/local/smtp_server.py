@@ -44,12 +44,7 @@ class _MaildirHandler:
         self._lock = threading.Lock()
         self._received = 0
         self._next_number = 1 + max(
-            (
-                int(m.group(1))
-                for p in maildir.glob("*.eml")
-                if (m := _EML_NAME.fullmatch(p.name))
-            ),
-            default=0,
+            (int(m.group(1)) for p in maildir.glob("*.eml") if (m := _EML_NAME.fullmatch(p.name))), default=0
         )
 
     @property
@@ -57,19 +52,11 @@ class _MaildirHandler:
         with self._lock:
             return self._received
 
-    async def handle_DATA(
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content
-        assert isinstance(
-            raw, bytes
-        )  # aiosmtpd keeps the undecoded bytes when decode_data is False
+        assert isinstance(raw, bytes)  # aiosmtpd keeps the undecoded bytes when decode_data is False
         message_id = BytesHeaderParser(policy=default).parsebytes(raw)["Message-ID"]
-        label = (
-            _UNSAFE.sub("_", str(message_id).strip("<> "))
-            if message_id
-            else "no-message-id"
-        )
+        label = _UNSAFE.sub("_", str(message_id).strip("<> ")) if message_id else "no-message-id"
         try:
             await asyncio.to_thread(self._file, raw, label[:120])
         except OSError:
@@ -131,10 +118,7 @@ class LoopbackSmtpServer:
         self.maildir.mkdir(parents=True, exist_ok=True)
         self._handler = _MaildirHandler(self.maildir)
         controller = _EphemeralPortController(
-            self._handler,
-            hostname=self.host,
-            port=self._requested_port,
-            server_hostname="localhost",
+            self._handler, hostname=self.host, port=self._requested_port, server_hostname="localhost"
         )
         controller.start()
         self._controller = controller
@@ -150,9 +134,6 @@ class LoopbackSmtpServer:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()

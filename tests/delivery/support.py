@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
-from thidua.mail import (
-    PDF_MIME,
-    build_report_email,
-    compose_report_texts,
-    report_message_id,
-)
+from thidua.mail import PDF_MIME, build_report_email, compose_report_texts, report_message_id
 
 DISTRICT = "thuongtruc.tdkt@tanphu.hochiminhcity.gov.vn"
 ALLOW_LIST = (DISTRICT, "Phòng GDĐT quận Tân Phú <pgddt@tanphu.edu.vn>")

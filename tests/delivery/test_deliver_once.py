@@ -10,12 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.local.delivery import (
-    DeliveryConflict,
-    DeliveryInProgress,
-    DeliveryStatus,
-    deliver_once,
-)
+from connectors.local.delivery import DeliveryConflict, DeliveryInProgress, DeliveryStatus, deliver_once
 from connectors.local.ledger import SqliteLedger
 from connectors.local.smtp import MailServerUnavailable, SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
@@ -27,36 +22,19 @@ KEY = DeliveryKey("lax", "D3", 1)
 
 
 def _deliver(
-    ledger: SqliteLedger,
-    mailer: SmtpMailer,
-    maildir: Path,
-    clock: FakeClock,
-    message: EmailMessage | None = None,
+    ledger: SqliteLedger, mailer: SmtpMailer, maildir: Path, clock: FakeClock, message: EmailMessage | None = None
 ) -> DeliveryStatus:
     outcome = deliver_once(
-        ledger,
-        mailer,
-        message or report_email(),
-        KEY,
-        sent_ids=lambda: message_ids_in(maildir),
-        now=clock,
+        ledger, mailer, message or report_email(), KEY, sent_ids=lambda: message_ids_in(maildir), now=clock
     )
     return outcome.status
 
 
 def test_first_delivery_sends_and_records_sent(
-    ledger: SqliteLedger,
-    mailer: SmtpMailer,
-    smtp_server: LoopbackSmtpServer,
-    clock: FakeClock,
+    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     outcome = deliver_once(
-        ledger,
-        mailer,
-        report_email(),
-        KEY,
-        sent_ids=lambda: message_ids_in(smtp_server.maildir),
-        now=clock,
+        ledger, mailer, report_email(), KEY, sent_ids=lambda: message_ids_in(smtp_server.maildir), now=clock
     )
     assert outcome.status is DeliveryStatus.SENT
     assert outcome.record.state is DeliveryState.SENT and outcome.record.sent_at == clock.now
@@ -65,10 +43,7 @@ def test_first_delivery_sends_and_records_sent(
 
 
 def test_second_delivery_of_the_same_key_sends_nothing(
-    ledger: SqliteLedger,
-    mailer: SmtpMailer,
-    smtp_server: LoopbackSmtpServer,
-    clock: FakeClock,
+    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     assert _deliver(ledger, mailer, smtp_server.maildir, clock) is DeliveryStatus.SENT
     assert _deliver(ledger, mailer, smtp_server.maildir, clock) is DeliveryStatus.ALREADY_SENT
@@ -76,10 +51,7 @@ def test_second_delivery_of_the_same_key_sends_nothing(
 
 
 def test_crash_after_send_is_recovered_from_the_maildir_not_resent(
-    ledger: SqliteLedger,
-    mailer: SmtpMailer,
-    smtp_server: LoopbackSmtpServer,
-    clock: FakeClock,
+    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     message = report_email()
     ledger.begin(KEY, message["Message-ID"], (DISTRICT,))
@@ -93,13 +65,10 @@ def test_crash_after_send_is_recovered_from_the_maildir_not_resent(
 
 
 def test_crash_before_send_waits_for_staleness_then_sends_once(
-    ledger: SqliteLedger,
-    mailer: SmtpMailer,
-    smtp_server: LoopbackSmtpServer,
-    clock: FakeClock,
+    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     ledger.begin(KEY, report_email()["Message-ID"], (DISTRICT,))  # the run dies before sending
-    with pytest.raises(DeliveryInProgress):
+    with pytest.raises(DeliveryInProgress, match="Để tránh gửi trùng, hãy chạy lại sau 2024-05-21T07:10"):
         _deliver(ledger, mailer, smtp_server.maildir, clock)
     clock.advance(timedelta(minutes=11))
 
@@ -111,20 +80,12 @@ def test_crash_before_send_waits_for_staleness_then_sends_once(
 
 
 def test_failed_send_stays_pending_and_a_later_run_sends_it(
-    ledger: SqliteLedger,
-    smtp_server: LoopbackSmtpServer,
-    clock: FakeClock,
-    tmp_path: Path,
+    ledger: SqliteLedger, smtp_server: LoopbackSmtpServer, clock: FakeClock, tmp_path: Path
 ) -> None:
     with LoopbackSmtpServer(tmp_path / "gone") as stopped:
         dead_port = stopped.port
     with pytest.raises(MailServerUnavailable):
-        _deliver(
-            ledger,
-            SmtpMailer("127.0.0.1", dead_port, timeout=2),
-            smtp_server.maildir,
-            clock,
-        )
+        _deliver(ledger, SmtpMailer("127.0.0.1", dead_port, timeout=2), smtp_server.maildir, clock)
     record = ledger.get(KEY)
     assert record is not None and record.state is DeliveryState.PENDING
     clock.advance(timedelta(minutes=11))
@@ -135,10 +96,7 @@ def test_failed_send_stays_pending_and_a_later_run_sends_it(
 
 
 def test_a_rebuilt_email_with_another_message_id_is_a_conflict(
-    ledger: SqliteLedger,
-    mailer: SmtpMailer,
-    smtp_server: LoopbackSmtpServer,
-    clock: FakeClock,
+    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     _deliver(ledger, mailer, smtp_server.maildir, clock)
     other = report_email()
@@ -149,11 +107,7 @@ def test_a_rebuilt_email_with_another_message_id_is_a_conflict(
 
 
 def _race_deliver(
-    ledger_path: Path,
-    port: int,
-    maildir: Path,
-    barrier: Barrier,
-    results: multiprocessing.Queue[str],
+    ledger_path: Path, port: int, maildir: Path, barrier: Barrier, results: multiprocessing.Queue[str]
 ) -> None:
     clock = FakeClock()
     ledger = SqliteLedger(ledger_path, clock=clock)

@@ -22,11 +22,7 @@ MESSAGE_ID = "<thidua.lax.D3.v1@thcs-leanhxuan.edu.vn>"
 def test_begin_records_pending_and_owns_the_send(ledger: SqliteLedger, clock: FakeClock) -> None:
     record = ledger.begin(KEY, MESSAGE_ID, (DISTRICT,))
     assert record.owned
-    assert (record.state, record.message_id, record.recipients) == (
-        DeliveryState.PENDING,
-        MESSAGE_ID,
-        (DISTRICT,),
-    )
+    assert (record.state, record.message_id, record.recipients) == (DeliveryState.PENDING, MESSAGE_ID, (DISTRICT,))
     assert (record.begun_at, record.sent_at, record.attempt) == (clock.now, None, 1)
 
 
@@ -90,11 +86,7 @@ def test_reclaim_is_won_by_exactly_one_caller(ledger: SqliteLedger) -> None:
 
 def test_all_lists_records_in_key_order(ledger: SqliteLedger) -> None:
     for deadline in ("D8", "D3"):
-        ledger.begin(
-            DeliveryKey("lax", deadline, 1),
-            f"<thidua.lax.{deadline}.v1@x.vn>",
-            (DISTRICT,),
-        )
+        ledger.begin(DeliveryKey("lax", deadline, 1), f"<thidua.lax.{deadline}.v1@x.vn>", (DISTRICT,))
     assert [r.key.deadline_id for r in ledger.all()] == ["D3", "D8"]
 
 
@@ -104,9 +96,7 @@ def _race_begin(path: Path, barrier: Barrier, results: multiprocessing.Queue[boo
     results.put(ledger.begin(KEY, MESSAGE_ID, (DISTRICT,)).owned)
 
 
-def test_processes_racing_begin_on_one_key_yield_exactly_one_owner(
-    tmp_path: Path,
-) -> None:
+def test_processes_racing_begin_on_one_key_yield_exactly_one_owner(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     SqliteLedger(path)
     context = multiprocessing.get_context("spawn")

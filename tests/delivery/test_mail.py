@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from thidua.mail import (
     DOCX_MIME,
+    PDF_MIME,
     MailBuildError,
     RecipientNotAllowed,
     build_report_email,
@@ -48,12 +50,7 @@ def test_message_id_is_derived_from_the_delivery_key() -> None:
 
 @pytest.mark.parametrize(
     ("school", "deadline", "version", "domain"),
-    [
-        ("lê", "D3", 1, "a.vn"),
-        ("lax", "D 3", 1, "a.vn"),
-        ("lax", "D3", 0, "a.vn"),
-        ("lax", "D3", 1, "localhost"),
-    ],
+    [("lê", "D3", 1, "a.vn"), ("lax", "D 3", 1, "a.vn"), ("lax", "D3", 0, "a.vn"), ("lax", "D3", 1, "localhost")],
 )
 def test_message_id_refuses_parts_that_would_not_round_trip(
     school: str, deadline: str, version: int, domain: str
@@ -166,3 +163,24 @@ def test_other_attachment_types_are_refused() -> None:
             attachment_mime="application/zip",
             message_id="<a.b@c.vn>",
         )
+
+
+def test_date_header_is_written_from_an_aware_time_and_naive_is_refused() -> None:
+    build = functools.partial(
+        build_report_email,
+        sender="vanthu@thcs-leanhxuan.edu.vn",
+        sender_name="Trường THCS Lê Anh Xuân",
+        recipients=[DISTRICT],
+        allow_list=ALLOW_LIST,
+        subject="Báo cáo",
+        body_text="Kính gửi",
+        body_html="<p>Kính gửi</p>",
+        attachment=PDF_BYTES,
+        attachment_name="Báo cáo.pdf",
+        attachment_mime=PDF_MIME,
+        message_id="<thidua.lax.D3.v1@thcs-leanhxuan.edu.vn>",
+    )
+    message = build(header_date=datetime(2024, 5, 21, 7, 0, tzinfo=timezone(timedelta(hours=7))))
+    assert message["Date"] == "Tue, 21 May 2024 07:00:00 +0700"
+    with pytest.raises(MailBuildError, match="múi giờ"):
+        build(header_date=datetime(2024, 5, 21, 7, 0))

@@ -51,9 +51,7 @@ def test_vietnamese_report_arrives_intact(smtp_server: LoopbackSmtpServer, maile
     assert message_ids_in(smtp_server.maildir) == {"<thidua.lax.D3.v2@thcs-leanhxuan.edu.vn>"}
 
 
-def test_recipient_outside_allow_list_means_nothing_is_sent(
-    smtp_server: LoopbackSmtpServer,
-) -> None:
+def test_recipient_outside_allow_list_means_nothing_is_sent(smtp_server: LoopbackSmtpServer) -> None:
     with pytest.raises(RecipientNotAllowed):
         report_email(recipients=(DISTRICT, "hieutruong.canhan@gmail.com"))
     assert smtp_server.received == 0
@@ -61,10 +59,7 @@ def test_recipient_outside_allow_list_means_nothing_is_sent(
 
 
 def test_port_zero_binds_a_real_free_port(tmp_path: Path) -> None:
-    with (
-        LoopbackSmtpServer(tmp_path / "a") as first,
-        LoopbackSmtpServer(tmp_path / "b") as second,
-    ):
+    with LoopbackSmtpServer(tmp_path / "a") as first, LoopbackSmtpServer(tmp_path / "b") as second:
         assert first.port > 0 and second.port > 0 and first.port != second.port
         with socket.create_connection(("127.0.0.1", first.port), timeout=2) as conn:
             assert conn.recv(1024).startswith(b"220 ")
@@ -98,11 +93,7 @@ vietnamese_text = st.text(alphabet=ALPHABET, min_size=1, max_size=160)
 decomposed_or_not: st.SearchStrategy[Literal["NFC", "NFD"]] = st.sampled_from(["NFC", "NFD"])
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(subject=vietnamese_text, stem=vietnamese_text, form=decomposed_or_not)
 def test_any_vietnamese_subject_and_filename_round_trip_through_the_eml(
     tmp_path_factory: pytest.TempPathFactory, subject: str, stem: str, form: Literal["NFC", "NFD"]
