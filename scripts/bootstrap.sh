@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything thidua needs from the project's own files, on a machine that has only Python 3.11,
+# pip and apt: uv (through pip when missing), the locked environment (uv.lock), and Debian's LibreOffice
+# Writer and poppler-utils, which turn reports into PDF and read PDFs back.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v uv >/dev/null 2>&1; then
+  python3 -m pip install --quiet uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="-"; fi
+  if [ "$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui poppler-utils fonts-liberation >/dev/null
+  else
+    echo "thidua: cannot install LibreOffice/poppler here (no apt or no root): reports stay DOCX, PDF is skipped." >&2
+  fi
+fi
+
+uv sync --frozen --quiet
