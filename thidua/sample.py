@@ -13,10 +13,10 @@ import datetime as dt
 import random
 import string
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from thidua.plan import Plan, Source, SourceKind, Team
+from thidua.plan import Plan, ReportKind, Source, SourceKind, Team
 from thidua.text import fold
 
 
@@ -432,3 +432,238 @@ def _registrations(plan: Plan, people: Sequence[_Person], rng: random.Random) ->
     }, reject="unknown_email"))
     latest = {p.email: title_of[p.email] for p in registrants}
     return _Registrations(_Rows(rows, blank_rows=2), latest, initiative)
+
+
+def _collective_registrations(plan: Plan, people: Sequence[_Person], rng: random.Random) -> _Rows:
+    """F2: every team head registers the team's title and pledges; a few correct it with a second answer."""
+    noise = _Noise(rng)
+    advanced, excellent = (t.name for t in plan.titles.collective[:2])
+    heads = [p for p in people if p.is_head]
+    excellent_teams = rng.sample(heads, k=max(1, round(0.35 * len(heads))))
+    second_thoughts = rng.sample(heads, k=min(3, len(heads)))
+    rows: list[_Row] = []
+    year = plan.year
+    for head in heads:
+        members = sum(1 for p in people if p.team == head.team)
+        title = excellent if head in excellent_teams else advanced
+
+        def answer(when: dt.datetime, title: str, members: int, head: _Person = head) -> _Row:
+            pledges = "\n".join(f"- {p}" for p in rng.sample(_PLEDGES, k=rng.randint(3, 5)))
+            return _Row(when, {
+                "email": noise.email(head.email), "team": noise.team(head.team), "members": str(members),
+                "title": title, "pledges": noise.text(pledges),
+            })
+
+        if head in second_thoughts:
+            rows.append(answer(_moment(rng, dt.date(year, 2, 1), dt.date(year, 2, 15)), advanced, members - 1))
+            rows.append(answer(_moment(rng, dt.date(year, 2, 20), dt.date(year, 3, 12)), title, members))
+        else:
+            rows.append(answer(_moment(rng, dt.date(year, 2, 1), dt.date(year, 3, 12)), title, members))
+    return _Rows(rows)
+
+
+def _evidence_link(rng: random.Random) -> str:
+    alphabet = string.ascii_letters + string.digits + "-_"
+    return f"https://drive.google.com/file/d/1{''.join(rng.choices(alphabet, k=32))}/view?usp=sharing"
+
+
+def _achievement_text(rng: random.Random, team: Team) -> str:
+    if _is_office(team):
+        return rng.choice(_OFFICE_ACHIEVEMENTS).format(n=rng.randint(2, 5))
+    template = rng.choice(_TEACHING_ACHIEVEMENTS)
+    return template.format(subject=_subject(team), n=rng.randint(2, 5), grade=rng.randint(6, 9))
+
+
+def _achievement_row(plan: Plan, phase_name: str, person: _Person, when: dt.datetime, content: str,
+                     rng: random.Random, noise: _Noise) -> _Row:
+    return _Row(when, {
+        "email": noise.email(person.email), "full_name": noise.name(person.full_name), "phase": phase_name,
+        "team": noise.team(person.team), "movement": rng.choice(plan.movements), "content": noise.text(content),
+        "evidence": _evidence_link(rng) if rng.random() < 0.8 else "",
+    })
+
+
+def _achievements(plan: Plan, people: Sequence[_Person], rng: random.Random) -> _Rows:
+    """F3: in each phase most staff report one achievement; a few send a draft first and the full text later."""
+    noise = _Noise(rng)
+    rows: list[_Row] = []
+    spoilable: list[_Row] = []  # first-phase single reports, so a spoiled row is not hidden by a resubmission
+    for phase in plan.phases:
+        first = max(phase.start, dt.date(plan.year, 2, 1))
+        last = min(phase.end - dt.timedelta(days=1), dt.date(plan.year, 12, 10))
+        reporters = rng.sample(list(people), k=round(0.65 * len(people)))
+        for index, person in enumerate(reporters):
+            content = _achievement_text(rng, person.team)
+            if index < 3:
+                draft_time = _moment(rng, first, first + (last - first) / 2)
+                draft = content.split(",")[0]
+                rows.append(_achievement_row(plan, phase.name, person, draft_time, draft, rng, noise))
+                final_time = _moment(rng, draft_time.date() + dt.timedelta(days=1), last)
+                rows.append(_achievement_row(plan, phase.name, person, final_time, content, rng, noise))
+            else:
+                when = _moment(rng, first, last)
+                rows.append(_achievement_row(plan, phase.name, person, when, content, rng, noise))
+                if phase == plan.phases[0]:
+                    spoilable.append(rows[-1])
+    mistyped, edited = rng.sample(spoilable, k=2)
+    mistyped.values["team"], mistyped.reject = UNKNOWN_TEAM, "unknown_team"
+    edited.values["timestamp"], edited.reject = BAD_TIMESTAMP, "bad_timestamp"
+    return _Rows(rows, blank_rows=2)
+
+
+def _exemplars(plan: Plan, people: Sequence[_Person], rng: random.Random) -> _Rows:
+    """F4: each quarter several team heads nominate one person of their team before the quarter's deadline."""
+    noise = _Noise(rng)
+    heads = [p for p in people if p.is_head]
+    deadlines = sorted(
+        (d for d in plan.deadlines if d.kind is ReportKind.EXEMPLARS and d.quarter), key=lambda d: d.due_before
+    )
+    rows: list[_Row] = []
+    for deadline in deadlines:
+        quarter = deadline.quarter or 1
+        first = max(dt.date(plan.year, 3 * quarter - 2, 1), dt.date(plan.year, 2, 1))
+        last = deadline.due_before - dt.timedelta(days=3)
+        for head in rng.sample(heads, k=min(len(heads), rng.randint(3, 5))):
+            colleagues = [p for p in people if p.team == head.team and p != head] or [head]
+            nominee = rng.choice(colleagues)
+            label = str(quarter) if rng.random() < 0.25 else f"Quý {_ROMAN_QUARTERS[quarter - 1]}"
+            summary = rng.choice(_EXEMPLAR_SUMMARIES).format(subject=_subject(head.team))
+            rows.append(_Row(_moment(rng, first, last), {
+                "email": noise.email(head.email), "quarter": label, "nominee": noise.name(nominee.full_name),
+                "team": noise.team(head.team), "summary": noise.text(summary),
+            }))
+    return _Rows(rows)
+
+
+@dataclass(frozen=True)
+class _CouncilCases:
+    """People chosen so the rules have something to flag: neither is a reject, the council decides."""
+
+    unrecognised_initiative: str
+    not_excellent: str
+
+
+def _initiatives(plan: Plan, people: Sequence[_Person], registrations: _Registrations, cases: _CouncilCases,
+                 rng: random.Random) -> _Rows:
+    """F5: the CSTĐ candidates and a few others submit an initiative; the council's verdict is filled in later."""
+    noise = _Noise(rng)
+    ldtt = plan.titles.individual[0].name
+    candidates = [p for p in people if registrations.latest_title.get(p.email, ldtt) != ldtt]
+    others = rng.sample([p for p in people if p not in candidates], k=3)
+    pending = set(p.email for p in others[1:]) | {rng.choice(candidates).email}
+    rows: list[_Row] = []
+    for person in candidates + others:
+        name = registrations.initiative.get(person.email) or _initiative_name(rng, person.team)
+        if person.email == cases.unrecognised_initiative or person == others[0]:
+            result = NOT_RECOGNISED
+        elif person.email in pending:
+            result = ""
+        else:
+            result = RECOGNISED
+        rows.append(_Row(_moment(rng, dt.date(plan.year, 2, 1), dt.date(plan.year, 5, 20)), {
+            "email": noise.email(person.email), "full_name": noise.name(person.full_name),
+            "team": noise.team(person.team), "name": noise.text(name), "field": rng.choice(_INITIATIVE_FIELDS),
+            "scope": rng.choice(_INITIATIVE_SCOPES),
+            "effect": rng.choice(_INITIATIVE_EFFECTS).format(n=rng.randint(10, 30)), "result": result,
+        }))
+    return _Rows(rows)
+
+
+def _evaluations(plan: Plan, people: Sequence[_Person], registrations: _Registrations, cases: _CouncilCases,
+                 rng: random.Random) -> _Rows:
+    """F6: one council row per person; a few proposals break the rules on purpose (flags, not rejects)."""
+    noise = _Noise(rng, team=0.15)
+    ldtt, cstdcs = (t.name for t in plan.titles.individual[:2])
+    proposed = {p.email: registrations.latest_title.get(p.email, "") for p in people}
+    plain = [p for p in people if proposed[p.email] == ldtt]
+    failed, reprimanded, unreadable = rng.sample(plain, k=3)
+    proposed[failed.email] = proposed[reprimanded.email] = ""
+    promotable = [p for p in plain if p not in (failed, reprimanded, unreadable)]
+    share = plan.rules.cstdcs_share_of_ldtt
+
+    def over_quota() -> bool:
+        base = sum(1 for t in proposed.values() if t == cstdcs)
+        return base > share * sum(1 for t in proposed.values() if t in (ldtt, cstdcs))
+
+    while not over_quota():
+        proposed[promotable.pop(rng.randrange(len(promotable))).email] = cstdcs
+
+    year_end = dt.date(plan.year, 6, 1)
+    rows: list[_Row] = []
+    for person in people:
+        title = proposed[person.email]
+        if person == failed:
+            completion = NOT_COMPLETED
+        elif title and title != ldtt:
+            completion = GOOD if person.email == cases.not_excellent else EXCELLENT
+        elif title == ldtt:
+            completion = EXCELLENT if rng.random() < 0.3 else GOOD
+        else:
+            completion = GOOD if rng.random() < 0.4 else COMPLETED
+        low = 85 if title and title != ldtt else 70
+        vote = rng.randint(low, 100)
+        months = str(_months_worked(person.start_date, year_end))
+        row = _Row(_moment(rng, dt.date(plan.year, 5, 25), dt.date(plan.year, 6, 10)), {
+            "email": noise.email(person.email), "full_name": noise.name(person.full_name),
+            "team": noise.team(person.team), "completion": completion,
+            "months_worked": BAD_MONTHS if person == unreadable else months,
+            "discipline": REPRIMAND if person == reprimanded else NO_DISCIPLINE,
+            "confidence_vote": f"{vote}.5" if vote < 100 and rng.random() < 0.3 else str(vote),
+            "proposed_title": title,
+        }, reject="bad_number" if person == unreadable else "")
+        rows.append(row)
+    return _Rows(rows)
+
+
+def _council_cases(plan: Plan, registrations: _Registrations, rng: random.Random) -> _CouncilCases:
+    cstdcs = plan.titles.individual[1].name
+    candidates = sorted(email for email, title in registrations.latest_title.items() if title == cstdcs)
+    unrecognised, not_excellent = rng.sample(candidates, k=2)
+    return _CouncilCases(unrecognised, not_excellent)
+
+
+def _sheet(source: Source, batch: _Rows, *, chronological: bool) -> tuple[list[list[str]], dict[int, str]]:
+    """Orders rows as Google appends them (by submission time), leaves cleared rows in the middle, numbers them."""
+    ordered = sorted(batch.rows, key=lambda r: r.when) if chronological else list(batch.rows)
+    for k in range(batch.blank_rows, 0, -1):
+        ordered.insert(k * len(ordered) // (batch.blank_rows + 1), _Row(dt.datetime.min, {}, reject="blank"))
+    fields = list(source.columns)
+    grid = [list(source.columns.values())]
+    rejects: dict[int, str] = {}
+    for row_number, row in enumerate(ordered, start=2):
+        if row.reject == "blank":
+            grid.append([""] * len(fields))
+        else:
+            values = dict(row.values)
+            values.setdefault("timestamp", _timestamp(row.when))
+            grid.append([values.get(f, "") for f in fields])
+        if row.reject:
+            rejects[row_number] = row.reject
+    return grid, rejects
+
+
+def generate(plan: Plan, seed: int = 2024, staff: int = 80) -> SampleData:
+    """A school year of answers for every source in the plan; same plan, seed and size give identical data."""
+
+    def rng(purpose: str) -> random.Random:
+        return random.Random(f"{seed}:{purpose}")
+
+    people = _staff(plan, staff, rng("roster"))
+    registrations = _registrations(plan, people, rng("registrations"))
+    cases = _council_cases(plan, registrations, rng("council"))
+    batches: dict[SourceKind, _Rows] = {
+        SourceKind.ROSTER: _roster_rows(people),
+        SourceKind.INDIVIDUAL_REGISTRATION: registrations.rows,
+        SourceKind.COLLECTIVE_REGISTRATION: _collective_registrations(plan, people, rng("collective")),
+        SourceKind.ACHIEVEMENT: _achievements(plan, people, rng("achievements")),
+        SourceKind.EXEMPLAR: _exemplars(plan, people, rng("exemplars")),
+        SourceKind.INITIATIVE: _initiatives(plan, people, registrations, cases, rng("initiatives")),
+        SourceKind.EVALUATION: _evaluations(plan, people, registrations, cases, rng("evaluations")),
+    }
+    grids: dict[str, list[list[str]]] = {}
+    rejects: dict[str, dict[int, str]] = {}
+    for source in plan.sources:
+        grids[source.id], rejects[source.id] = _sheet(
+            source, batches[source.kind], chronological=source.kind is not SourceKind.ROSTER
+        )
+    return SampleData(grids, rejects)
