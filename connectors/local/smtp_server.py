@@ -10,6 +10,7 @@ import asyncio
 import os
 import re
 import threading
+from collections.abc import Collection
 from email.parser import BytesHeaderParser
 from email.policy import default
 from pathlib import Path
@@ -39,8 +40,9 @@ def message_ids_in(maildir: Path) -> set[str]:
 class _MaildirHandler:
     """aiosmtpd handler: writes each message atomically, so a reader never sees half a file."""
 
-    def __init__(self, maildir: Path) -> None:
+    def __init__(self, maildir: Path, refused_recipients: frozenset[str]) -> None:
         self.maildir = maildir
+        self.refused_recipients = refused_recipients
         self._lock = threading.Lock()
         self._received = 0
         self._next_number = 1 + max(
@@ -51,6 +53,14 @@ class _MaildirHandler:
     def received(self) -> int:
         with self._lock:
             return self._received
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.casefold() in self.refused_recipients:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content
@@ -91,10 +101,16 @@ class _EphemeralPortController(Controller):
 
 
 class LoopbackSmtpServer:
-    """An SMTP server on 127.0.0.1 (a free port by default) filing messages into `maildir/<n>-<message-id>.eml`."""
+    """An SMTP server on 127.0.0.1 (a free port by default) filing messages into `maildir/<n>-<message-id>.eml`.
 
-    def __init__(self, maildir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    `refused_recipients` are answered 550 at RCPT, to rehearse a mailbox that bounces.
+    """
+
+    def __init__(
+        self, maildir: Path, host: str = "127.0.0.1", port: int = 0, *, refused_recipients: Collection[str] = ()
+    ) -> None:
         self.maildir = maildir
+        self._refused_recipients = frozenset(r.casefold() for r in refused_recipients)
         self.host = host
         self._requested_port = port
         self._handler: _MaildirHandler | None = None
@@ -116,7 +132,7 @@ class LoopbackSmtpServer:
         if self._controller is not None:
             raise RuntimeError("the loopback SMTP server is already running")
         self.maildir.mkdir(parents=True, exist_ok=True)
-        self._handler = _MaildirHandler(self.maildir)
+        self._handler = _MaildirHandler(self.maildir, self._refused_recipients)
         controller = _EphemeralPortController(
             self._handler, hostname=self.host, port=self._requested_port, server_hostname="localhost"
         )

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.local.smtp import MailServerUnavailable, SmtpMailer
+from connectors.local.smtp import MailPartiallyRejected, MailRejected, MailServerUnavailable, SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
 from thidua.mail import PDF_MIME, RecipientNotAllowed, build_report_email
 
@@ -74,6 +74,22 @@ def test_restarted_server_keeps_numbering_in_the_same_maildir(maildir: Path) -> 
         "<thidua.lax.D3.v1@thcs-leanhxuan.edu.vn>",
         "<thidua.lax.D3.v2@thcs-leanhxuan.edu.vn>",
     }
+
+
+def test_a_bounced_recipient_is_reported_as_partial_and_the_message_still_arrives(maildir: Path) -> None:
+    other = "pgddt@tanphu.edu.vn"
+    with LoopbackSmtpServer(maildir, refused_recipients=[other]) as server:
+        with pytest.raises(MailPartiallyRejected, match="từ chối một số người nhận") as partial:
+            SmtpMailer("127.0.0.1", server.port, timeout=5).send(report_email(recipients=(DISTRICT, other)))
+        assert list(partial.value.refused) == [other]
+        assert server.received == 1
+
+
+def test_all_recipients_refused_is_a_rejection_and_nothing_arrives(maildir: Path) -> None:
+    with LoopbackSmtpServer(maildir, refused_recipients=[DISTRICT]) as server:
+        with pytest.raises(MailRejected, match="từ chối mọi người nhận"):
+            SmtpMailer("127.0.0.1", server.port, timeout=5).send(report_email())
+        assert server.received == 0
 
 
 def test_message_ids_in_a_missing_maildir_is_empty(tmp_path: Path) -> None:
