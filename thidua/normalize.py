@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,8 @@ class TeamMatcher:
     flagged for the clerk rather than guessed.
     """
 
-    def __init__(self, teams: Iterable[Team], threshold: float, ambiguity_margin: float = 5.0) -> None:
+    def __init__(self, teams: Iterable[Team], threshold: float, ambiguity_margin: float = 5.0,
+                 extra_aliases: Mapping[str, str] | None = None) -> None:
         self._threshold = threshold
         self._margin = ambiguity_margin
         self._names: dict[str, str] = {}
@@ -39,6 +40,8 @@ class TeamMatcher:
             self._display[team.id] = team.name
             for name in (team.name, team.id, *team.aliases):
                 self._names[_team_key(name)] = team.id
+        for typed, team_id in (extra_aliases or {}).items():
+            self._names[_team_key(typed)] = team_id
 
     def match(self, typed: str) -> TeamMatch:
         key = _team_key(typed)

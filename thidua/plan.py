@@ -191,6 +191,8 @@ class Plan(_Model):
     phases: tuple[Phase, ...] = Field(min_length=1)
     teams: tuple[Team, ...] = Field(min_length=1)
     team_match_threshold: float = Field(default=85, ge=50, le=100)
+    # Spellings the clerk has ruled on ("Toán-Tin" → toan): typed text → team id, checked like any reference.
+    team_aliases: dict[str, str] = Field(default_factory=dict)
     titles: Titles
     commendations: tuple[str, ...] = ()
     movements: tuple[str, ...] = Field(min_length=1)
@@ -224,6 +226,13 @@ class Plan(_Model):
             if deadline.due_before.year != self.year:
                 raise ValueError(
                     f"hạn {deadline.id} ({deadline.due_before:%d/%m/%Y}) nằm ngoài năm {self.year} của kế hoạch"
+                )
+        team_ids = {t.id for t in self.teams}
+        for typed, team_id in self.team_aliases.items():
+            if team_id not in team_ids:
+                raise ValueError(
+                    f"team_aliases: «{typed}» trỏ tới tổ «{team_id}» không có trong teams; "
+                    f"các mã tổ: {', '.join(sorted(team_ids))}"
                 )
         kinds = {s.kind for s in self.sources}
         if SourceKind.ROSTER not in kinds:
@@ -308,6 +317,16 @@ _PYDANTIC_MESSAGES: Mapping[str, str] = {
 }
 
 
+class _PlanLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a wrong date reaches validation and gets a located message."""
+
+
+_PlanLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _node_lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], int]]:
     """Yields every path in the YAML document with its 1-based line, so errors can point at lines."""
     yield path, node.start_mark.line + 1
@@ -337,14 +356,16 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
 def parse_plan(text: str, filename: str = "plan.yaml") -> Plan:
     """Parses and validates a plan; raises PlanError listing every problem with file, line and field."""
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_PlanLoader)
+        data = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise PlanError([f"{filename}, dòng {line}: lỗi cú pháp YAML: {exc.problem}"]) from exc
     if not isinstance(data, dict) or node is None:
         raise PlanError([f"{filename}, dòng 1: tệp kế hoạch phải là một bảng khóa: giá trị (YAML mapping)"])
-    lines = dict(_node_lines(node))
+    lines: dict[tuple[str | int, ...], int] = {}
+    for path, line in _node_lines(node):
+        lines.setdefault(path, line)  # a key's own line beats the line where its value starts
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:

@@ -65,7 +65,7 @@ class Vocabulary:
     def for_plan(cls, plan: Plan, roster: list[StaffMember] | None = None) -> Vocabulary:
         return cls(
             plan=plan,
-            teams=TeamMatcher(plan.teams, plan.team_match_threshold),
+            teams=TeamMatcher(plan.teams, plan.team_match_threshold, extra_aliases=plan.team_aliases),
             zone=ZoneInfo(plan.timezone),
             staff_by_email={s.email: s for s in roster or []},
         )
