@@ -1,0 +1,220 @@
+"""The main job end to end: the real CLI, Prefect's ephemeral server, a loopback SMTP server, real DOCX/PDF.
+
+Every number in every report is checked against counts computed here, independently of the core: straight
+from the sample CSVs with the csv module, taking each person's team from the roster by email (not from what
+they typed) and leaving out exactly the rows the generator says it spoiled.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email
+import email.policy
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+
+from thidua.plan import Plan, parse_plan
+
+REPO = Path(__file__).resolve().parents[2]
+PLAN = REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml"
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+def _run_demo(out: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "thidua_cli.main", "demo", "--out", str(out)], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("demo")
+    return out, _run_demo(out)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return parse_plan(PLAN.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def summary(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> dict[str, dict[str, Any]]:
+    out, run = demo
+    assert run.returncode == 0, run.stdout + run.stderr
+    return {row["id"]: row for row in json.loads((out / "summary.json").read_text(encoding="utf-8"))}
+
+
+class SampleSheets:
+    """The sample CSVs read the simple way, as a clerk with a spreadsheet would count them."""
+
+    def __init__(self, data_dir: Path, plan: Plan) -> None:
+        self.plan = plan
+        self.spoiled = {sid: {int(r) for r in rows}
+                        for sid, rows in json.loads((data_dir / "expected_rejects.json").read_text()).items()}
+        self.rows: dict[str, list[dict[str, str]]] = {}
+        for source in plan.sources:
+            with (data_dir / source.file).open(encoding="utf-8", newline="") as file:
+                reader = csv.DictReader(file)
+                self.rows[source.id] = [
+                    {field: row[header] for field, header in source.columns.items()} | {"_row": str(number)}
+                    for number, row in enumerate(reader, start=2) if number not in self.spoiled.get(source.id, set())
+                ]
+        self.team_by_email = {r["email"].strip().lower(): r["team"] for r in self.rows["roster"]}
+
+    def latest(self, source_id: str, as_of: dt.datetime, key: Callable[[dict[str, str]], Any]) -> list[dict[str, str]]:
+        winners: dict[Any, tuple[dt.datetime, int, dict[str, str]]] = {}
+        for row in self.rows[source_id]:
+            stamp = dt.datetime.strptime(row["timestamp"].strip(), "%d/%m/%Y %H:%M:%S").replace(tzinfo=VN)
+            if stamp > as_of:
+                continue
+            candidate = (stamp, int(row["_row"]), row)
+            k = key(row)
+            if k not in winners or candidate[:2] > winners[k][:2]:
+                winners[k] = candidate
+        return [w[2] for w in winners.values()]
+
+    def team(self, row: dict[str, str]) -> str:
+        return self.team_by_email[row["email"].strip().lower()]
+
+    def by_team(self, rows: list[dict[str, str]], category: Callable[[dict[str, str]], str]) -> Counter[tuple[str, str]]:
+        return Counter((self.team(r), category(r)) for r in rows)
+
+
+@pytest.fixture(scope="module")
+def sheets(demo: tuple[Path, subprocess.CompletedProcess[str]], plan: Plan) -> SampleSheets:
+    return SampleSheets(demo[0] / "data", plan)
+
+
+def _tables(docx: Path) -> dict[str, list[list[str]]]:
+    """Each report table keyed by the caption paragraph that precedes it."""
+    document = Document(str(docx))
+    captions = [p.text.strip() for p in document.paragraphs if p.text.strip().startswith("Bảng ")]
+    grids = [[[c.text.strip() for c in row.cells] for row in t.rows] for t in document.tables
+             if t.rows and t.rows[0].cells[0].text.strip() in ("Tổ", "STT", "Nội dung")]
+    assert len(captions) == len(grids), (captions, [g[0] for g in grids])
+    return dict(zip(captions, grids, strict=True))
+
+
+def _cell(grid: list[list[str]], row_label: str, column: str) -> int:
+    header = grid[0]
+    row = next(r for r in grid[1:] if r[0] == row_label)
+    return int(row[header.index(column)].replace(".", ""))
+
+
+def _table(tables: dict[str, list[list[str]]], starts: str) -> list[list[str]]:
+    return next(grid for caption, grid in tables.items() if caption.startswith(starts))
+
+
+def _as_of(row: dict[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(row["send_at"])
+
+
+def test_demo_exits_cleanly_and_delivers_nine_reports_once(demo: tuple[Path, subprocess.CompletedProcess[str]],
+                                                             summary: dict[str, dict[str, Any]], plan: Plan) -> None:
+    out, run = demo
+    assert "Traceback" not in run.stdout + run.stderr
+    assert sorted(summary) == [f"D{i}" for i in range(1, 10)]
+    assert {row["delivery"] for row in summary.values()} == {"sent"}
+    mails = sorted((out / "mail").glob("*.eml"))
+    assert len(mails) == 9
+    parsed = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in mails]
+    assert sorted(str(m["Message-ID"]) for m in parsed) == sorted(r["message_id"] for r in summary.values())
+    for message in parsed:
+        recipients = {a.addr_spec for a in message["To"].addresses}
+        assert recipients <= plan.allow_list
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_content_type() in ("application/pdf",
+                                                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    for row in summary.values():
+        assert (out / row["report"]).is_file() and (out / row["docx"]).is_file()
+        assert row["rows_read"] == row["rows_accepted"] + row["rows_rejected"]
+
+
+def test_registration_report_numbers_match_the_sheets(demo: tuple[Path, Any], summary: dict[str, Any],
+                                                      sheets: SampleSheets, plan: Plan) -> None:
+    row = summary["D1"]
+    tables = _tables(demo[0] / row["docx"])
+    registered = sheets.by_team(sheets.latest("F1", _as_of(row), lambda r: r["email"].strip().lower()),
+                                lambda r: r["title"].strip())
+    staff = Counter(sheets.team_by_email.values())
+    grid = _table(tables, "Bảng 1.")
+    for team in plan.teams:
+        assert _cell(grid, team.name, "Số viên chức") == staff[team.name]
+        for title in plan.titles.individual:
+            assert _cell(grid, team.name, title.name) == registered[(team.name, title.name)], (team.name, title.name)
+    assert _cell(grid, "Toàn trường", "Tổng") == sum(registered.values())
+    assert _cell(grid, "Toàn trường", "Số viên chức") == len(sheets.team_by_email)
+    not_registered = _table(tables, "Bảng 4.")
+    assert len(not_registered) - 1 == len(sheets.team_by_email) - sum(registered.values())
+
+
+def test_exemplar_reports_count_each_quarters_nominations(demo: tuple[Path, Any], summary: dict[str, Any],
+                                                          sheets: SampleSheets, plan: Plan) -> None:
+    quarter_words = {"1": 1, "i": 1, "2": 2, "ii": 2, "3": 3, "iii": 3, "4": 4, "iv": 4}
+
+    def quarter(r: dict[str, str]) -> int:
+        return quarter_words[r["quarter"].lower().replace("quý", "").strip()]
+
+    for deadline in (d for d in plan.deadlines if d.kind.value == "exemplars"):
+        row = summary[deadline.id]
+        chosen = [r for r in sheets.latest("F4", _as_of(row), lambda r: (sheets.team(r), quarter(r)))
+                  if quarter(r) == deadline.quarter]
+        counts = Counter(sheets.team(r) for r in chosen)
+        grid = _table(_tables(demo[0] / row["docx"]), "Bảng 1.")
+        for team in plan.teams:
+            assert _cell(grid, team.name, "Số gương được giới thiệu") == counts[team.name], (deadline.id, team.name)
+        assert _cell(grid, "Toàn trường", "Số gương được giới thiệu") == len(chosen)
+
+
+def test_evaluation_report_counts_proposed_titles_per_team(demo: tuple[Path, Any], summary: dict[str, Any],
+                                                           sheets: SampleSheets, plan: Plan) -> None:
+    row = summary["D5"]
+    proposed = sheets.by_team(sheets.latest("F6", _as_of(row), lambda r: r["email"].strip().lower()),
+                              lambda r: r["proposed_title"].strip())
+    grid = _table(_tables(demo[0] / row["docx"]), "Bảng 2.")
+    for team in plan.teams:
+        for title in plan.titles.individual:
+            assert _cell(grid, team.name, title.name) == proposed[(team.name, title.name)], (team.name, title.name)
+
+
+def test_review_reports_count_achievements_per_phase_and_team(demo: tuple[Path, Any], summary: dict[str, Any],
+                                                              sheets: SampleSheets, plan: Plan) -> None:
+    for deadline in (d for d in plan.deadlines if d.kind.value in ("interim", "annual")):
+        row = summary[deadline.id]
+        tables = _tables(demo[0] / row["docx"])
+        achievements = sheets.latest("F3", _as_of(row), lambda r: (r["email"].strip().lower(), r["phase"].strip()))
+        for index, phase in enumerate((p for p in plan.phases if p.start <= _as_of(row).date()), start=1):
+            counts = Counter(sheets.team(r) for r in achievements if r["phase"].strip() == phase.name)
+            grid = _table(tables, f"Bảng {index}b.")
+            for team in plan.teams:
+                assert _cell(grid, team.name, "Thành tích") == counts[team.name], (deadline.id, phase.id, team.name)
+
+
+def test_every_spoiled_row_is_in_the_rejects_with_its_row_number(demo: tuple[Path, Any], sheets: SampleSheets,
+                                                                 summary: dict[str, Any]) -> None:
+    with (demo[0] / "rejects.csv").open(encoding="utf-8", newline="") as file:
+        rejected = {(r["source"], int(r["row"])) for r in csv.DictReader(file)}
+    read_by_some_deadline = {sid for sid, rows in sheets.spoiled.items() if rows}
+    expected = {(sid, row) for sid in read_by_some_deadline for row in sheets.spoiled[sid]}
+    assert rejected == expected
+
+
+def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.CompletedProcess[str]],
+                                          summary: dict[str, Any]) -> None:
+    out, _ = demo
+    again = _run_demo(out)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(list((out / "mail").glob("*.eml"))) == 9
+    second = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert {row["delivery"] for row in second} == {"already_sent"}
+    assert [row["message_id"] for row in second] == [summary[row["id"]]["message_id"] for row in second]
