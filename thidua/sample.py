@@ -9,6 +9,7 @@ names, NFD cells, stray spaces, mixed-case emails), and a few truly unusable row
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import string
@@ -55,6 +56,8 @@ _GIVEN_MALE = (
 # Relative team sizes by folded team name: core subjects have more teachers; the office is small.
 _TEAM_WEIGHTS = {"ngu van": 14, "toan": 14, "khoa hoc tu nhien": 12, "ngoai ngu": 11}
 _DEFAULT_TEAM_WEIGHT = 8
+# Below this a team cannot hold a head, a registrant and the deliberate faults at once.
+_MIN_PER_TEAM = 4
 _OFFICE_TEAM_WEIGHT = 6
 
 # The school subject each team teaches, for initiative and achievement texts; office teams have none.
@@ -282,8 +285,10 @@ class _Names:
 
 def _staff(plan: Plan, staff: int, rng: random.Random) -> list[_Person]:
     """The roster: heads from the plan, the principal in the office team, everyone else generated."""
-    if staff < 2 * len(plan.teams):
-        raise ValueError(f"cần ít nhất {2 * len(plan.teams)} người cho {len(plan.teams)} tổ, nhận {staff}")
+    if staff < _MIN_PER_TEAM * len(plan.teams):
+        raise ValueError(
+            f"cần ít nhất {_MIN_PER_TEAM * len(plan.teams)} người cho {len(plan.teams)} tổ, nhận {staff}"
+        )
     names = _Names(rng, taken=[plan.signer.name])
     emails: set[str] = set()
 
@@ -296,7 +301,8 @@ def _staff(plan: Plan, staff: int, rng: random.Random) -> list[_Person]:
         return f"{candidate}@{plan.school.email_domain}"
 
     def start_date() -> dt.date:
-        return dt.date(rng.randint(1998, 2022), rng.choice((8, 8, 9, 9, 9, 10, 1)), rng.randint(1, 28))
+        year = rng.randint(plan.year - 26, plan.year - 2)
+        return dt.date(year, rng.choice((8, 8, 9, 9, 9, 10, 1)), rng.randint(1, 28))
 
     people: list[_Person] = []
     for team, size in zip(plan.teams, _team_sizes(plan.teams, staff), strict=True):
@@ -317,13 +323,10 @@ def _staff(plan: Plan, staff: int, rng: random.Random) -> list[_Person]:
             people.append(_Person(full_name, address, team, position, start_date()))
     # Two recent hires, so "Số tháng công tác" is not always 12.
     newcomers = [i for i, p in enumerate(people) if p.position in ("Giáo viên", "Nhân viên")][-2:]
-    for index, start in zip(newcomers, (dt.date(2023, 8, 14), dt.date(2023, 10, 2)), strict=False):
-        people[index] = _replace_start(people[index], start)
+    hired = (dt.date(plan.year - 1, 8, 14), dt.date(plan.year - 1, 10, 2))
+    for index, start in zip(newcomers, hired, strict=False):
+        people[index] = dataclasses.replace(people[index], start_date=start)
     return people
-
-
-def _replace_start(person: _Person, start: dt.date) -> _Person:
-    return _Person(person.full_name, person.email, person.team, person.position, start)
 
 
 def _months_worked(start: dt.date, year_end: dt.date) -> int:
@@ -434,6 +437,15 @@ def _registrations(plan: Plan, people: Sequence[_Person], rng: random.Random) ->
     return _Registrations(_Rows(rows, blank_rows=2), latest, initiative)
 
 
+def _team_answer(head: _Person, when: dt.datetime, title: str, members: int, rng: random.Random,
+                 noise: _Noise) -> _Row:
+    pledges = "\n".join(f"- {p}" for p in rng.sample(_PLEDGES, k=rng.randint(3, 5)))
+    return _Row(when, {
+        "email": noise.email(head.email), "team": noise.team(head.team), "members": str(members), "title": title,
+        "pledges": noise.text(pledges),
+    })
+
+
 def _collective_registrations(plan: Plan, people: Sequence[_Person], rng: random.Random) -> _Rows:
     """F2: every team head registers the team's title and pledges; a few correct it with a second answer."""
     noise = _Noise(rng)
@@ -441,24 +453,18 @@ def _collective_registrations(plan: Plan, people: Sequence[_Person], rng: random
     heads = [p for p in people if p.is_head]
     excellent_teams = rng.sample(heads, k=max(1, round(0.35 * len(heads))))
     second_thoughts = rng.sample(heads, k=min(3, len(heads)))
+    opens, closes = dt.date(plan.year, 2, 1), dt.date(plan.year, 3, 12)
     rows: list[_Row] = []
-    year = plan.year
     for head in heads:
         members = sum(1 for p in people if p.team == head.team)
         title = excellent if head in excellent_teams else advanced
-
-        def answer(when: dt.datetime, title: str, members: int, head: _Person = head) -> _Row:
-            pledges = "\n".join(f"- {p}" for p in rng.sample(_PLEDGES, k=rng.randint(3, 5)))
-            return _Row(when, {
-                "email": noise.email(head.email), "team": noise.team(head.team), "members": str(members),
-                "title": title, "pledges": noise.text(pledges),
-            })
-
         if head in second_thoughts:
-            rows.append(answer(_moment(rng, dt.date(year, 2, 1), dt.date(year, 2, 15)), advanced, members - 1))
-            rows.append(answer(_moment(rng, dt.date(year, 2, 20), dt.date(year, 3, 12)), title, members))
+            first = _moment(rng, opens, dt.date(plan.year, 2, 15))
+            rows.append(_team_answer(head, first, advanced, members - 1, rng, noise))
+            final = _moment(rng, dt.date(plan.year, 2, 20), closes)
+            rows.append(_team_answer(head, final, title, members, rng, noise))
         else:
-            rows.append(answer(_moment(rng, dt.date(year, 2, 1), dt.date(year, 3, 12)), title, members))
+            rows.append(_team_answer(head, _moment(rng, opens, closes), title, members, rng, noise))
     return _Rows(rows)
 
 
@@ -511,6 +517,11 @@ def _achievements(plan: Plan, people: Sequence[_Person], rng: random.Random) -> 
     return _Rows(rows, blank_rows=2)
 
 
+def _exemplar_summary(rng: random.Random, team: Team) -> str:
+    fitting = [s for s in _EXEMPLAR_SUMMARIES if not _is_office(team) or "{subject}" not in s]
+    return rng.choice(fitting).format(subject=_subject(team))
+
+
 def _exemplars(plan: Plan, people: Sequence[_Person], rng: random.Random) -> _Rows:
     """F4: each quarter several team heads nominate one person of their team before the quarter's deadline."""
     noise = _Noise(rng)
@@ -527,7 +538,7 @@ def _exemplars(plan: Plan, people: Sequence[_Person], rng: random.Random) -> _Ro
             colleagues = [p for p in people if p.team == head.team and p != head] or [head]
             nominee = rng.choice(colleagues)
             label = str(quarter) if rng.random() < 0.25 else f"Quý {_ROMAN_QUARTERS[quarter - 1]}"
-            summary = rng.choice(_EXEMPLAR_SUMMARIES).format(subject=_subject(head.team))
+            summary = _exemplar_summary(rng, head.team)
             rows.append(_Row(_moment(rng, first, last), {
                 "email": noise.email(head.email), "quarter": label, "nominee": noise.name(nominee.full_name),
                 "team": noise.team(head.team), "summary": noise.text(summary),
@@ -595,7 +606,7 @@ def _evaluations(plan: Plan, people: Sequence[_Person], registrations: _Registra
         if person == failed:
             completion = NOT_COMPLETED
         elif title and title != ldtt:
-            completion = GOOD if person.email == cases.not_excellent else EXCELLENT
+            completion = COMPLETED if person.email == cases.not_excellent else EXCELLENT
         elif title == ldtt:
             completion = EXCELLENT if rng.random() < 0.3 else GOOD
         else:
