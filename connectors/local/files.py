@@ -79,6 +79,8 @@ def _reproducible_zip(data: bytes) -> bytes:
 
 def read_table(path: Path, source_id: str, sheet: str) -> Table:
     """Reads a CSV or XLSX export into a Table; every cell is text as Sheets shows it, empty cells are ""."""
+    if not path.is_file():
+        raise MissingSourceFileError(f"Không tìm thấy tệp «{path}» của nguồn {source_id}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return Table.from_cells(source_id, sheet, _read_csv(path))
@@ -111,8 +113,10 @@ def _read_xlsx(path: Path, sheet: str) -> list[list[str]]:
             raise SourceFileError(
                 f"Tệp «{path}» không có trang tính «{sheet}»; các trang tính có: {', '.join(workbook.sheetnames)}"
             )
-        return [[_cell_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
-                for row in worksheet.iter_rows()]
+        return [
+            [_cell_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
+            for row in worksheet.iter_rows()
+        ]
     finally:
         workbook.close()
 

@@ -145,3 +145,43 @@ def test_any_vietnamese_grid_round_trips_through_csv_and_xlsx(grid: list[list[st
         write_xlsx(xlsx_path, grid, "Câu trả lời biểu mẫu 1")
         assert read_table(csv_path, "F1", "Câu trả lời biểu mẫu 1") == expected
         assert read_table(xlsx_path, "F1", "Câu trả lời biểu mẫu 1") == expected
+
+
+def test_rows_missing_from_an_xlsx_keep_their_sheet_row_numbers(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Họ và tên", "Tổ"])
+    sheet.append(["Lê Thị Lan", "Toán"])
+    sheet["A4"] = "Trần Văn Nam"
+    workbook.save(tmp_path / "gap.xlsx")
+    rows = read_table(tmp_path / "gap.xlsx", "F1", "Sheet").rows
+    assert [(r.row_number, r.is_blank()) for r in rows] == [(2, False), (3, True), (4, False)]
+
+
+def test_csv_saved_with_a_bom_reads_the_same(sample_dir: Path, tmp_path: Path) -> None:
+    original = sample_dir / "roster.csv"
+    (tmp_path / "roster.csv").write_bytes(b"\xef\xbb\xbf" + original.read_bytes())
+    assert read_table(tmp_path / "roster.csv", "roster", "Danh sách") == read_table(original, "roster", "Danh sách")
+
+
+def test_broken_files_raise_errors_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "F1.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(SourceFileError, match=re.escape("F1.xlsx")):
+        read_table(tmp_path / "F1.xlsx", "F1", "Trang 1")
+    (tmp_path / "F1.csv").write_bytes("Họ và tên\nLê Thị Lan".encode("utf-16"))
+    with pytest.raises(SourceFileError, match=re.escape("F1.csv")):
+        read_table(tmp_path / "F1.csv", "F1", "Trang 1")
+
+
+def test_a_workbook_without_the_planned_sheet_is_refused(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.create_sheet("Trang 2")
+    workbook.save(tmp_path / "two.xlsx")
+    with pytest.raises(SourceFileError, match="không có trang tính «Câu trả lời biểu mẫu 1»"):
+        read_table(tmp_path / "two.xlsx", "F1", "Câu trả lời biểu mẫu 1")
+
+
+def test_reading_a_missing_path_says_which_file(tmp_path: Path) -> None:
+    with pytest.raises(MissingSourceFileError, match=re.escape("F6_binh_xet.xlsx")):
+        read_table(tmp_path / "F6_binh_xet.xlsx", "F6", "Bình xét 2023-2024")

@@ -125,3 +125,23 @@ def test_sample_module_is_pure_core() -> None:
     assert not {m for m in imported if m.split(".")[0] in forbidden}
     called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert "open" not in called
+
+
+def test_each_team_head_registers_the_team_once_or_twice(plan: Plan, sample: SampleData) -> None:
+    answers = Counter(row["email"].strip().lower() for _, row in rows_by_field(plan, sample.grids["F2"], "F2"))
+    assert set(answers) == {t.head_email for t in plan.teams}
+    assert set(answers.values()) == {1, 2}
+    titles = {row["title"] for _, row in rows_by_field(plan, sample.grids["F2"], "F2")}
+    assert titles == {"Tập thể lao động tiên tiến", "Tập thể lao động xuất sắc"}
+
+
+def test_achievements_cover_both_phases_and_initiatives_get_mixed_verdicts(plan: Plan, sample: SampleData) -> None:
+    phases = Counter(row["phase"] for _, row in rows_by_field(plan, sample.grids["F3"], "F3"))
+    assert all(phases[p.name] > len(sample.grids["roster"]) / 2 for p in plan.phases)
+    verdicts = Counter(row["result"] for _, row in rows_by_field(plan, sample.grids["F5"], "F5"))
+    assert verdicts["Được công nhận"] > verdicts["Không công nhận"] >= 1 and verdicts[""] >= 1
+
+
+def test_too_few_staff_for_the_teams_is_refused(plan: Plan) -> None:
+    with pytest.raises(ValueError, match="cần ít nhất 32 người"):
+        generate(plan, staff=20)
