@@ -1,0 +1,1 @@
+"""Google Workspace connectors: how thidua reaches Google (or the local emulator)."""

@@ -1,0 +1,86 @@
+"""Google's error bodies, as exceptions a handler raises and the server renders."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+_STATUS_BY_CODE = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    412: "FAILED_PRECONDITION",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+}
+_REASON_BY_CODE = {
+    400: "badRequest",
+    401: "authError",
+    403: "forbidden",
+    404: "notFound",
+    429: "rateLimitExceeded",
+    500: "backendError",
+    501: "notImplemented",
+    503: "backendError",
+}
+
+
+class GoogleError(Exception):
+    """An error answered with Google's JSON shape ``{"error": {"code", "message", "status", ...}}``."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        status: Optional[str] = None,
+        reason: Optional[str] = None,
+        domain: str = "global",
+        details: Optional[list[dict[str, Any]]] = None,
+        headers: Optional[dict[str, str]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or _STATUS_BY_CODE.get(code, "UNKNOWN")
+        self.reason = reason or _REASON_BY_CODE.get(code, "error")
+        self.domain = domain
+        self.details = details
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
+            "status": self.status,
+        }
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+def bad_request(message: str, field: Optional[str] = None) -> GoogleError:
+    details = None
+    if field is not None:
+        details = [
+            {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [{"field": field, "description": message}],
+            }
+        ]
+    return GoogleError(400, message, details=details)
+
+
+def not_found(message: str) -> GoogleError:
+    return GoogleError(404, message)
+
+
+def unimplemented(what: str) -> GoogleError:
+    return GoogleError(
+        501,
+        f"{what} is not implemented by the thidua Workspace emulator (see emulator/README.md).",
+    )

@@ -1,0 +1,252 @@
+"""Gmail state: each user's mailbox of sent messages, kept as the raw RFC 822 bytes they were sent as.
+
+``messages.get`` derives ``payload`` (headers decoded, parts, bodies, attachment ids) from the stored bytes
+on read, so what comes back is exactly what went in.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import email
+import email.header
+import email.utils
+import hashlib
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any, Optional
+
+from emulator.errors import bad_request, not_found, unimplemented
+from emulator.ids import hex_id
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class StoredMessage:
+    id: str
+    thread_id: str
+    raw: bytes
+    label_ids: list[str]
+    internal_date: int
+    history_id: int
+
+    def parsed(self) -> Message:
+        return email.message_from_bytes(self.raw)
+
+    def header(self, name: str) -> str:
+        value = self.parsed().get(name)
+        return _decode_header(value) if value is not None else ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["raw"] = b64url(self.raw)
+        return data
+
+
+def _decode_header(value: Any) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(str(value))))
+    except (email.errors.HeaderParseError, UnicodeDecodeError, LookupError):
+        return str(value)
+
+
+def _attachment_id(message_id: str, part_id: str) -> str:
+    return "ANGjdJ" + hashlib.sha256(f"{message_id}/{part_id}".encode()).hexdigest()[:40]
+
+
+@dataclass
+class Mailbox:
+    messages: dict[str, StoredMessage] = field(default_factory=dict)
+
+
+class GmailModel:
+    def __init__(self) -> None:
+        self.boxes: dict[str, Mailbox] = {}
+        self.lock = threading.RLock()
+        self._history = 1000
+
+    def _box(self, user: str) -> Mailbox:
+        return self.boxes.setdefault(user, Mailbox())
+
+    def send(self, user: str, raw: bytes, thread_id: Optional[str] = None) -> StoredMessage:
+        if not raw.strip():
+            raise bad_request("Invalid raw message: it is empty.", "raw")
+        parsed = email.message_from_bytes(raw)
+        recipients = [a for h in ("To", "Cc", "Bcc") for a in email.utils.getaddresses(parsed.get_all(h, []))]
+        if not any(addr for _, addr in recipients):
+            raise bad_request("Invalid To header", "raw")
+        message_id = hex_id(16)
+        if parsed.get("Message-ID") is None:
+            raw = f"Message-ID: <{message_id}@emulator.thidua.local>\r\n".encode() + raw
+        with self.lock:
+            box = self._box(user)
+            thread = thread_id
+            if thread is not None and not any(m.thread_id == thread for m in box.messages.values()):
+                raise not_found(f"Thread {thread} not found.")
+            if thread is None:
+                refs = (parsed.get("In-Reply-To", "") + " " + parsed.get("References", "")).split()
+                for stored in box.messages.values():
+                    if stored.header("Message-ID") in refs:
+                        thread = stored.thread_id
+                        break
+            self._history += 1
+            stored = StoredMessage(message_id, thread or message_id, raw, ["SENT"], int(time.time() * 1000), self._history)
+            box.messages[message_id] = stored
+            return stored
+
+    def require(self, user: str, mid: str) -> StoredMessage:
+        with self.lock:
+            found = self._box(user).messages.get(mid)
+        if found is None:
+            raise not_found("Requested entity was not found.")
+        return found
+
+    def list(self, user: str, q: Optional[str], label_ids: list[str], include_spam_trash: bool) -> list[StoredMessage]:
+        with self.lock:
+            found = sorted(self._box(user).messages.values(), key=lambda m: (m.internal_date, m.history_id), reverse=True)
+        for label in label_ids:
+            found = [m for m in found if label in m.label_ids]
+        if not include_spam_trash:
+            found = [m for m in found if "TRASH" not in m.label_ids and "SPAM" not in m.label_ids]
+        for term in _terms(q or ""):
+            found = [m for m in found if _matches(m, term)]
+        return found
+
+    def resource(self, message: StoredMessage, fmt: str, metadata_headers: list[str]) -> dict[str, Any]:
+        parsed = message.parsed()
+        out: dict[str, Any] = {
+            "id": message.id,
+            "threadId": message.thread_id,
+            "labelIds": list(message.label_ids),
+            "snippet": _snippet(parsed),
+            "sizeEstimate": len(message.raw),
+            "historyId": str(message.history_id),
+            "internalDate": str(message.internal_date),
+        }
+        if fmt == "minimal":
+            return out
+        if fmt == "raw":
+            out["raw"] = b64url(message.raw)
+            return out
+        if fmt == "metadata":
+            wanted = {h.lower() for h in metadata_headers}
+            out["payload"] = {
+                "mimeType": parsed.get_content_type(),
+                "headers": [h for h in _headers(parsed) if not wanted or h["name"].lower() in wanted],
+            }
+            return out
+        out["payload"] = _part(parsed, "", message.id)
+        return out
+
+    def attachment(self, user: str, mid: str, aid: str) -> dict[str, Any]:
+        message = self.require(user, mid)
+        for part_id, part in _walk(message.parsed(), ""):
+            if _attachment_id(message.id, part_id) == aid:
+                data = part.get_payload(decode=True) or b""
+                assert isinstance(data, bytes)
+                return {"attachmentId": aid, "size": len(data), "data": b64url(data)}
+        raise not_found("Requested entity was not found.")
+
+    def to_json(self) -> dict[str, Any]:
+        with self.lock:
+            return {"mailboxes": {u: [m.to_json() for m in b.messages.values()] for u, b in self.boxes.items()}, "history": self._history}
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        with self.lock:
+            self._history = int(data.get("history", 1000))
+            self.boxes = {}
+            for user, messages in data.get("mailboxes", {}).items():
+                box = self._box(user)
+                for m in messages:
+                    m = dict(m)
+                    m["raw"] = unb64url(m["raw"])
+                    box.messages[m["id"]] = StoredMessage(**m)
+
+
+def _headers(part: Message) -> list[dict[str, str]]:
+    return [{"name": k, "value": _decode_header(v)} for k, v in part.items()]
+
+
+def _walk(part: Message, part_id: str) -> list[tuple[str, Message]]:
+    out = [(part_id, part)]
+    if part.is_multipart():
+        for i, child in enumerate(part.get_payload()):  # type: ignore[union-attr]
+            child_id = f"{part_id}.{i}" if part_id else str(i)
+            out.extend(_walk(child, child_id))
+    return out
+
+
+def _part(part: Message, part_id: str, message_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "partId": part_id,
+        "mimeType": part.get_content_type(),
+        "filename": part.get_filename() or "",
+        "headers": _headers(part),
+    }
+    if part.is_multipart():
+        out["body"] = {"size": 0}
+        out["parts"] = [
+            _part(child, f"{part_id}.{i}" if part_id else str(i), message_id)
+            for i, child in enumerate(part.get_payload())  # type: ignore[union-attr, arg-type]
+        ]
+        return out
+    data = part.get_payload(decode=True) or b""
+    assert isinstance(data, bytes)
+    if part.get_filename():
+        out["body"] = {"attachmentId": _attachment_id(message_id, part_id), "size": len(data)}
+    else:
+        out["body"] = {"size": len(data), "data": b64url(data)} if data else {"size": 0}
+    return out
+
+
+def _snippet(parsed: Message) -> str:
+    for _, part in _walk(parsed, ""):
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            data = part.get_payload(decode=True) or b""
+            assert isinstance(data, bytes)
+            text = data.decode(part.get_content_charset() or "utf-8", errors="replace")
+            return " ".join(text.split())[:200]
+    return ""
+
+
+_TERM = re.compile(r'(-?)(\w+):("[^"]*"|<[^>]*>|\S+)|("[^"]*"|\S+)')
+
+
+def _terms(q: str) -> list[tuple[bool, str, str]]:
+    out = []
+    for found in _TERM.finditer(q):
+        if found.group(4):
+            raise unimplemented(f"Gmail full-text search (q term {found.group(4)!r}); use operators like rfc822msgid: or in:sent")
+        out.append((found.group(1) == "-", found.group(2).lower(), found.group(3).strip('"')))
+    return out
+
+
+def _matches(message: StoredMessage, term: tuple[bool, str, str]) -> bool:
+    negate, op, value = term
+    if op == "rfc822msgid":
+        wanted = value.strip("<>")
+        result = message.header("Message-ID").strip().strip("<>") == wanted
+    elif op in ("in", "label"):
+        result = value.upper() in message.label_ids or (value.lower() == "anywhere")
+    elif op in ("from", "to", "cc", "subject"):
+        header = {"from": "From", "to": "To", "cc": "Cc", "subject": "Subject"}[op]
+        result = value.lower() in message.header(header).lower()
+    elif op == "has" and value == "attachment":
+        result = any(p.get_filename() for _, p in _walk(message.parsed(), ""))
+    else:
+        raise unimplemented(f"Gmail search operator {op}:")
+    return result != negate
+
+
+def copy_resource(resource: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(resource)

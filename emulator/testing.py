@@ -1,0 +1,131 @@
+"""Test helpers: a session-scoped emulator fixture factory, a fake service account, and ready clients.
+
+    # conftest.py
+    from emulator.testing import emulator_fixture, workspace_fixture
+    emulator = emulator_fixture()            # session-scoped running WorkspaceEmulator
+    workspace = workspace_fixture()          # function-scoped: resets state, yields a WorkspaceClients
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+import gspread
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from google.oauth2 import service_account
+
+from connectors.google import endpoints
+from emulator.server import EmulatorConfig, WorkspaceEmulator
+
+ALL_SCOPES = (
+    "https://www.googleapis.com/auth/spreadsheets",
+    "https://www.googleapis.com/auth/drive",
+    "https://www.googleapis.com/auth/documents",
+    "https://www.googleapis.com/auth/forms.body",
+    "https://www.googleapis.com/auth/forms.responses.readonly",
+    "https://www.googleapis.com/auth/gmail.send",
+    "https://www.googleapis.com/auth/gmail.readonly",
+)
+SERVICE_ACCOUNT_EMAIL = "thidua-bot@thidua-emulator.iam.gserviceaccount.com"
+DEFAULT_USER = "van.thu@truong-thcs.edu.vn"
+
+
+@dataclass(frozen=True)
+class FakeServiceAccount:
+    """An RSA key pair and the service-account info dict google-auth expects."""
+
+    private_key_pem: str
+    public_cert_pem: str
+    key_id: str = "emulator-key-1"
+    client_email: str = SERVICE_ACCOUNT_EMAIL
+
+    def info(self, base_url: str) -> dict[str, Any]:
+        return {
+            "type": "service_account",
+            "project_id": "thidua-emulator",
+            "private_key_id": self.key_id,
+            "private_key": self.private_key_pem,
+            "client_email": self.client_email,
+            "client_id": "100000000000000000001",
+            "token_uri": endpoints.token_uri(base_url),
+        }
+
+
+@lru_cache(maxsize=1)
+def fake_service_account() -> FakeServiceAccount:
+    """One RSA-2048 key per test session (generation takes a moment)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SERVICE_ACCOUNT_EMAIL)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return FakeServiceAccount(pem, cert.public_bytes(serialization.Encoding.PEM).decode())
+
+
+@dataclass
+class WorkspaceClients:
+    """Clients bound to one running emulator; build more for other users or scopes with the methods."""
+
+    emulator: WorkspaceEmulator
+    account: FakeServiceAccount = field(default_factory=fake_service_account)
+    user: str = DEFAULT_USER
+
+    @property
+    def base_url(self) -> str:
+        return self.emulator.base_url
+
+    def credentials(self, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> service_account.Credentials:
+        return endpoints.service_account_credentials(
+            self.account.info(self.base_url), scopes, subject=user or self.user, base_url=self.base_url
+        )
+
+    def service(self, api: str, version: str, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> Any:
+        return endpoints.build_service(api, version, self.credentials(scopes, user), self.base_url)
+
+    def gspread(self, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> gspread.Client:
+        return endpoints.gspread_client(self.credentials(scopes, user), self.base_url)
+
+    def session(self, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> Any:
+        return endpoints.authorized_session(self.credentials(scopes, user), self.base_url)
+
+
+def emulator_fixture(config: Optional[EmulatorConfig] = None, name: str = "emulator") -> Callable[..., Any]:
+    """A session-scoped pytest fixture yielding a started ``WorkspaceEmulator``."""
+
+    @pytest.fixture(scope="session", name=name)
+    def _emulator() -> Iterator[WorkspaceEmulator]:
+        with WorkspaceEmulator(config or EmulatorConfig()) as running:
+            yield running
+
+    return _emulator
+
+
+def workspace_fixture(emulator_name: str = "emulator", name: str = "workspace") -> Callable[..., Any]:
+    """A function-scoped fixture: resets the session emulator and yields ``WorkspaceClients`` for it."""
+
+    @pytest.fixture(name=name)
+    def _workspace(request: pytest.FixtureRequest) -> WorkspaceClients:
+        running: WorkspaceEmulator = request.getfixturevalue(emulator_name)
+        running.reset()
+        return WorkspaceClients(running)
+
+    return _workspace
