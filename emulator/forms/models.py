@@ -77,7 +77,7 @@ def _mask_update(target: dict[str, Any], source: dict[str, Any], mask: str, wher
         target.update(copy.deepcopy(source))
         return
     for path in [m.strip() for m in mask.split(",") if m.strip()]:
-        parts = path.split(".")
+        parts = path.replace("/", ".").split(".")
         src: Any = source
         dst = target
         for part in parts[:-1]:

@@ -816,7 +816,7 @@ def _apply_mask(target: dict[str, Any], source: dict[str, Any], fields: str, ski
                 target[key] = copy.deepcopy(value)
         return
     for path in [f.strip() for f in fields.split(",") if f.strip()]:
-        parts = path.split(".")
+        parts = path.replace("/", ".").split(".")
         src: Any = source
         dst = target
         for part in parts[:-1]:
