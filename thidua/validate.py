@@ -168,6 +168,12 @@ class _RowReader:
             return None
         return parsed
 
+    def person_name(self, email: str) -> str:
+        """The roster's spelling of a staff member's name wins over what they typed (case, spaces, NFD)."""
+        typed = self.text("full_name")
+        member = self.vocab.staff_by_email.get(email)
+        return member.full_name if member is not None and typed else typed
+
     def origin(self, submitted_at: dt.datetime | None) -> Origin:
         return Origin(self.source.id, self.row.sheet, self.row.row_number, submitted_at)
 
@@ -189,7 +195,7 @@ def _individual_registration(r: _RowReader) -> IndividualRegistration:
     return IndividualRegistration(
         origin=r.origin(r.timestamp()),
         email=email,
-        full_name=r.text("full_name"),
+        full_name=r.person_name(email),
         team_id=r.team(email),
         title_id=r.title("title", r.vocab.plan.titles.individual) or "",
         position=r.text("position", required=False),
@@ -230,7 +236,7 @@ def _achievement(r: _RowReader) -> Achievement:
     return Achievement(
         origin=r.origin(r.timestamp()),
         email=email,
-        full_name=r.text("full_name"),
+        full_name=r.person_name(email),
         phase_id=phase_id,
         team_id=r.team(email),
         movement=known_movements.get(fold(movement), movement),
@@ -273,7 +279,7 @@ def _initiative(r: _RowReader) -> Initiative:
     return Initiative(
         origin=r.origin(r.timestamp()),
         email=email,
-        full_name=r.text("full_name"),
+        full_name=r.person_name(email),
         team_id=r.team(email),
         name=r.text("name"),
         field=r.text("field", required=False),
@@ -298,7 +304,7 @@ def _evaluation(r: _RowReader) -> Evaluation:
     return Evaluation(
         origin=r.origin(r.timestamp()),
         email=email,
-        full_name=r.text("full_name"),
+        full_name=r.person_name(email),
         team_id=r.team(email),
         completion=completion if completion is not None else Completion.KHONG_HOAN_THANH,
         months_worked=r.number("months_worked", low=0, high=12) or 0.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -131,13 +132,19 @@ def _summary_row(out: Path, result: Any) -> dict[str, Any]:
     }
 
 
+_DELIVERY_WORDS = {"sent": "đã gửi", "already_sent": "đã gửi trước đó", "recovered_from_pending": "đã gửi (khôi phục)",
+                   "resent_after_crash": "gửi lại sau sự cố"}
+
+
 def _print_summary(summary: list[dict[str, Any]]) -> None:
     table = Table(title="Kết quả các hạn báo cáo năm 2024")
-    for column in ("Hạn", "Hạn chót", "Gửi lúc", "Gửi", "Đọc", "Hợp lệ", "Loại", "Báo cáo"):
-        table.add_column(column)
+    for column in ("Hạn", "Trước ngày", "Đã gửi lúc", "Gửi", "Đọc", "Hợp lệ", "Loại", "Báo cáo"):
+        table.add_column(column, overflow="fold")
     for row in summary:
-        table.add_row(row["id"], row["due_before"], (row["sent_at"] or "")[:16], row["delivery"],
-                      str(row["rows_read"]), str(row["rows_accepted"]), str(row["rows_rejected"]), row["report"])
+        sent_at = dt.datetime.fromisoformat(row["sent_at"]).strftime("%d/%m/%Y %H:%M") if row["sent_at"] else ""
+        table.add_row(row["id"], dt.date.fromisoformat(row["due_before"]).strftime("%d/%m/%Y"), sent_at,
+                      _DELIVERY_WORDS.get(row["delivery"], row["delivery"]), str(row["rows_read"]),
+                      str(row["rows_accepted"]), str(row["rows_rejected"]), Path(row["report"]).name)
     console.print(table)
 
 

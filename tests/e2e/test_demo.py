@@ -86,7 +86,8 @@ class SampleSheets:
     def team(self, row: dict[str, str]) -> str:
         return self.team_by_email[row["email"].strip().lower()]
 
-    def by_team(self, rows: list[dict[str, str]], category: Callable[[dict[str, str]], str]) -> Counter[tuple[str, str]]:
+    def by_team(self, rows: list[dict[str, str]],
+                category: Callable[[dict[str, str]], str]) -> Counter[tuple[str, str]]:
         return Counter((self.team(r), category(r)) for r in rows)
 
 
