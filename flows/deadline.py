@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectors.local.documents import LocalDocumentBuilder
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from connectors.local.delivery import deliver_once
+from connectors.local.documents import LocalDocumentBuilder
 from connectors.local.files import FileSource
 from connectors.local.ledger import SqliteLedger
 from connectors.local.smtp import SmtpMailer
