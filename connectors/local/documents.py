@@ -1,0 +1,407 @@
+"""Reports as files: a report context rendered into a DOCX template (docxtpl), then PDF through LibreOffice.
+
+The templates in `templates/` carry the fixed wording and the Nghị định 30/2020 layout; the report tables are
+built here with python-docx and inserted at `{{p tables_block }}`, because their columns, widths and total
+rows differ per report and a clerk rewording a template in Word should not have to edit table loops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Length, Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
+from lxml import etree
+from markupsafe import Markup
+
+log = logging.getLogger(__name__)
+
+FONT = "Times New Roman"
+TABLE_PT = 11
+CAPTION_PT = 13
+EMPTY_TABLE_TEXT = "Không có"
+
+#: Keys every report context has (thidua.reports.build_context); a template may use these and nothing else.
+CONTEXT_KEYS: frozenset[str] = frozenset({
+    "governing_body", "school_header", "school_name", "number", "place_date", "kind_label", "title",
+    "deadline_id", "due_before", "signer_title", "signer_name", "recipients", "intro", "kind", "tables",
+    "numbers", "flags",
+})
+#: Keys the renderer adds to the context before rendering.
+RENDERER_KEYS: frozenset[str] = frozenset({"tables_block"})
+#: Which template renders which report kind (thidua.plan.ReportKind values).
+TEMPLATE_FOR_KIND: dict[str, str] = {
+    "registration": "registration.docx",
+    "exemplars": "exemplars.docx",
+    "interim": "review.docx",
+    "annual": "review.docx",
+    "evaluation": "evaluation.docx",
+}
+
+_NUMERIC = re.compile(r"^[\d.,%\s]*$")
+_CHAR_MM = 2.4  # width of a wide 11 pt Times New Roman character, bold header text included
+_PAD_MM = 2.6  # cell margins (1 mm each side) and a little slack
+
+
+class DocumentError(Exception):
+    """A report could not be produced as a file; the message says why, in Vietnamese, for the clerk."""
+
+
+class TemplateError(DocumentError):
+    """A template is broken or uses a placeholder the report context does not provide."""
+
+    def __init__(self, template: Path, message: str, placeholders: Sequence[str] = ()) -> None:
+        super().__init__(f'Mẫu báo cáo "{template.name}": {message}')
+        self.template = template
+        self.placeholders = tuple(placeholders)
+
+
+class ConversionError(DocumentError):
+    """LibreOffice (or pdftotext) failed or timed out on a file."""
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """The files of one rendered report; `pdf` is None when LibreOffice is not installed."""
+
+    docx: Path
+    pdf: Path | None
+
+
+# --- OOXML helpers, shared with templates/build_templates.py -------------------------------------------------
+
+
+def set_font(element: Any) -> None:
+    """Times New Roman in every script slot of a run or style, so Vietnamese never falls back to another font."""
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), FONT)
+
+
+def set_table_borders(table: Table, value: str) -> None:
+    """Grid lines ("single") for data tables, none ("nil") for layout tables, in schema order inside tblPr."""
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), value)
+        if value != "nil":
+            edge.set(qn("w:sz"), "4")
+            edge.set(qn("w:space"), "0")
+            edge.set(qn("w:color"), "000000")
+        borders.append(edge)
+    table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",
+                                           "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+
+
+def add_run(paragraph: Paragraph, text: str, size: float, bold: bool = False, italic: bool = False) -> None:
+    """A run with explicit size and font; the paragraph mark gets the same size so empty lines stay small."""
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    run.bold = bold
+    run.italic = italic
+    set_font(run._r)
+    mark = paragraph._p.get_or_add_pPr()
+    mark_rpr = OxmlElement("w:rPr")
+    size_el = OxmlElement("w:sz")
+    size_el.set(qn("w:val"), str(round(size * 2)))
+    mark_rpr.append(size_el)
+    mark.insert_element_before(mark_rpr, "w:sectPr", "w:pPrChange")
+
+
+# --- Tables --------------------------------------------------------------------------------------------------
+
+
+def column_widths(headers: Sequence[str], body: Sequence[Sequence[str]], width_mm: float) -> list[float]:
+    """Column widths in mm filling `width_mm`: every column fits its longest word; the rest of the room goes
+    to the columns whose text (headers in up to 3 lines) would otherwise wrap most."""
+    minimum: list[float] = []
+    desired: list[float] = []
+    for i, header in enumerate(headers):
+        cells = [row[i] for row in body if i < len(row)]
+        words = [*header.split(), *(w for cell in cells for w in cell.split())]
+        longest_word = max((len(w) for w in words), default=1)
+        content = max((len(cell) for cell in cells), default=0)
+        minimum.append(longest_word * _CHAR_MM + _PAD_MM)
+        desired.append(max(min(content, 40), len(header) / 3, longest_word) * _CHAR_MM + _PAD_MM)
+    if sum(desired) <= width_mm:
+        return [d * width_mm / sum(desired) for d in desired]
+    if sum(minimum) >= width_mm:
+        return [m * width_mm / sum(minimum) for m in minimum]
+    slack = [d - m for d, m in zip(desired, minimum, strict=True)]
+    room = width_mm - sum(minimum)
+    return [m + room * s / sum(slack) for m, s in zip(minimum, slack, strict=True)]
+
+
+def _cell(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False,
+          align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    add_run(paragraph, text, TABLE_PT, bold=bold, italic=italic)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _row_flags(row: Any, *flags: str) -> None:
+    """cantSplit / tblHeader on a row (in schema order): rows never break across pages; headers repeat."""
+    trpr = row._tr.get_or_add_trPr()
+    for flag in flags:
+        trpr.append(OxmlElement(f"w:{flag}"))
+
+
+def _add_table(doc: Any, spec: dict[str, Any], width_mm: float) -> None:
+    """Caption in bold, then a grid table: bold repeated header row, one row per entry, bold total row."""
+    headers: list[str] = list(spec["headers"])
+    rows: list[list[str]] = [list(r) for r in spec["rows"]]
+    total: list[str] = list(spec.get("total") or [])
+    caption = doc.add_paragraph()
+    caption.paragraph_format.space_before = Pt(12)
+    caption.paragraph_format.space_after = Pt(6)
+    caption.paragraph_format.keep_with_next = True
+    add_run(caption, str(spec["caption"]), CAPTION_PT, bold=True)
+
+    table = doc.add_table(rows=0, cols=len(headers))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    set_table_borders(table, "single")
+    set_cell_margins(table, Mm(1))
+    widths = column_widths(headers, [*rows, total], width_mm)
+
+    def new_row(values: Sequence[str], *, bold: bool = False, header: bool = False) -> None:
+        row = table.add_row()
+        _row_flags(row, "cantSplit", *(["tblHeader"] if header else []))
+        for i, cell in enumerate(row.cells):
+            text = values[i] if i < len(values) else ""
+            left = not header and not _NUMERIC.match(text)
+            _cell(cell, text, bold=bold or header,
+                  align=WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER)
+
+    new_row(headers, header=True)
+    for values in rows:
+        new_row(values)
+    if not rows:
+        row = table.add_row()
+        merged = row.cells[0].merge(row.cells[-1]) if len(headers) > 1 else row.cells[0]
+        _cell(merged, EMPTY_TABLE_TEXT, italic=True)
+    if total:
+        new_row(total, bold=True)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
+
+
+def set_cell_margins(table: Table, margin: Length) -> None:
+    """Left and right margins inside cells (Word's default is 1.9 mm): narrow columns need the room."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(margin.twips))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription",
+                                           "w:tblPrChange")
+
+
+def _text_width_mm(document: DocumentObject) -> float:
+    """The template's text width, so tables follow the clerk's margins and orientation."""
+    section = document.sections[-1]
+    width = Emu((section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0))
+    return float(width.mm)
+
+
+def tables_block(template: DocxTemplate, tables: Sequence[dict[str, Any]]) -> Markup:
+    """All report tables as WordprocessingML for the `{{p tables_block }}` placeholder.
+
+    Built with python-docx in a scratch document and inserted as raw XML, which is what a docxtpl Subdoc
+    does without needing docxcompose; the tables use direct formatting only, so no style has to follow them.
+    """
+    scratch = Document()
+    width = _text_width_mm(template.get_docx())
+    for spec in tables:
+        _add_table(scratch, spec, width)
+    body = scratch.element.body
+    return Markup("".join(etree.tostring(child, encoding="unicode") for child in body
+                          if child.tag != qn("w:sectPr")))
+
+
+# --- Templates -----------------------------------------------------------------------------------------------
+
+
+def _open(path: Path) -> DocxTemplate:
+    """Open a template or say, naming the file, why it is not a usable DOCX."""
+    if not path.is_file():
+        raise TemplateError(path, f"không tìm thấy tệp {path}.")
+    if not zipfile.is_zipfile(path):
+        raise TemplateError(path, "tệp không phải là tài liệu Word (.docx) hợp lệ hoặc đã bị hỏng; hãy lưu lại "
+                                  "mẫu bằng Word dưới dạng .docx hoặc tạo lại bằng templates/build_templates.py.")
+    try:
+        template = DocxTemplate(path)
+        template.init_docx()
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise TemplateError(path, f"tệp .docx bị hỏng, không đọc được ({exc}).") from exc
+    return template
+
+
+def check_template(path: Path, context_keys: set[str] | frozenset[str]) -> None:
+    """Fail before any run if a template is broken or uses a placeholder the context will not have."""
+    template = _open(path)
+    try:
+        used = template.get_undeclared_template_variables(jinja_env=Environment())
+    except TemplateSyntaxError as exc:
+        raise TemplateError(path, f"lỗi cú pháp trong thẻ mẫu: {exc.message}.") from exc
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise TemplateError(path, f"tệp .docx bị hỏng, không đọc được ({exc}).") from exc
+    unknown = sorted(used - set(context_keys) - RENDERER_KEYS)
+    if unknown:
+        names = ", ".join("{{ " + name + " }}" for name in unknown)
+        raise TemplateError(path, f"dùng trường {names} nhưng dữ liệu báo cáo không có trường này. Hãy sửa tên "
+                                  f"trường trong Word theo danh sách ở templates/README.md.", unknown)
+
+
+def _nfc(value: Any) -> Any:
+    """Vietnamese text in composed form (NFC), so diacritics print and search the same everywhere."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: _nfc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
+    """Render `context` into `template` and save it as `out`; text is XML-escaped, so "&" and "<" stay literal."""
+    check_template(template, set(context))
+    tpl = _open(template)
+    data = _nfc(context)
+    data["tables_block"] = tables_block(tpl, data.get("tables", []))
+    try:
+        tpl.render(data, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+    except (UndefinedError, TemplateSyntaxError) as exc:
+        raise TemplateError(template, f"không điền được mẫu: {exc.message}.") from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tpl.save(out)
+    return out
+
+
+# --- Conversion and reading back -----------------------------------------------------------------------------
+
+
+def docx_to_pdf(docx: Path, out_dir: Path, timeout: float = 120) -> Path | None:
+    """Convert with LibreOffice in a private profile (parallel conversions would otherwise share one and fail).
+
+    Returns None when LibreOffice is not installed: the caller reports "skipping PDF" and sends the DOCX.
+    """
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        log.warning("LibreOffice (soffice) is not installed: skipping PDF for %s", docx.name)
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pdf = out_dir / f"{docx.stem}.pdf"
+    pdf.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="thidua-soffice-") as profile:
+        command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise ConversionError(
+                f"LibreOffice không chuyển được {docx.name} sang PDF trong {timeout:g} giây.") from None
+    if process.returncode != 0 or not pdf.is_file():
+        detail = stderr.decode("utf-8", "replace").strip()
+        raise ConversionError(f"LibreOffice không chuyển được {docx.name} sang PDF (mã {process.returncode}): "
+                              f"{detail or 'không có tệp PDF'}.")
+    return pdf
+
+
+def _cells(row: Any) -> list[str]:
+    """A row's visible cells: a horizontally merged cell counts once."""
+    seen: list[Any] = []
+    texts: list[str] = []
+    for cell in row.cells:
+        if cell._tc not in seen:
+            seen.append(cell._tc)
+            texts.append(cell.text)
+    return texts
+
+
+def docx_tables(path: Path) -> list[list[list[str]]]:
+    """Every top-level table (header and signature layout tables included) as rows of cell texts."""
+    return [[_cells(row) for row in table.rows] for table in Document(str(path)).tables]
+
+
+def docx_text(path: Path) -> str:
+    """The document's text in reading order: paragraphs, and table rows with cells separated by tabs."""
+    document = Document(str(path))
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        else:
+            lines.extend("\t".join(_cells(row)) for row in block.rows)
+    return "\n".join(lines)
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF as laid out on the page (pdftotext -layout)."""
+    if shutil.which("pdftotext") is None:
+        raise ConversionError("Chưa cài pdftotext (poppler-utils), không đọc được PDF.")
+    result = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise ConversionError(f"pdftotext không đọc được {path.name}: {result.stderr.decode('utf-8', 'replace')}")
+    return result.stdout.decode("utf-8")
+
+
+# --- The flow's single call ----------------------------------------------------------------------------------
+
+
+class LocalDocumentBuilder:
+    """Builds report files from local DOCX templates into `out_dir`: DOCX always, PDF when LibreOffice exists."""
+
+    def __init__(self, templates_dir: Path, out_dir: Path, pdf_timeout: float = 120) -> None:
+        self.templates_dir = templates_dir
+        self.out_dir = out_dir
+        self.pdf_timeout = pdf_timeout
+
+    def template_path(self, template_name: str) -> Path:
+        name = template_name if template_name.endswith(".docx") else f"{template_name}.docx"
+        return self.templates_dir / name
+
+    def check_templates(self) -> None:
+        """Check every template the report kinds use, so a broken one stops the flow before any work."""
+        for name in sorted(set(TEMPLATE_FOR_KIND.values())):
+            check_template(self.template_path(name), CONTEXT_KEYS)
+
+    def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
+        """Render `context` with the named template into `<out_dir>/<basename>.docx` and its PDF."""
+        docx = render_docx(self.template_path(template_name), context, self.out_dir / f"{basename}.docx")
+        return BuiltReport(docx=docx, pdf=docx_to_pdf(docx, self.out_dir, self.pdf_timeout))

@@ -1,0 +1,229 @@
+"""Generate the DOCX report templates with python-docx, so every template is reproducible and reviewable.
+
+Run `uv run python templates/build_templates.py` after changing this file; the clerk may also reword the
+generated .docx files in Word directly (see templates/README.md). Layout follows Nghị định 30/2020/NĐ-CP:
+A4, Times New Roman, Quốc hiệu and Tiêu ngữ at the right, issuing body at the left, signer at the right,
+"Nơi nhận" at the left. The report tables are built in code and inserted at the `{{p tables_block }}` tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from connectors.local.documents import set_cell_margins, set_font, set_table_borders
+
+HERE = Path(__file__).resolve().parent
+FONT = "Times New Roman"
+BODY_PT = 14
+TEXT_WIDTH_MM = 210 - 30 - 15  # A4 minus the left (30 mm) and right (15 mm) margins
+
+Adder = Callable[..., Paragraph]
+
+
+def _rule(paragraph: Paragraph, width_mm: float, room_mm: float) -> None:
+    """A short centered line drawn as a paragraph top border, as the decree asks under names and titles."""
+    paragraph.paragraph_format.left_indent = Mm((room_mm - width_mm) / 2)
+    paragraph.paragraph_format.right_indent = Mm((room_mm - width_mm) / 2)
+    paragraph.paragraph_format.space_before = Pt(3)
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        top.set(qn(key), value)
+    borders.append(top)
+    paragraph._p.get_or_add_pPr().insert_element_before(
+        borders, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+        "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+        "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+        "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+        "w:rPr", "w:sectPr", "w:pPrChange")
+    run = paragraph.add_run("")
+    run.font.size = Pt(2)
+
+
+def _para(container: DocumentObject | _Cell, text: str = "", *, size: float = BODY_PT, bold: bool = False,
+          italic: bool = False, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER, before: float = 0,
+          after: float = 0, indent_mm: float = 0) -> Paragraph:
+    """One paragraph with explicit formatting: templates must look the same whatever Word's defaults are."""
+    paragraph = container.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = Pt(before)
+    fmt.space_after = Pt(after)
+    if indent_mm:
+        fmt.first_line_indent = Mm(indent_mm)
+    if text:
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.bold = bold
+        run.italic = italic
+        set_font(run._r)
+    return paragraph
+
+
+def _body(container: DocumentObject, text: str) -> Paragraph:
+    """A justified body paragraph with a first-line indent and 6 pt between paragraphs."""
+    return _para(container, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=6, indent_mm=10)
+
+
+def _layout_table(document: DocumentObject, rows: int, widths_mm: tuple[float, float]) -> list[list[_Cell]]:
+    """A fixed-width borderless 2-column table; returns its cells with their first empty paragraph removed."""
+    table = document.add_table(rows=rows, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    set_table_borders(table, "nil")
+    set_cell_margins(table, Mm(0.5))
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
+    cells = [[table.cell(r, c) for c in range(2)] for r in range(rows)]
+    for row in cells:
+        for cell in row:
+            cell._tc.remove(cell.paragraphs[0]._p)
+    return cells
+
+
+def _base() -> DocumentObject:
+    """A4 page, the decree's margins, Times New Roman 14 pt and the two-column header block."""
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    set_font(normal.element)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "vi-VN")
+    normal.element.get_or_add_rPr().insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+    left_mm, right_mm = 75.0, 95.0
+    (body, nation), (number, date) = _layout_table(document, 2, (left_mm, right_mm))
+    _para(body, "{{ governing_body|upper }}", size=12)
+    _para(body, "{{ school_header|upper }}", size=13, bold=True)
+    _rule(_para(body), 25, left_mm - 1)
+    _para(nation, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
+    _para(nation, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True)
+    _rule(_para(nation), 58, right_mm - 1)
+    _para(number, "{{ number }}", size=13, before=6)
+    _para(date, "{{ place_date }}", size=14, italic=True, before=6)
+
+    _para(document, "{{ kind_label }}", bold=True, before=24)
+    _para(document, "{{ title }}", bold=True)
+    _rule(_para(document, after=6), 40, TEXT_WIDTH_MM)
+    _body(document, "{{ intro }}")
+    return document
+
+
+def _tables(document: DocumentObject) -> None:
+    """Where the report's tables go: built in code (connectors/local/documents.py) and inserted here."""
+    _para(document, "{{p tables_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _finish(document: DocumentObject, closing: str) -> None:
+    """The closing sentence, then "Nơi nhận" at the left and the signer at the right."""
+    _body(document, closing)
+    _para(document, after=6)
+    [[recipients, signer]] = _layout_table(document, 1, (95.0, 70.0))
+    _para(recipients, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(recipients, "{%p for line in recipients %}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(recipients, "{{ line }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(recipients, "{%p endfor %}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(signer, "{{ signer_title|upper }}", bold=True)
+    for _ in range(4):
+        _para(signer)
+    _para(signer, "{{ signer_name }}", bold=True)
+
+
+def registration() -> DocumentObject:
+    document = _base()
+    _body(document, "1. Việc đăng ký: các tổ chuyên môn, tổ văn phòng đăng ký danh hiệu thi đua tập thể và giao "
+                    "ước thi đua; từng viên chức, người lao động đăng ký danh hiệu thi đua cá nhân và sáng kiến, "
+                    "đề tài (nếu có). Danh hiệu đã đăng ký là căn cứ để bình xét thi đua cuối năm; những cá nhân "
+                    "chưa đăng ký được nêu tên để tổ trưởng đôn đốc.")
+    _body(document, "2. Kết quả tổng hợp:")
+    _tables(document)
+    _finish(document, "Trên đây là báo cáo đăng ký giao ước thi đua và danh hiệu thi đua của {{ school_name }}./.")
+    return document
+
+
+def exemplars() -> DocumentObject:
+    document = _base()
+    _body(document, "1. Việc giới thiệu: các tổ chuyên môn, tổ văn phòng đã giới thiệu những cá nhân tiêu biểu, "
+                    "có thành tích nổi bật trong các phong trào thi đua để biểu dương, nhân rộng gương điển hình "
+                    "tiên tiến.")
+    _body(document, "2. Kết quả tổng hợp:")
+    _tables(document)
+    _finish(document, "Trên đây là báo cáo giới thiệu gương điển hình tiên tiến của {{ school_name }}./.")
+    return document
+
+
+def review() -> DocumentObject:
+    document = _base()
+    _body(document, "1. Kết quả thực hiện các phong trào thi đua: nhà trường tổng hợp thành tích của tập thể, cá "
+                    "nhân theo từng đợt thi đua, theo phong trào thi đua và theo tổ{% if kind == 'annual' %}; "
+                    "so sánh danh hiệu thi đua đề nghị cuối năm với danh hiệu đã đăng ký đầu năm{% endif %}.")
+    _body(document, "2. Số liệu cụ thể:")
+    _tables(document)
+    _finish(document, "Trên đây là báo cáo {% if kind == 'annual' %}tổng kết{% else %}sơ kết{% endif %} phong "
+                      "trào thi đua của {{ school_name }}./.")
+    return document
+
+
+def evaluation() -> DocumentObject:
+    document = _base()
+    _body(document, "1. Việc bình xét: Hội đồng Thi đua – Khen thưởng nhà trường đã tổ chức bình xét mức hoàn "
+                    "thành nhiệm vụ và danh hiệu thi đua của từng viên chức, người lao động.")
+    _body(document, "2. Kết quả bình xét:")
+    _tables(document)
+    _body(document, "3. Những trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét:")
+    _para(document, "{%p if flags %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _body(document, "Các trường hợp dưới đây chưa đáp ứng một hoặc một số điều kiện theo quy định; đề nghị Hội "
+                    "đồng Thi đua – Khen thưởng xem xét, quyết định:")
+    _para(document, "{%p for f in flags %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _body(document, "- {{ f.rule_id }}{% if f.full_name %} ({{ f.full_name }}){% endif %}: {{ f.message }}. "
+                    "Căn cứ: {{ f.reference }}.")
+    _para(document, "{%p endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(document, "{%p else %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _body(document, "Không có trường hợp nào chưa đáp ứng điều kiện theo quy định.")
+    _para(document, "{%p endif %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _finish(document, "Trên đây là báo cáo kết quả bình xét thi đua, khen thưởng của {{ school_name }}./.")
+    return document
+
+
+TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
+    "registration.docx": registration,
+    "exemplars.docx": exemplars,
+    "review.docx": review,
+    "evaluation.docx": evaluation,
+}
+
+
+def main(target: Path = HERE) -> list[Path]:
+    """Write every template into `target` (the templates folder by default) and return their paths."""
+    written = []
+    for name, build in TEMPLATES.items():
+        path = target / name
+        build().save(str(path))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in main():
+        print(written_path)
