@@ -616,6 +616,7 @@ class _Editor:
                 pending = Paragraph(kept, style)
             else:
                 result.append(Paragraph(kept, style))
+                pending = None
         if pending is not None:
             raise self.fail("The range cannot include the newline character at the end of the segment.")
         container[:] = result
