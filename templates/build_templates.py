@@ -17,6 +17,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.section import Section
 from docx.shared import Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -94,6 +95,20 @@ def _layout_table(document: DocumentObject, rows: int, widths_mm: tuple[float, f
     return cells
 
 
+def _page_numbers(section: Section) -> None:
+    """Page number centered in the top margin from page 2 on; the first page shows none (Nghị định 30)."""
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    paragraph._p.append(field)
+    run = paragraph.add_run("2")
+    run.font.size = Pt(BODY_PT)
+    set_font(run._r)
+    field.append(run._r)
+
+
 def _base() -> DocumentObject:
     """A4 page, the decree's margins, Times New Roman 14 pt and the two-column header block."""
     document = Document()
@@ -102,6 +117,7 @@ def _base() -> DocumentObject:
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
     section.left_margin, section.right_margin = Mm(30), Mm(15)
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    _page_numbers(section)
     normal = document.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)

@@ -17,6 +17,7 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,24 +139,27 @@ def add_run(paragraph: Paragraph, text: str, size: float, bold: bool = False, it
 
 
 def column_widths(headers: Sequence[str], body: Sequence[Sequence[str]], width_mm: float) -> list[float]:
-    """Column widths in mm filling `width_mm`: every column fits its longest word; the rest of the room goes
-    to the columns whose text (headers in up to 3 lines) would otherwise wrap most."""
-    minimum: list[float] = []
-    desired: list[float] = []
+    """Column widths in mm filling `width_mm`, in tiers: every column fits its longest word; then short cells
+    (team names, "Toàn trường") fit on one line; then long cells fit in about two lines and headers in 2–3."""
+    word: list[float] = []
+    short: list[float] = []
+    roomy: list[float] = []
     for i, header in enumerate(headers):
         cells = [row[i] for row in body if i < len(row)]
         words = [*header.split(), *(w for cell in cells for w in cell.split())]
         longest_word = max((len(w) for w in words), default=1)
         content = max((len(cell) for cell in cells), default=0)
-        minimum.append(longest_word * _CHAR_MM + _PAD_MM)
-        desired.append(max(min(content, 40), len(header) / 3, longest_word) * _CHAR_MM + _PAD_MM)
-    if sum(desired) <= width_mm:
-        return [d * width_mm / sum(desired) for d in desired]
-    if sum(minimum) >= width_mm:
-        return [m * width_mm / sum(minimum) for m in minimum]
-    slack = [d - m for d, m in zip(desired, minimum, strict=True)]
-    room = width_mm - sum(minimum)
-    return [m + room * s / sum(slack) for m, s in zip(minimum, slack, strict=True)]
+        word.append(longest_word * _CHAR_MM + _PAD_MM)
+        short.append(max(longest_word, min(content, 12)) * _CHAR_MM + _PAD_MM)
+        roomy.append(max(longest_word, min(content, 24), len(header) / 2.5) * _CHAR_MM + _PAD_MM)
+    if sum(roomy) <= width_mm:
+        return [w * width_mm / sum(roomy) for w in roomy]
+    if sum(word) >= width_mm:
+        return [w * width_mm / sum(word) for w in word]
+    low, high = (short, roomy) if sum(short) <= width_mm else (word, short)
+    growth = [h - lo for h, lo in zip(high, low, strict=True)]
+    room = width_mm - sum(low)
+    return [lo + room * g / sum(growth) for lo, g in zip(low, growth, strict=True)]
 
 
 def _cell(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False,
@@ -267,8 +271,8 @@ def _open(path: Path) -> DocxTemplate:
     return template
 
 
-def check_template(path: Path, context_keys: set[str] | frozenset[str]) -> None:
-    """Fail before any run if a template is broken or uses a placeholder the context will not have."""
+def _checked(path: Path, context_keys: AbstractSet[str]) -> DocxTemplate:
+    """The opened template, once it is known to be a DOCX that uses only `context_keys` (and RENDERER_KEYS)."""
     template = _open(path)
     try:
         used = template.get_undeclared_template_variables(jinja_env=Environment())
@@ -281,6 +285,12 @@ def check_template(path: Path, context_keys: set[str] | frozenset[str]) -> None:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         raise TemplateError(path, f"dùng trường {names} nhưng dữ liệu báo cáo không có trường này. Hãy sửa tên "
                                   f"trường trong Word theo danh sách ở templates/README.md.", unknown)
+    return template
+
+
+def check_template(path: Path, context_keys: AbstractSet[str]) -> None:
+    """Fail before any run if a template is broken or uses a placeholder the context will not have."""
+    _checked(path, context_keys)
 
 
 def _nfc(value: Any) -> Any:
@@ -296,14 +306,16 @@ def _nfc(value: Any) -> Any:
 
 def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     """Render `context` into `template` and save it as `out`; text is XML-escaped, so "&" and "<" stay literal."""
-    check_template(template, set(context))
-    tpl = _open(template)
+    tpl = _checked(template, context.keys())
     data = _nfc(context)
     data["tables_block"] = tables_block(tpl, data.get("tables", []))
     try:
         tpl.render(data, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
     except (UndefinedError, TemplateSyntaxError) as exc:
-        raise TemplateError(template, f"không điền được mẫu: {exc.message}.") from exc
+        raise TemplateError(template, f"không điền được mẫu vì thiếu dữ liệu ({exc.message}).") from exc
+    properties = tpl.docx.core_properties
+    properties.title = str(data.get("title", ""))
+    properties.author = str(data.get("school_header", ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(out)
     return out

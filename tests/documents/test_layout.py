@@ -8,7 +8,7 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 from docx.table import Table
 
-from connectors.local.documents import FONT, TABLE_PT, BuiltReport
+from connectors.local.documents import FONT, TABLE_PT, BuiltReport, pdf_text
 
 from .conftest import FIXTURES, load_context
 
@@ -84,3 +84,14 @@ def test_caption_is_bold_and_kept_with_its_table(built: dict[str, BuiltReport]) 
     captions = [p for p in Document(str(built["D1"].docx)).paragraphs if p.text.startswith("Bảng ")]
     assert [c.text for c in captions] == [t["caption"] for t in load_context("D1")["tables"]]
     assert all(c.runs[0].bold and c.paragraph_format.keep_with_next for c in captions)
+
+
+def test_page_numbers_start_on_page_two_in_the_top_margin(built: dict[str, BuiltReport]) -> None:
+    section = Document(str(built["D8"].docx)).sections[0]
+    assert section.different_first_page_header_footer
+    assert not section.first_page_header.paragraphs[0].text
+    assert section.header._element.xpath('.//w:fldSimple[@w:instr="PAGE"]')
+    pdf = built["D8"].pdf
+    assert pdf is not None
+    pages = pdf_text(pdf).split("\f")
+    assert pages[1].split()[0] == "2" and pages[0].split()[0] != "1"
