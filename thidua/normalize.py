@@ -35,6 +35,7 @@ class TeamMatcher:
         self._threshold = threshold
         self._margin = ambiguity_margin
         self._names: dict[str, str] = {}
+        self._memo: dict[str, TeamMatch] = {}
         self._display: dict[str, str] = {}
         for team in teams:
             self._display[team.id] = team.name
@@ -44,6 +45,13 @@ class TeamMatcher:
             self._names[_team_key(typed)] = team_id
 
     def match(self, typed: str) -> TeamMatch:
+        """Memoised: a school types the same few spellings thousands of times."""
+        found = self._memo.get(typed)
+        if found is None:
+            found = self._memo[typed] = self._match(typed)
+        return found
+
+    def _match(self, typed: str) -> TeamMatch:
         key = _team_key(typed)
         if not key:
             return TeamMatch(None, 0.0, "Chưa ghi tên tổ")
@@ -92,12 +100,20 @@ def parse_quarter(typed: str) -> int | None:
     return None
 
 
+_SHEETS_TIMESTAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})")
 _TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y")
 
 
 def parse_timestamp(typed: str, zone: ZoneInfo) -> dt.datetime | None:
     """Google Sheets' Vietnamese-locale export ("13/3/2024 8:05:09") and the ISO forms XLSX gives."""
     text = typed.strip()
+    exact = _SHEETS_TIMESTAMP.fullmatch(text)
+    if exact is not None:  # the export's own format, parsed without strptime's locale machinery
+        day, month, year, hour, minute, second = map(int, exact.groups())
+        try:
+            return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
+        except ValueError:
+            return None
     for fmt in _TIMESTAMP_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).replace(tzinfo=zone)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 _SEPARATORS = re.compile(r"[\s\-–—_/.,;:()]+")
@@ -18,6 +19,7 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", nfc(text)).strip()
 
 
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """A diacritic- and case-insensitive key ("Tổ Toán" and "to toan" fold alike); đ is not a combining mark."""
     decomposed = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from thidua.normalize import TeamMatcher, match_title, parse_number, parse_quarter, parse_timestamp
@@ -70,11 +71,19 @@ class Vocabulary:
             staff_by_email={s.email: s for s in roster or []},
         )
 
-    @property
+    @cached_property
     def known_emails(self) -> frozenset[str]:
         """Staff on the roster, plus the team heads the plan names (they answer for their team)."""
         heads = {t.head_email.lower() for t in self.plan.teams if t.head_email}
         return frozenset(self.staff_by_email) | heads
+
+    @cached_property
+    def staff_by_folded_name(self) -> Mapping[str, StaffMember]:
+        """First roster entry per name, folded: how a nominee typed by name is found."""
+        index: dict[str, StaffMember] = {}
+        for member in self.staff_by_email.values():
+            index.setdefault(fold(member.full_name), member)
+        return index
 
 
 _MISSING = "Thiếu câu trả lời cho «{header}»"
@@ -253,11 +262,11 @@ def _exemplar(r: _RowReader) -> Exemplar:
     team_id = r.team()
     nominee = r.text("nominee")
     if nominee and r.vocab.staff_by_email:
-        same_name = [s for s in r.vocab.staff_by_email.values() if fold(s.full_name) == fold(nominee)]
-        if not same_name:
+        member = r.vocab.staff_by_folded_name.get(fold(nominee))
+        if member is None:
             r.fail("nominee", nominee, "Không tìm thấy người được giới thiệu trong danh sách viên chức")
         else:
-            nominee = same_name[0].full_name
+            nominee = member.full_name
     return Exemplar(
         origin=r.origin(r.timestamp()),
         email=r.email(),
