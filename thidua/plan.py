@@ -48,6 +48,30 @@ class Delivery(_Model):
     margin_days: int = Field(default=1, ge=0, le=60)
     send_time: dt.time = dt.time(8, 0)
     approval_required: bool = True
+    # Reminders go out this many days before the send day, at send_time, to those who have not answered.
+    reminder_days: tuple[int, ...] = (7, 3)
+    # The draft for the principal is built this many days before the send.
+    approval_lead_days: int = Field(default=2, ge=0, le=30)
+    # No approval this many hours before the send: the clerk is alerted.
+    approval_alert_hours: int = Field(default=4, ge=0, le=720)
+    # Not sent this many hours before the report must arrive: the clerk is alerted.
+    check_hours: int = Field(default=12, ge=1, le=720)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminder_days_positive(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 1 or d > 60 for d in days) or len(set(days)) != len(days):
+            raise ValueError("reminder_days là các số ngày khác nhau, từ 1 đến 60 (ví dụ: [7, 3])")
+        return tuple(sorted(days, reverse=True))
+
+    @model_validator(mode="after")
+    def _alert_after_draft(self) -> Delivery:
+        if self.approval_required and self.approval_alert_hours >= self.approval_lead_days * 24:
+            raise ValueError(
+                f"approval_alert_hours ({self.approval_alert_hours} giờ) phải nhỏ hơn thời gian từ lúc lập dự thảo "
+                f"đến lúc gửi (approval_lead_days = {self.approval_lead_days} ngày)"
+            )
+        return self
 
 
 class Recipient(_Model):
