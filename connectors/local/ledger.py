@@ -1,42 +1,68 @@
-"""The delivery ledger in a SQLite file: one row per (school, deadline, version), written before and after sending.
+"""The delivery ledger on any SQLAlchemy database: one row per (school, deadline, version), before and after sending.
 
-The primary key makes `begin` a claim only one process can win; WAL and short IMMEDIATE transactions let
-several processes (Prefect workers, the CLI) share the file safely.
+The primary key makes `begin` a claim only one process can win, and `reclaim` a compare-and-set on `attempt`, on
+any database (SQLite by default, the Prefect server's Postgres in production). On SQLite, WAL and IMMEDIATE
+transactions let several processes (Prefect workers, the CLI) share the file safely. The same database keeps the
+principal's approvals, so what was approved is what gets sent.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    school_id   TEXT    NOT NULL,
-    deadline_id TEXT    NOT NULL,
-    version     INTEGER NOT NULL CHECK (version >= 1),
-    message_id  TEXT    NOT NULL UNIQUE,
-    recipients  TEXT    NOT NULL,
-    state       TEXT    NOT NULL CHECK (state IN ('pending', 'sent')),
-    begun_at    TEXT    NOT NULL,
-    sent_at     TEXT,
-    attempt     INTEGER NOT NULL DEFAULT 1,
-    PRIMARY KEY (school_id, deadline_id, version),
-    CHECK ((state = 'sent') = (sent_at IS NOT NULL))
+_metadata = sa.MetaData()
+_deliveries = sa.Table(
+    "deliveries", _metadata,
+    sa.Column("school_id", sa.Text, primary_key=True),
+    sa.Column("deadline_id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, sa.CheckConstraint("version >= 1"), primary_key=True),
+    sa.Column("message_id", sa.Text, nullable=False, unique=True),
+    sa.Column("recipients", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, sa.CheckConstraint("state IN ('pending', 'sent')"), nullable=False),
+    sa.Column("begun_at", sa.Text, nullable=False),
+    sa.Column("sent_at", sa.Text),
+    sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)"),
 )
-"""
-_COLUMNS = "school_id, deadline_id, version, message_id, recipients, state, begun_at, sent_at, attempt"
-_WHERE_KEY = "school_id = ? AND deadline_id = ? AND version = ?"
+_approvals = sa.Table(
+    "approvals", _metadata,
+    sa.Column("school_id", sa.Text, primary_key=True),
+    sa.Column("deadline_id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("report", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.Text, nullable=False),
+    sa.Column("approved_at", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+)
 
 
 class LedgerError(Exception):
     """The ledger was asked something inconsistent with what it holds."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The principal's approval of one report version: the exact file (by digest) that may be sent."""
+
+    key: DeliveryKey
+    report: Path
+    sha256: str
+    approved_by: str
+    approved_at: datetime
+    comment: str
 
 
 def _utc_now() -> datetime:
@@ -49,37 +75,62 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-class SqliteLedger:
-    """Ledger over a SQLite file; each call opens its own connection, so it is safe to use after fork."""
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] = _utc_now, busy_timeout: float = 30.0) -> None:
-        self.path = path
+
+def _engine(url: str, busy_timeout: float) -> Engine:
+    if not _is_sqlite(url):
+        return sa.create_engine(url, pool_pre_ping=True)
+    # NullPool: a connection per call, so the ledger is safe to use after fork and holds no file open.
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"timeout": busy_timeout})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no read-then-write interleaving
+
+    return engine
+
+
+class SqlLedger:
+    """Ledger over a SQLAlchemy URL (`sqlite:///out/deliveries.sqlite`, `postgresql+psycopg://…`)."""
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utc_now, busy_timeout: float = 30.0) -> None:
+        self.url = url
         self._clock = clock
-        self._busy_timeout = busy_timeout
-        with self._transaction() as db:
-            db.execute(_SCHEMA)
+        self._engine = _engine(url, busy_timeout)
+        _metadata.create_all(self._engine)
 
     def begin(self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]) -> DeliveryRecord:
+        begun_at = _iso(self._clock())
         try:
             with self._transaction() as db:
-                inserted = db.execute(
-                    f"INSERT INTO deliveries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'pending', ?, NULL, 1)"
-                    " ON CONFLICT (school_id, deadline_id, version) DO NOTHING",
-                    (*_key_values(key), message_id, json.dumps(list(recipients)), _iso(self._clock())),
-                ).rowcount
+                db.execute(_deliveries.insert().values(
+                    **_key_values(key), message_id=message_id, recipients=json.dumps(list(recipients)),
+                    state="pending", begun_at=begun_at, sent_at=None, attempt=1,
+                ))
                 record = self._select(db, key)
-        except sqlite3.IntegrityError as error:
-            raise LedgerError(f"{message_id} is already recorded for another delivery than {key}") from error
-        # Inserted or already there: either way read back in the same transaction.
-        assert record is not None
-        return replace(record, owned=True) if inserted else record
+            assert record is not None
+            return replace(record, owned=True)
+        except IntegrityError as error:
+            existing = self.get(key)  # someone else's row: the key was taken, or the Message-ID serves another key
+            if existing is None:
+                raise LedgerError(f"{message_id} is already recorded for another delivery than {key}") from error
+            return existing
 
     def reclaim(self, key: DeliveryKey, attempt: int) -> DeliveryRecord:
         with self._transaction() as db:
             won = db.execute(
-                f"UPDATE deliveries SET attempt = attempt + 1, begun_at = ?"
-                f" WHERE {_WHERE_KEY} AND state = 'pending' AND attempt = ?",
-                (_iso(self._clock()), *_key_values(key), attempt),
+                _deliveries.update()
+                .where(*_key_clause(_deliveries, key), _deliveries.c.state == "pending",
+                       _deliveries.c.attempt == attempt)
+                .values(attempt=_deliveries.c.attempt + 1, begun_at=_iso(self._clock()))
             ).rowcount
             record = self._select(db, key)
         if record is None:
@@ -89,8 +140,9 @@ class SqliteLedger:
     def mark_sent(self, key: DeliveryKey, sent_at: datetime) -> DeliveryRecord:
         with self._transaction() as db:
             db.execute(
-                f"UPDATE deliveries SET state = 'sent', sent_at = ? WHERE {_WHERE_KEY} AND state = 'pending'",
-                (_iso(sent_at), *_key_values(key)),
+                _deliveries.update()
+                .where(*_key_clause(_deliveries, key), _deliveries.c.state == "pending")
+                .values(state="sent", sent_at=_iso(sent_at))
             )
             record = self._select(db, key)
         if record is None:
@@ -103,41 +155,72 @@ class SqliteLedger:
 
     def all(self) -> list[DeliveryRecord]:
         with self._transaction() as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM deliveries ORDER BY school_id, deadline_id, version")
-            return [_record(row) for row in rows]
+            rows = db.execute(sa.select(_deliveries).order_by(
+                _deliveries.c.school_id, _deliveries.c.deadline_id, _deliveries.c.version))
+            return [_record(row._mapping) for row in rows]
+
+    def approve(self, key: DeliveryKey, report: Path, sha256: str, approved_by: str, comment: str = "") -> Approval:
+        """Record the approval of `report`; the first approval of a version stands (a repeat returns it)."""
+        try:
+            with self._transaction() as db:
+                db.execute(_approvals.insert().values(
+                    **_key_values(key), report=str(report), sha256=sha256, approved_by=approved_by,
+                    approved_at=_iso(self._clock()), comment=comment,
+                ))
+        except IntegrityError:
+            pass
+        found = self.approval(key)
+        assert found is not None
+        return found
+
+    def approval(self, key: DeliveryKey) -> Approval | None:
+        with self._transaction() as db:
+            row = db.execute(sa.select(_approvals).where(*_key_clause(_approvals, key))).first()
+        if row is None:
+            return None
+        values = row._mapping
+        return Approval(key=key, report=Path(values["report"]), sha256=values["sha256"],
+                        approved_by=values["approved_by"], approved_at=datetime.fromisoformat(values["approved_at"]),
+                        comment=values["comment"])
+
+    def dispose(self) -> None:
+        self._engine.dispose()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: takes the write lock up front, so read-then-write cannot interleave."""
-        with closing(sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _transaction(self) -> Iterator[Connection]:
+        with self._engine.begin() as connection:
+            yield connection
 
     @staticmethod
-    def _select(db: sqlite3.Connection, key: DeliveryKey) -> DeliveryRecord | None:
-        row = db.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE {_WHERE_KEY}", _key_values(key)).fetchone()
-        return None if row is None else _record(row)
+    def _select(db: Connection, key: DeliveryKey) -> DeliveryRecord | None:
+        row = db.execute(sa.select(_deliveries).where(*_key_clause(_deliveries, key))).first()
+        return None if row is None else _record(row._mapping)
 
 
-def _key_values(key: DeliveryKey) -> tuple[str, str, int]:
-    return (key.school_id, key.deadline_id, key.version)
+class SqliteLedger(SqlLedger):
+    """The default: a SQLite file next to the run's output."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] = _utc_now, busy_timeout: float = 30.0) -> None:
+        self.path = path
+        super().__init__(f"sqlite:///{path}", clock=clock, busy_timeout=busy_timeout)
 
 
-def _record(row: tuple[str, str, int, str, str, str, str, str | None, int]) -> DeliveryRecord:
-    (school_id, deadline_id, version, message_id, recipients, state, begun_at, sent_at, attempt) = row
+def _key_values(key: DeliveryKey) -> dict[str, Any]:
+    return {"school_id": key.school_id, "deadline_id": key.deadline_id, "version": key.version}
+
+
+def _key_clause(table: sa.Table, key: DeliveryKey) -> tuple[sa.ColumnElement[bool], ...]:
+    return (table.c.school_id == key.school_id, table.c.deadline_id == key.deadline_id,
+            table.c.version == key.version)
+
+
+def _record(row: Any) -> DeliveryRecord:
     return DeliveryRecord(
-        key=DeliveryKey(school_id, deadline_id, version),
-        message_id=message_id,
-        recipients=tuple(json.loads(recipients)),
-        state=DeliveryState(state),
-        begun_at=datetime.fromisoformat(begun_at),
-        sent_at=None if sent_at is None else datetime.fromisoformat(sent_at),
-        attempt=attempt,
+        key=DeliveryKey(row["school_id"], row["deadline_id"], row["version"]),
+        message_id=row["message_id"],
+        recipients=tuple(json.loads(row["recipients"])),
+        state=DeliveryState(row["state"]),
+        begun_at=datetime.fromisoformat(row["begun_at"]),
+        sent_at=None if row["sent_at"] is None else datetime.fromisoformat(row["sent_at"]),
+        attempt=row["attempt"],
     )
