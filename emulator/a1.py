@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 
@@ -17,11 +16,11 @@ class A1Error(ValueError):
 class A1Range:
     """``sheet`` is ``None`` when the range names no sheet; bounds are 0-based, ends exclusive, ``None`` = open."""
 
-    sheet: Optional[str]
-    start_row: Optional[int]
-    end_row: Optional[int]
-    start_col: Optional[int]
-    end_col: Optional[int]
+    sheet: str | None
+    start_row: int | None
+    end_row: int | None
+    start_col: int | None
+    end_col: int | None
 
 
 def column_letters(index: int) -> str:
@@ -48,7 +47,7 @@ def quote_sheet(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def split_sheet(text: str) -> tuple[Optional[str], str]:
+def split_sheet(text: str) -> tuple[str | None, str]:
     text = text.strip()
     if text.startswith("'"):
         i = 1
@@ -76,7 +75,7 @@ def split_sheet(text: str) -> tuple[Optional[str], str]:
     return None, text
 
 
-def _cell(part: str, whole: str) -> tuple[Optional[int], Optional[int]]:
+def _cell(part: str, whole: str) -> tuple[int | None, int | None]:
     found = _CELL.match(part.strip())
     if not found or (not found.group(1) and not found.group(2)):
         raise A1Error(f"Unable to parse range: {whole}")
@@ -87,7 +86,7 @@ def _cell(part: str, whole: str) -> tuple[Optional[int], Optional[int]]:
     return row, col
 
 
-def parse(text: str, sheet_titles: Optional[list[str]] = None) -> A1Range:
+def parse(text: str, sheet_titles: list[str] | None = None) -> A1Range:
     """Parse ``text``; a bare word that is a sheet title (e.g. ``Sheet1``) means that whole sheet."""
     sheet, cells = split_sheet(text)
     if sheet is None and sheet_titles is not None and cells in sheet_titles:

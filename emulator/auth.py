@@ -10,10 +10,13 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from google.auth import jwt
+
+_decode_jwt: Any = jwt.decode  # google-auth leaves it unannotated
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_LIFETIME = 3600
@@ -25,7 +28,7 @@ class Grant:
 
     token: str
     scopes: frozenset[str]
-    subject: Optional[str]
+    subject: str | None
     client: str
     expires_at: float
 
@@ -66,7 +69,7 @@ class TokenStore:
     def strict(self) -> bool:
         return bool(self.trusted_certs)
 
-    def issue(self, scopes: frozenset[str], subject: Optional[str], client: str) -> Grant:
+    def issue(self, scopes: frozenset[str], subject: str | None, client: str) -> Grant:
         grant = Grant(
             token="ya29.emu-" + secrets.token_urlsafe(24),
             scopes=scopes,
@@ -78,7 +81,7 @@ class TokenStore:
             self._grants[grant.token] = grant
         return grant
 
-    def lookup(self, token: str) -> Optional[Grant]:
+    def lookup(self, token: str) -> Grant | None:
         with self._lock:
             grant = self._grants.get(token)
         if grant is None or grant.expires_at < time.time():
@@ -114,13 +117,15 @@ class TokenStore:
             raise TokenError("invalid_request", "Missing required parameter: assertion")
         try:
             if self.strict:
-                claims = jwt.decode(assertion, certs=self.trusted_certs, verify=True)
+                claims = _decode_jwt(assertion, certs=self.trusted_certs, verify=True)
             else:
-                claims = jwt.decode(assertion, verify=False)
+                claims = _decode_jwt(assertion, verify=False)
         except ValueError as exc:
             raise TokenError("invalid_grant", f"Invalid JWT Signature. ({exc})") from None
         if float(claims.get("exp", 0)) < time.time() - 300:
-            raise TokenError("invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.")
+            raise TokenError(
+                "invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe."
+            )
         scope = str(claims.get("scope", "")).split()
         if not scope:
             raise TokenError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,14 +12,15 @@ from emulator.server import EmulatorConfig, WorkspaceEmulator
 
 
 def emulator_command(
-    port: int = typer.Option(8765, "--port", help="Loopback port to listen on (0 picks a free one)."),
-    seed: Optional[Path] = typer.Option(None, "--seed", help="Load state from this snapshot folder first."),
-    snapshot: Optional[Path] = typer.Option(None, "--snapshot", help="Write state to this folder on exit."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (keep it on loopback)."),
-    no_quotas: bool = typer.Option(False, "--no-quotas", help="Do not enforce Google's per-minute quotas."),
-    trusted_cert: Optional[Path] = typer.Option(
-        None, "--trusted-cert", help="Strict mode: only accept JWTs signed by this PEM certificate."
-    ),
+    port: Annotated[int, typer.Option("--port", help="Loopback port to listen on (0 picks a free one).")] = 8765,
+    seed: Annotated[Path | None, typer.Option("--seed", help="Load state from this snapshot folder first.")] = None,
+    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Write state to this folder on exit.")] = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind (keep it on loopback).")] = "127.0.0.1",
+    no_quotas: Annotated[bool, typer.Option("--no-quotas", help="Do not enforce Google's per-minute quotas.")] = False,
+    trusted_cert: Annotated[
+        Path | None,
+        typer.Option("--trusted-cert", help="Strict mode: only accept JWTs signed by this PEM certificate."),
+    ] = None,
 ) -> None:
     """Run a local Google Workspace (Sheets, Docs, Drive, Forms, Gmail, OAuth2) the real client libraries reach."""
     console = Console()

@@ -13,7 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import googleapiclient
 
@@ -32,10 +32,10 @@ class Method:
     http_method: str
     path: str
     parameters: dict[str, Any]
-    request_ref: Optional[str]
+    request_ref: str | None
     scopes: tuple[str, ...]
     upload: bool
-    doc: "ApiDocument" = field(repr=False, compare=False, hash=False)
+    doc: ApiDocument = field(repr=False, compare=False, hash=False)
 
 
 @dataclass
@@ -120,18 +120,16 @@ class Registry:
         for routes in self._routes.values():
             routes.sort(key=lambda r: -r.literal_length)
 
-    def match(self, http_method: str, raw_path: str) -> Optional[Match]:
+    def match(self, http_method: str, raw_path: str) -> Match | None:
         for route in self._routes.get(http_method, []):
             found = route.regex.match(raw_path)
             if found:
-                params = {n: urllib.parse.unquote(v) for n, v in zip(route.names, found.groups())}
+                params = {n: urllib.parse.unquote(v) for n, v in zip(route.names, found.groups(), strict=True)}
                 return Match(route.method, params, route.upload)
         return None
 
     def path_exists(self, raw_path: str) -> bool:
-        return any(
-            route.regex.match(raw_path) for routes in self._routes.values() for route in routes
-        )
+        return any(route.regex.match(raw_path) for routes in self._routes.values() for route in routes)
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +168,7 @@ def validate_query(match: Match, query: list[tuple[str, str]]) -> dict[str, Any]
         spec = known.get(name)
         if spec is None or spec.get("location") == "path":
             raise bad_request(
-                f"Invalid JSON payload received. Unknown name \"{name}\": Cannot bind query parameter. "
+                f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter. '
                 f"Field '{name}' could not be found in request message.",
                 name,
             )
@@ -201,9 +199,7 @@ _INT_FORMATS = {"int32": "TYPE_INT32", "uint32": "TYPE_UINT32", "int64": "TYPE_I
 
 def _unknown(name: str, where: str) -> GoogleError:
     at = f" at '{where}'" if where else ""
-    return bad_request(
-        f"Invalid JSON payload received. Unknown name \"{name}\"{at}: Cannot find field.", where or name
-    )
+    return bad_request(f'Invalid JSON payload received. Unknown name "{name}"{at}: Cannot find field.', where or name)
 
 
 def _invalid(where: str, proto_type: str, value: Any) -> GoogleError:
@@ -246,9 +242,8 @@ class BodyValidator:
                     float(value)
                 except ValueError:
                     raise _invalid(where, "TYPE_DOUBLE", value) from None
-        elif kind == "boolean":
-            if not isinstance(value, bool):
-                raise _invalid(where, "TYPE_BOOL", value)
+        elif kind == "boolean" and not isinstance(value, bool):
+            raise _invalid(where, "TYPE_BOOL", value)
 
     def _string(self, value: Any, schema: dict[str, Any], where: str) -> None:
         fmt = schema.get("format")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 _STATUS_BY_CODE = {
     400: "INVALID_ARGUMENT",
@@ -36,11 +36,11 @@ class GoogleError(Exception):
         code: int,
         message: str,
         *,
-        status: Optional[str] = None,
-        reason: Optional[str] = None,
+        status: str | None = None,
+        reason: str | None = None,
         domain: str = "global",
-        details: Optional[list[dict[str, Any]]] = None,
-        headers: Optional[dict[str, str]] = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -63,7 +63,7 @@ class GoogleError(Exception):
         return {"error": error}
 
 
-def bad_request(message: str, field: Optional[str] = None) -> GoogleError:
+def bad_request(message: str, field: str | None = None) -> GoogleError:
     details = None
     if field is not None:
         details = [

@@ -5,9 +5,13 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def _default_statuses() -> list[Literal[429, 500, 503]]:
+    return [503]
 
 
 class FaultRule(BaseModel):
@@ -17,7 +21,7 @@ class FaultRule(BaseModel):
 
     methods: list[str] = Field(default_factory=lambda: ["*"])
     error_rate: float = Field(0.0, ge=0.0, le=1.0)
-    statuses: list[Literal[429, 500, 503]] = Field(default_factory=lambda: [503])
+    statuses: list[Literal[429, 500, 503]] = Field(default_factory=lambda: _default_statuses())
     latency_ms: int = Field(0, ge=0)
     drop_rate: float = Field(0.0, ge=0.0, le=1.0)
 
@@ -28,7 +32,7 @@ class FaultRule(BaseModel):
 @dataclass(frozen=True)
 class Fault:
     latency_s: float = 0.0
-    status: Optional[int] = None
+    status: int | None = None
     drop: bool = False
 
 
@@ -44,7 +48,7 @@ class FaultInjector:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
 
-    def configure(self, rules: list[FaultRule], seed: Optional[int] = None) -> None:
+    def configure(self, rules: list[FaultRule], seed: int | None = None) -> None:
         with self._lock:
             self.rules = list(rules)
             if seed is not None:

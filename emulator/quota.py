@@ -6,8 +6,8 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from connectors.google.quotas import DEFAULT_QUOTAS, WorkspaceQuotas
 
@@ -39,7 +39,7 @@ class QuotaKeeper:
         with self._lock:
             self._spent.clear()
 
-    def charge(self, method_id: str, http_method: str, user: str, project: str) -> Optional[Exhausted]:
+    def charge(self, method_id: str, http_method: str, user: str, project: str) -> Exhausted | None:
         """Spend the call's units, or return what is exhausted (spending nothing)."""
         if not self.enabled:
             return None

@@ -16,9 +16,9 @@ import time
 import traceback
 import urllib.parse
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import uvicorn
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,18 +71,18 @@ class EmulatorConfig(BaseModel):
     fault_seed: int = 0
     trusted_certs: dict[str, str] = Field(default_factory=dict)
     refresh_tokens: dict[str, RefreshGrant] = Field(default_factory=dict)
-    seed_dir: Optional[Path] = None
-    snapshot_dir: Optional[Path] = None
-    soffice: Optional[str] = "soffice"
+    seed_dir: Path | None = None
+    snapshot_dir: Path | None = None
+    soffice: str | None = "soffice"
     log_limit: int = 100_000
 
 
 @dataclass(frozen=True)
 class LogEntry:
-    method_id: Optional[str]
+    method_id: str | None
     http_method: str
     path: str
-    user: Optional[str]
+    user: str | None
     status: int
     time: float
     duration_ms: float
@@ -102,11 +102,11 @@ class RequestLog:
             if len(self._entries) > self.limit:
                 del self._entries[: len(self._entries) - self.limit]
 
-    def entries(self, method_id: Optional[str] = None) -> list[LogEntry]:
+    def entries(self, method_id: str | None = None) -> list[LogEntry]:
         with self._lock:
             return [e for e in self._entries if method_id is None or e.method_id == method_id]
 
-    def count(self, method_id: Optional[str] = None, status: Optional[int] = None) -> int:
+    def count(self, method_id: str | None = None, status: int | None = None) -> int:
         return sum(1 for e in self.entries(method_id) if status is None or e.status == status)
 
     def clear(self) -> None:
@@ -126,7 +126,7 @@ class _TrackingH11Protocol(H11Protocol):
         if peer:
             _CONNECTIONS[(str(peer[0]), int(peer[1]))] = transport  # type: ignore[assignment]
 
-    def connection_lost(self, exc: Optional[Exception]) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         peer = self.transport.get_extra_info("peername") if getattr(self, "transport", None) else None
         if peer:
             _CONNECTIONS.pop((str(peer[0]), int(peer[1])), None)
@@ -138,7 +138,7 @@ def _error_response(error: GoogleError) -> JSONResponse:
 
 
 def _quota_error(api: str, exhausted: Exhausted, method_id: str) -> GoogleError:
-    retry_at = (datetime.now(timezone.utc) + timedelta(seconds=exhausted.retry_after)).isoformat(timespec="milliseconds")
+    retry_at = (datetime.now(UTC) + timedelta(seconds=exhausted.retry_after)).isoformat(timespec="milliseconds")
     headers = {"Retry-After": str(exhausted.retry_after)}
     if api == "gmail":
         if exhausted.bucket == "gmail_messages_per_day":
@@ -156,7 +156,7 @@ def _quota_error(api: str, exhausted: Exhausted, method_id: str) -> GoogleError:
         f"Quota exceeded for quota metric '{metric}' and limit '{limit_name}' of service '{service}' "
         f"for consumer 'project_number:0'."
     )
-    details = [
+    details: list[dict[str, Any]] = [
         {
             "@type": "type.googleapis.com/google.rpc.ErrorInfo",
             "reason": "RATE_LIMIT_EXCEEDED",
@@ -170,16 +170,26 @@ def _quota_error(api: str, exhausted: Exhausted, method_id: str) -> GoogleError:
                 "method": method_id,
             },
         },
-        {"@type": "type.googleapis.com/google.rpc.Help", "links": [{"description": "Request a higher quota limit.",
-            "url": "https://cloud.google.com/docs/quotas/help/request_increase"}]},
-    ]  # fmt: skip
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {
+                    "description": "Request a higher quota limit.",
+                    "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                }
+            ],
+        },
+    ]
     return GoogleError(429, message, reason="rateLimitExceeded", details=details, headers=headers)
 
 
 def _fault_error(status: int, method_id: str) -> GoogleError:
     if status == 429:
         return GoogleError(
-            429, "Resource has been exhausted (e.g. check quota).", reason="rateLimitExceeded", headers={"Retry-After": "1"}
+            429,
+            "Resource has been exhausted (e.g. check quota).",
+            reason="rateLimitExceeded",
+            headers={"Retry-After": "1"},
         )
     if status == 500:
         return GoogleError(500, "Internal error encountered.", reason="backendError")
@@ -230,7 +240,7 @@ def _split_multipart(content_type: str, body: bytes) -> tuple[Any, Media]:
 class WorkspaceEmulator:
     """A running (or startable) emulator: state, tokens, quotas, faults, log and the HTTP server."""
 
-    def __init__(self, config: Optional[EmulatorConfig] = None, **overrides: Any) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
         self.config = config or EmulatorConfig(**overrides)
         self.workspace = Workspace(self.config.soffice)
         self.tokens = TokenStore(dict(self.config.trusted_certs), dict(self.config.refresh_tokens))
@@ -247,9 +257,9 @@ class WorkspaceEmulator:
                 Route("/{rest:path}", self._dispatch, methods=ALL_METHODS),
             ]
         )
-        self._server: Optional[uvicorn.Server] = None
-        self._thread: Optional[threading.Thread] = None
-        self._socket: Optional[socket.socket] = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
         self.base_url = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -281,7 +291,9 @@ class WorkspaceEmulator:
             return self.base_url
         sock = self._bind()
         self._server = self._uvicorn()
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="workspace-emulator")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="workspace-emulator"
+        )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
@@ -315,7 +327,7 @@ class WorkspaceEmulator:
             self.save_snapshot(self.config.snapshot_dir)
         self._server = None
 
-    def __enter__(self) -> "WorkspaceEmulator":
+    def __enter__(self) -> WorkspaceEmulator:
         self.start()
         return self
 
@@ -349,7 +361,11 @@ class WorkspaceEmulator:
             response: Response = JSONResponse(body)
         except TokenError as exc:
             response = JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=400)
-        self.log.add(LogEntry("oauth2.token", "POST", "/token", None, response.status_code, started, (time.time() - started) * 1000))
+        self.log.add(
+            LogEntry(
+                "oauth2.token", "POST", "/token", None, response.status_code, started, (time.time() - started) * 1000
+            )
+        )
         return response
 
     async def _dispatch(self, request: Request) -> Response:
@@ -357,13 +373,15 @@ class WorkspaceEmulator:
         raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
         raw_path = raw_path.split("?", 1)[0]
         match = registry().match(request.method, raw_path)
-        user: Optional[str] = None
-        method_id: Optional[str] = match.method.id if match else None
+        user: str | None = None
+        method_id: str | None = match.method.id if match else None
         status = 0
         try:
             if match is None:
                 if registry().path_exists(raw_path):
-                    raise GoogleError(405, f"Method {request.method} is not allowed for {raw_path}.", status="INVALID_ARGUMENT")
+                    raise GoogleError(
+                        405, f"Method {request.method} is not allowed for {raw_path}.", status="INVALID_ARGUMENT"
+                    )
                 raise not_found(f"The requested URL {raw_path} was not found on this server.")
             fault = self.faults.decide(match.method.id)
             if fault.latency_s:
@@ -390,7 +408,9 @@ class WorkspaceEmulator:
             logger.error("emulator handler failed:\n%s", traceback.format_exc())
             response = _error_response(GoogleError(500, "Internal error encountered.", reason="backendError"))
         status = response.status_code
-        self.log.add(LogEntry(method_id, request.method, raw_path, user, status, started, (time.time() - started) * 1000))
+        self.log.add(
+            LogEntry(method_id, request.method, raw_path, user, status, started, (time.time() - started) * 1000)
+        )
         return response
 
     async def _drop(self, request: Request) -> None:
@@ -432,7 +452,10 @@ class WorkspaceEmulator:
                         "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                         "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
                         "domain": "googleapis.com",
-                        "metadata": {"service": _HOSTS.get(match.method.api, match.method.api), "method": match.method.id},
+                        "metadata": {
+                            "service": _HOSTS.get(match.method.api, match.method.api),
+                            "method": match.method.id,
+                        },
                     }
                 ],
                 headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope"'},
@@ -444,7 +467,7 @@ class WorkspaceEmulator:
         query = validate_query(match, query_pairs)
         raw = await request.body()
         body: Any = None
-        media: Optional[Media] = None
+        media: Media | None = None
         content_type = request.headers.get("content-type", "")
         if match.upload:
             upload_type = query.get("uploadType")
@@ -475,7 +498,9 @@ class WorkspaceEmulator:
         if reply.content is not None:
             if reply.status == 204:
                 return Response(status_code=204, headers=reply.headers)
-            return Response(reply.content, status_code=reply.status, media_type=reply.content_type, headers=reply.headers)
+            return Response(
+                reply.content, status_code=reply.status, media_type=reply.content_type, headers=reply.headers
+            )
         body = reply.body if reply.body is not None else {}
         fields = call.query.get("fields")
         if fields and call.method.api != "drive":
@@ -498,7 +523,17 @@ class WorkspaceEmulator:
             response = await run_in_threadpool(self._admin_action, request.method, rest, body or {})
         except GoogleError as error:
             response = _error_response(error)
-        self.log.add(LogEntry("_emulator." + rest.split("/")[0], request.method, request.url.path, None, response.status_code, started, (time.time() - started) * 1000))
+        self.log.add(
+            LogEntry(
+                "_emulator." + rest.split("/")[0],
+                request.method,
+                request.url.path,
+                None,
+                response.status_code,
+                started,
+                (time.time() - started) * 1000,
+            )
+        )
         return response
 
     def _admin_action(self, method: str, rest: str, body: dict[str, Any]) -> Response:
@@ -529,7 +564,7 @@ class WorkspaceEmulator:
             return JSONResponse({})
         if rest == "snapshot" and method == "POST":
             if "path" not in body:
-                raise bad_request("Give the folder as {\"path\": ...}.")
+                raise bad_request('Give the folder as {"path": ...}.')
             self.save_snapshot(Path(body["path"]))
             return JSONResponse({"path": body["path"]})
         if len(parts) == 3 and parts[0] == "forms" and method == "POST":
@@ -537,7 +572,11 @@ class WorkspaceEmulator:
             if action == "responses":
                 return JSONResponse(self.workspace.forms.submit(form_id, body))
             if action == "link":
-                return JSONResponse(self.workspace.forms.link_sheet(form_id, body.get("spreadsheetId"), body.get("owner", "emulator-admin")))
+                return JSONResponse(
+                    self.workspace.forms.link_sheet(
+                        form_id, body.get("spreadsheetId"), body.get("owner", "emulator-admin")
+                    )
+                )
         raise not_found(f"No admin endpoint {method} /_emulator/{rest}.")
 
 

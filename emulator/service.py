@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 from emulator.auth import Grant
 from emulator.discovery import Method
@@ -24,7 +25,7 @@ class Call:
     path_params: dict[str, str]
     query: dict[str, Any]
     body: Any
-    media: Optional[Media]
+    media: Media | None
     grant: Grant
     base_url: str = ""
 
@@ -48,9 +49,9 @@ class Call:
 class Reply:
     body: Any = None
     status: int = 200
-    content: Optional[bytes] = None
-    content_type: Optional[str] = None
+    content: bytes | None = None
+    content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[Call], Union[Reply, dict[str, Any]]]
+Handler = Callable[[Call], Reply | dict[str, Any]]

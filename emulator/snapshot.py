@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 SERVICES = ("drive", "sheets", "docs", "forms", "gmail")
 
 
-def save(workspace: "Workspace", folder: Path) -> None:
+def save(workspace: Workspace, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in workspace.to_json().items():
         target = folder / f"{name}.json"
@@ -25,7 +25,7 @@ def save(workspace: "Workspace", folder: Path) -> None:
         tmp.replace(target)
 
 
-def load(workspace: "Workspace", folder: Path) -> None:
+def load(workspace: Workspace, folder: Path) -> None:
     if not folder.is_dir():
         raise FileNotFoundError(f"Seed folder {folder} does not exist.")
     data = {}

@@ -36,7 +36,9 @@ class Workspace:
         self.gmail = GmailModel()
         self.exporter = DocExporter(soffice)
         self.drive.hooks[SPREADSHEET] = GoogleTypeHooks(
-            create=lambda sid, name, owner: self.sheets.create({"properties": {"title": name}}, owner, sid, register=False),
+            create=lambda sid, name, owner: self.sheets.create(
+                {"properties": {"title": name}}, owner, sid, register=False
+            ),
             copy=self.sheets.copy,
             delete=self.sheets.delete,
             rename=self.sheets.rename,

@@ -1,16 +1,17 @@
 """Test helpers: a session-scoped emulator fixture factory, a fake service account, and ready clients.
 
-    # conftest.py
-    from emulator.testing import emulator_fixture, workspace_fixture
-    emulator = emulator_fixture()            # session-scoped running WorkspaceEmulator
-    workspace = workspace_fixture()          # function-scoped: resets state, yields a WorkspaceClients
+# conftest.py
+from emulator.testing import emulator_fixture, workspace_fixture
+emulator = emulator_fixture()            # session-scoped running WorkspaceEmulator
+workspace = workspace_fixture()          # function-scoped: resets state, yields a WorkspaceClients
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any
 
 import gspread
 import pytest
@@ -65,9 +66,11 @@ def fake_service_account() -> FakeServiceAccount:
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SERVICE_ACCOUNT_EMAIL)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -93,22 +96,22 @@ class WorkspaceClients:
     def base_url(self) -> str:
         return self.emulator.base_url
 
-    def credentials(self, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> service_account.Credentials:
+    def credentials(self, scopes: Iterable[str] = ALL_SCOPES, user: str | None = None) -> service_account.Credentials:
         return endpoints.service_account_credentials(
             self.account.info(self.base_url), scopes, subject=user or self.user, base_url=self.base_url
         )
 
-    def service(self, api: str, version: str, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> Any:
+    def service(self, api: str, version: str, scopes: Iterable[str] = ALL_SCOPES, user: str | None = None) -> Any:
         return endpoints.build_service(api, version, self.credentials(scopes, user), self.base_url)
 
-    def gspread(self, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> gspread.Client:
+    def gspread(self, scopes: Iterable[str] = ALL_SCOPES, user: str | None = None) -> gspread.Client:
         return endpoints.gspread_client(self.credentials(scopes, user), self.base_url)
 
-    def session(self, scopes: Iterable[str] = ALL_SCOPES, user: Optional[str] = None) -> Any:
+    def session(self, scopes: Iterable[str] = ALL_SCOPES, user: str | None = None) -> Any:
         return endpoints.authorized_session(self.credentials(scopes, user), self.base_url)
 
 
-def emulator_fixture(config: Optional[EmulatorConfig] = None, name: str = "emulator") -> Callable[..., Any]:
+def emulator_fixture(config: EmulatorConfig | None = None, name: str = "emulator") -> Callable[..., Any]:
     """A session-scoped pytest fixture yielding a started ``WorkspaceEmulator``."""
 
     @pytest.fixture(scope="session", name=name)

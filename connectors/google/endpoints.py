@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import gspread
 import httplib2
@@ -32,6 +33,7 @@ GOOGLE_HOSTS = (
 )
 GSPREAD_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
 DEFAULT_TIMEOUT_S = 60.0
+_AUTHORIZED_SESSION: Any = AuthorizedSession  # unannotated in google-auth
 
 SCOPES = {
     "sheets": "https://www.googleapis.com/auth/spreadsheets",
@@ -52,22 +54,27 @@ def service_path(api: str, version: str) -> str:
     return str(json.loads(doc)["servicePath"])
 
 
-def token_uri(base_url: Optional[str]) -> str:
+def token_uri(base_url: str | None) -> str:
     return "https://oauth2.googleapis.com/token" if base_url is None else base_url.rstrip("/") + "/token"
 
 
 def service_account_credentials(
     info: Mapping[str, Any],
     scopes: Iterable[str],
-    subject: Optional[str] = None,
-    base_url: Optional[str] = None,
+    subject: str | None = None,
+    base_url: str | None = None,
 ) -> service_account.Credentials:
     """Service-account credentials; with ``base_url`` their token_uri is the emulator's ``/token``."""
     data = dict(info)
     if base_url is not None:
         data["token_uri"] = token_uri(base_url)
-    credentials = service_account.Credentials.from_service_account_info(data, scopes=list(scopes))
-    return credentials.with_subject(subject) if subject else credentials
+    from_info: Any = service_account.Credentials.from_service_account_info  # unannotated in google-auth
+    credentials: service_account.Credentials = from_info(data, scopes=list(scopes))
+    if not subject:
+        return credentials
+    delegate: Any = credentials.with_subject  # unannotated in google-auth
+    delegated: service_account.Credentials = delegate(subject)
+    return delegated
 
 
 class LoopbackHttp(httplib2.Http):  # type: ignore[misc]
@@ -92,7 +99,7 @@ def build_service(
     api: str,
     version: str,
     credentials: Credentials,
-    base_url: Optional[str] = None,
+    base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
 ) -> Any:
     """A googleapiclient Resource for ``api``/``version`` using the shipped (static) discovery document."""
@@ -124,9 +131,9 @@ class ForwardingAdapter(requests.adapters.HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def authorized_session(credentials: Credentials, base_url: Optional[str] = None) -> AuthorizedSession:
+def authorized_session(credentials: Credentials, base_url: str | None = None) -> AuthorizedSession:
     """An AuthorizedSession; with ``base_url`` every Google API host is forwarded to the emulator."""
-    session = AuthorizedSession(credentials)
+    session: AuthorizedSession = _AUTHORIZED_SESSION(credentials)
     if base_url is not None:
         adapter = ForwardingAdapter(base_url)
         for host in GOOGLE_HOSTS:
@@ -134,9 +141,9 @@ def authorized_session(credentials: Credentials, base_url: Optional[str] = None)
     return session
 
 
-def gspread_client(credentials: Credentials, base_url: Optional[str] = None) -> gspread.Client:
+def gspread_client(credentials: Credentials, base_url: str | None = None) -> gspread.Client:
     """A gspread client; with ``base_url`` its fixed Google URLs reach the emulator through the adapter."""
-    session = AuthorizedSession(credentials)
+    session: AuthorizedSession = _AUTHORIZED_SESSION(credentials)
     if base_url is not None:
         adapter = ForwardingAdapter(base_url)
         for host in GSPREAD_HOSTS:

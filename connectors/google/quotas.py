@@ -7,8 +7,8 @@ so a number changes here and nowhere else. Defaults are Google's published per-m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Optional
 
 MINUTE = 60.0
 DAY = 86_400.0
@@ -18,8 +18,8 @@ DAY = 86_400.0
 class Limit:
     """A budget of units per window, per user and per project (``None`` means unlimited)."""
 
-    per_user: Optional[int]
-    per_project: Optional[int]
+    per_user: int | None
+    per_project: int | None
     window_seconds: float = MINUTE
 
 
@@ -64,7 +64,7 @@ class WorkspaceQuotas:
     drive_queries: Limit = Limit(per_user=12_000, per_project=12_000)
     gmail_method_units: Mapping[str, int] = field(default_factory=lambda: dict(GMAIL_METHOD_UNITS))
 
-    def with_limits(self, **limits: Limit) -> "WorkspaceQuotas":
+    def with_limits(self, **limits: Limit) -> WorkspaceQuotas:
         """A copy with some buckets replaced, e.g. ``DEFAULT_QUOTAS.with_limits(sheets_read=Limit(3, 10))``."""
         return replace(self, **limits)  # type: ignore[arg-type]
 
@@ -99,7 +99,7 @@ class WorkspaceQuotas:
 DEFAULT_QUOTAS = WorkspaceQuotas()
 
 
-def uniform_quotas(per_user: Optional[int], per_project: Optional[int] = None) -> WorkspaceQuotas:
+def uniform_quotas(per_user: int | None, per_project: int | None = None) -> WorkspaceQuotas:
     """Every per-minute bucket set to the same small numbers — for tests of quota behaviour."""
     minute = Limit(per_user=per_user, per_project=per_project)
     return WorkspaceQuotas(

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from typing import IO, Any, Optional
+from typing import IO, Any
 
 import docx
 from docx.document import Document as DocxDocument
@@ -36,7 +36,7 @@ _HEADINGS = {f"HEADING_{n}": n for n in range(1, 7)}
 
 
 class DocExporter:
-    def __init__(self, soffice: Optional[str] = "soffice") -> None:
+    def __init__(self, soffice: str | None = "soffice") -> None:
         self.soffice = shutil.which(soffice) if soffice else None
         self._lock = threading.Lock()
 
@@ -63,14 +63,25 @@ class DocExporter:
                 handle.write(docx_bytes)
             profile = "file://" + os.path.join(tmp, "profile")
             done = subprocess.run(
-                [self.soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", tmp, source],
+                [
+                    self.soffice,
+                    f"-env:UserInstallation={profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    tmp,
+                    source,
+                ],
                 capture_output=True,
                 timeout=180,
                 check=False,
             )
             target = os.path.join(tmp, "document.pdf")
             if done.returncode != 0 or not os.path.exists(target):
-                raise GoogleError(500, "PDF conversion with LibreOffice failed: " + done.stderr.decode(errors="replace")[-500:])
+                raise GoogleError(
+                    500, "PDF conversion with LibreOffice failed: " + done.stderr.decode(errors="replace")[-500:]
+                )
             with open(target, "rb") as handle:
                 return handle.read()
 
@@ -163,7 +174,7 @@ def _atoms_from_docx(paragraph: DocxParagraph) -> list[Atom]:
             style["underline"] = True
         key = json.dumps(style, sort_keys=True)
         atoms.extend(Atom(ch, key) for ch in run.text.replace("\r", "").replace("\n", "\u000b"))
-    return atoms + [NEWLINE]
+    return [*atoms, NEWLINE]
 
 
 def _paragraph_from_docx(paragraph: DocxParagraph) -> Paragraph:

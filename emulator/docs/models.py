@@ -12,8 +12,9 @@ import copy
 import io
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.ids import file_id, hex_id
@@ -26,7 +27,7 @@ class Atom:
 
     ch: str
     style: str = "{}"
-    obj: Optional[str] = None
+    obj: str | None = None
 
     @property
     def size(self) -> int:
@@ -54,7 +55,7 @@ class Paragraph:
 
 @dataclass
 class Table:
-    rows: list[list[list["Block"]]]
+    rows: list[list[list[Block]]]
     style: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,7 +66,11 @@ class Table:
 @dataclass
 class SectionBreak:
     style: dict[str, Any] = field(
-        default_factory=lambda: {"columnSeparatorStyle": "NONE", "contentDirection": "LEFT_TO_RIGHT", "sectionType": "CONTINUOUS"}
+        default_factory=lambda: {
+            "columnSeparatorStyle": "NONE",
+            "contentDirection": "LEFT_TO_RIGHT",
+            "sectionType": "CONTINUOUS",
+        }
     )
 
     @property
@@ -73,7 +78,7 @@ class SectionBreak:
         return 1
 
 
-Block = Union[Paragraph, Table, SectionBreak]
+Block = Paragraph | Table | SectionBreak
 
 
 def content_size(blocks: list[Block]) -> int:
@@ -136,7 +141,7 @@ class Spot:
     paragraph_start: int
 
 
-def _atom_offset(paragraph: Paragraph, units: int) -> Optional[int]:
+def _atom_offset(paragraph: Paragraph, units: int) -> int | None:
     total = 0
     for i, atom in enumerate(paragraph.atoms):
         if total == units:
@@ -145,7 +150,7 @@ def _atom_offset(paragraph: Paragraph, units: int) -> Optional[int]:
     return len(paragraph.atoms) if total == units else None
 
 
-def find_spot(blocks: list[Block], start: int, index: int) -> Optional[Spot]:
+def find_spot(blocks: list[Block], start: int, index: int) -> Spot | None:
     pos = start
     for i, block in enumerate(blocks):
         end = pos + block.size
@@ -169,7 +174,7 @@ def find_spot(blocks: list[Block], start: int, index: int) -> Optional[Spot]:
     return None
 
 
-def find_table(blocks: list[Block], start: int, index: int) -> Optional[Table]:
+def find_table(blocks: list[Block], start: int, index: int) -> Table | None:
     pos = start
     for block in blocks:
         if isinstance(block, Table):
@@ -250,11 +255,11 @@ def render_blocks(blocks: list[Block], start: int) -> list[dict[str, Any]]:
         if isinstance(block, SectionBreak):
             out.append(_with_indexes({"sectionBreak": {"sectionStyle": copy.deepcopy(block.style)}}, pos, end))
         elif isinstance(block, Paragraph):
-            elements = []
+            elements: list[dict[str, Any]] = []
             cursor = pos
             run: list[Atom] = []
 
-            def flush(run: list[Atom], cursor: int) -> int:
+            def flush(run: list[Atom], cursor: int, elements: list[dict[str, Any]] = elements) -> int:
                 if not run:
                     return cursor
                 size = sum(a.size for a in run)
@@ -276,7 +281,11 @@ def render_blocks(blocks: list[Block], start: int) -> list[dict[str, Any]]:
                     cursor = flush(run, cursor)
                     run = [atom]
             flush(run, cursor)
-            out.append(_with_indexes({"paragraph": {"elements": elements, "paragraphStyle": copy.deepcopy(block.style)}}, pos, end))
+            out.append(
+                _with_indexes(
+                    {"paragraph": {"elements": elements, "paragraphStyle": copy.deepcopy(block.style)}}, pos, end
+                )
+            )
         else:
             rows = []
             cursor = pos + 1
@@ -291,7 +300,11 @@ def render_blocks(blocks: list[Block], start: int) -> list[dict[str, Any]]:
                     cursor += content_size(cell)
                     cells.append(_with_indexes({"content": content, "tableCellStyle": {"rowSpan": 1, "columnSpan": 1,
                         "contentAlignment": "TOP"}}, cell_start, cursor))  # fmt: skip
-                rows.append(_with_indexes({"tableCells": cells, "tableRowStyle": {"minRowHeight": {"unit": "PT"}}}, row_start, cursor))
+                rows.append(
+                    _with_indexes(
+                        {"tableCells": cells, "tableRowStyle": {"minRowHeight": {"unit": "PT"}}}, row_start, cursor
+                    )
+                )
             columns = max((len(r) for r in block.rows), default=0)
             table = {
                 "rows": len(block.rows),
@@ -320,7 +333,11 @@ def render(doc: Document, tabs: bool = False) -> dict[str, Any]:
         "marginLeft": {"magnitude": 72, "unit": "PT"},
         "pageSize": {"height": {"magnitude": 792, "unit": "PT"}, "width": {"magnitude": 612, "unit": "PT"}},
     }
-    named = {"styles": [{"namedStyleType": n, "textStyle": {}, "paragraphStyle": {"namedStyleType": n}} for n in NAMED_STYLES]}
+    named = {
+        "styles": [
+            {"namedStyleType": n, "textStyle": {}, "paragraphStyle": {"namedStyleType": n}} for n in NAMED_STYLES
+        ]
+    }
     out: dict[str, Any] = {"title": doc.title}
     content: dict[str, Any] = {"body": body, "documentStyle": document_style, "namedStyles": named}
     if doc.inline_objects:
@@ -343,7 +360,7 @@ class DocsModel:
         self._on_create = on_create
         self._on_change = on_change
 
-    def create(self, title: str, owner: str, did: Optional[str] = None, register: bool = True) -> Document:
+    def create(self, title: str, owner: str, did: str | None = None, register: bool = True) -> Document:
         doc = Document(did or file_id(), title or "Untitled document", new_body())
         with self.lock:
             self.docs[doc.id] = doc
@@ -450,11 +467,23 @@ def _blocks_from_json(items: list[dict[str, Any]]) -> list[Block]:
 
 
 def _doc_to_json(doc: Document) -> dict[str, Any]:
-    return {"id": doc.id, "title": doc.title, "revision": doc.revision, "inlineObjects": doc.inline_objects, "body": _blocks_to_json(doc.body)}
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "revision": doc.revision,
+        "inlineObjects": doc.inline_objects,
+        "body": _blocks_to_json(doc.body),
+    }
 
 
 def _doc_from_json(data: dict[str, Any]) -> Document:
-    return Document(data["id"], data["title"], _blocks_from_json(data["body"]), data.get("inlineObjects", {}), data.get("revision", 1))
+    return Document(
+        data["id"],
+        data["title"],
+        _blocks_from_json(data["body"]),
+        data.get("inlineObjects", {}),
+        data.get("revision", 1),
+    )
 
 
 def _merge_style(style: str, update: dict[str, Any], fields: str) -> str:
@@ -582,7 +611,7 @@ class _Editor:
             raise self.fail(f"Index {end - 1} must be less than the end index of the referenced segment, {total}.")
         container, base = _cell_container(self.doc.body, 0, start, end)
         result: list[Block] = []
-        pending: Optional[Paragraph] = None
+        pending: Paragraph | None = None
         pos = base
         for block in container:
             b_start, b_end = pos, pos + block.size
@@ -633,7 +662,9 @@ class _Editor:
         index = self._index(args)
         spot = self._spot(index)
         paragraph = spot.paragraph
-        before = Paragraph(paragraph.atoms[: spot.atom_offset] + [Atom("\n", self._style_at(spot))], dict(paragraph.style))
+        before = Paragraph(
+            [*paragraph.atoms[: spot.atom_offset], Atom("\n", self._style_at(spot))], dict(paragraph.style)
+        )
         after = Paragraph(paragraph.atoms[spot.atom_offset :], dict(paragraph.style))
         table = Table([[empty_cell() for _ in range(columns)] for _ in range(rows)])
         spot.container[spot.position : spot.position + 1] = [before, table, after]
@@ -645,7 +676,8 @@ class _Editor:
         self._segment(start)
         table = find_table(self.doc.body, 0, int(start.get("index", 0)))
         if table is None:
-            raise self.fail(f"Invalid table start location. Must specify the start index of the table. (index {start.get('index', 0)})")
+            index = start.get("index", 0)
+            raise self.fail(f"Invalid table start location. Must specify the start index of the table. (index {index})")
         row, column = int(location.get("rowIndex", 0)), int(location.get("columnIndex", 0))
         if not (0 <= row < len(table.rows)) or not (0 <= column < len(table.rows[row])):
             raise self.fail(f"Invalid table cell location: row {row}, column {column}.")
@@ -678,7 +710,10 @@ class _Editor:
         index = self._index(args)
         spot = self._spot(index)
         object_id = "kix." + hex_id(12)
-        size = args.get("objectSize") or {"height": {"magnitude": 100, "unit": "PT"}, "width": {"magnitude": 100, "unit": "PT"}}
+        size = args.get("objectSize") or {
+            "height": {"magnitude": 100, "unit": "PT"},
+            "width": {"magnitude": 100, "unit": "PT"},
+        }
         self.doc.inline_objects[object_id] = {
             "objectId": object_id,
             "inlineObjectProperties": {

@@ -18,7 +18,12 @@ def handlers(docs: DocsModel) -> dict[str, Handler]:
         return Reply(docs.get(doc.id))
 
     def get(call: Call) -> Reply:
-        if call.query.get("suggestionsViewMode") not in (None, "DEFAULT_FOR_CURRENT_ACCESS", "SUGGESTIONS_INLINE", "PREVIEW_WITHOUT_SUGGESTIONS"):
+        if call.query.get("suggestionsViewMode") not in (
+            None,
+            "DEFAULT_FOR_CURRENT_ACCESS",
+            "SUGGESTIONS_INLINE",
+            "PREVIEW_WITHOUT_SUGGESTIONS",
+        ):
             raise bad_request("Unsupported suggestionsViewMode.", "suggestionsViewMode")
         return Reply(docs.get(call.param("documentId"), bool(call.query.get("includeTabsContent"))))
 

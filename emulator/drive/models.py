@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.ids import file_id, hex_id, now_rfc3339
@@ -37,12 +38,12 @@ PERMISSION_TYPES = {"user", "group", "domain", "anyone"}
 class GoogleTypeHooks:
     """How Drive reaches the service that owns a Google mime type."""
 
-    create: Callable[[str, str, str], None]
+    create: Callable[[str, str, str], object]
     copy: Callable[[str, str, str], None]
     delete: Callable[[str], None]
     rename: Callable[[str, str], None]
     export: Callable[[str, str], bytes]
-    import_media: Optional[Callable[[str, str, Media], None]] = None
+    import_media: Callable[[str, str, Media], None] | None = None
 
 
 @dataclass
@@ -56,8 +57,8 @@ class DriveFile:
     modified: str
     trashed: bool = False
     starred: bool = False
-    description: Optional[str] = None
-    content: Optional[bytes] = None
+    description: str | None = None
+    content: bytes | None = None
     properties: dict[str, str] = field(default_factory=dict)
     app_properties: dict[str, str] = field(default_factory=dict)
     permissions: list[dict[str, Any]] = field(default_factory=list)
@@ -94,7 +95,7 @@ class DriveFile:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DriveFile":
+    def from_json(cls, data: dict[str, Any]) -> DriveFile:
         data = dict(data)
         data["content"] = bytes.fromhex(data["content"]) if data.get("content") is not None else None
         return cls(**data)
@@ -115,12 +116,12 @@ class DriveModel:
 
     # ---------------------------------------------------------------- registry used by other services
 
-    def register(self, fid: str, name: str, mime: str, owner: str, parents: Optional[list[str]] = None) -> None:
+    def register(self, fid: str, name: str, mime: str, owner: str, parents: list[str] | None = None) -> None:
         stamp = now_rfc3339()
         with self.lock:
             self.files[fid] = DriveFile(fid, name, mime, owner, parents or [ROOT_ID], stamp, stamp)
 
-    def require(self, fid: str, mime: Optional[str] = None) -> DriveFile:
+    def require(self, fid: str, mime: str | None = None) -> DriveFile:
         with self.lock:
             found = self.files.get(fid)
         if found is None or (mime is not None and found.mime_type != mime):
@@ -156,7 +157,7 @@ class DriveModel:
                     reason="fieldNotWritable",
                 )
 
-    def create(self, metadata: dict[str, Any], media: Optional[Media], owner: str) -> DriveFile:
+    def create(self, metadata: dict[str, Any], media: Media | None, owner: str) -> DriveFile:
         self._check_writable(metadata)
         mime = metadata.get("mimeType") or (media.content_type if media else "application/octet-stream")
         fid = metadata.get("id") or (file_id() if mime.startswith("application/vnd.google-apps") else file_id()[:33])
@@ -185,7 +186,7 @@ class DriveModel:
                 hooks.import_media(fid, name, media)
         return created
 
-    def _resolve_parents(self, parents: Optional[list[str]]) -> list[str]:
+    def _resolve_parents(self, parents: list[str] | None) -> list[str]:
         if not parents:
             return [ROOT_ID]
         if len(parents) > 1:
@@ -209,8 +210,8 @@ class DriveModel:
 
     def list(
         self,
-        q: Optional[str],
-        order_by: Optional[str],
+        q: str | None,
+        order_by: str | None,
     ) -> list[DriveFile]:
         matcher = compile_query(q or "")
         with self.lock:
@@ -257,15 +258,16 @@ class DriveModel:
         self,
         fid: str,
         metadata: dict[str, Any],
-        add_parents: Optional[str],
-        remove_parents: Optional[str],
-        media: Optional[Media],
+        add_parents: str | None,
+        remove_parents: str | None,
+        media: Media | None,
     ) -> DriveFile:
         self._check_writable(metadata)
         if "parents" in metadata:
             raise GoogleError(
                 403,
-                "The parents field is not directly writable in update requests. Use the addParents and removeParents parameters instead.",
+                "The parents field is not directly writable in update requests. "
+                "Use the addParents and removeParents parameters instead.",
                 reason="fieldNotWritable",
             )
         target = self.require(fid)
@@ -350,7 +352,9 @@ class DriveModel:
         if kind not in PERMISSION_TYPES:
             raise bad_request("The permission type field is required and must be valid.", "permission.type")
         if kind in ("user", "group") and not body.get("emailAddress"):
-            raise bad_request("The permission emailAddress field is required for type user or group.", "permission.emailAddress")
+            raise bad_request(
+                "The permission emailAddress field is required for type user or group.", "permission.emailAddress"
+            )
         if kind == "domain" and not body.get("domain"):
             raise bad_request("The permission domain field is required for type domain.", "permission.domain")
         permission = {"kind": "drive#permission", "id": hex_id(20), "type": kind, "role": role}
@@ -411,10 +415,7 @@ def _prefix_match(name: str, value: str) -> bool:
     name, value = name.lower(), value.lower()
     if not value:
         return True
-    for i in range(len(name)):
-        if (i == 0 or not name[i - 1].isalnum()) and name.startswith(value, i):
-            return True
-    return False
+    return any((i == 0 or not name[i - 1].isalnum()) and name.startswith(value, i) for i in range(len(name)))
 
 
 class _Parser:
@@ -422,7 +423,7 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
 
-    def peek(self) -> Optional[tuple[str, str]]:
+    def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take(self) -> tuple[str, str]:
@@ -505,7 +506,9 @@ class _Parser:
                 return lambda f: value.lower() in getter(f).lower()
             raise QueryError(op_text)
         if field_name in ("modifiedTime", "createdTime"):
-            stamp: Callable[[DriveFile], str] = (lambda f: f.modified) if field_name == "modifiedTime" else (lambda f: f.created)
+            stamp: Callable[[DriveFile], str] = (
+                (lambda f: f.modified) if field_name == "modifiedTime" else (lambda f: f.created)
+            )
             compare = {
                 "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
                 "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,

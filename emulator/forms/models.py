@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from emulator.errors import bad_request, not_found, unimplemented
 from emulator.ids import file_id, hex_id, now_rfc3339
@@ -33,7 +34,7 @@ class Form:
     settings: dict[str, Any] = field(default_factory=dict)
     items: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
-    linked_sheet: Optional[str] = None
+    linked_sheet: str | None = None
     revision: int = 1
 
     @property
@@ -90,13 +91,13 @@ def _mask_update(target: dict[str, Any], source: dict[str, Any], mask: str, wher
 
 
 class FormsModel:
-    def __init__(self, on_create: Callable[[str, str, str], None], sheets: "SheetsModel") -> None:
+    def __init__(self, on_create: Callable[[str, str, str], None], sheets: SheetsModel) -> None:
         self.forms: dict[str, Form] = {}
         self.lock = threading.RLock()
         self._on_create = on_create
         self._sheets = sheets
 
-    def create(self, body: dict[str, Any], owner: str, fid: Optional[str] = None, register: bool = True) -> Form:
+    def create(self, body: dict[str, Any], owner: str, fid: str | None = None, register: bool = True) -> Form:
         info = dict(body.get("info") or {})
         extra = [k for k in body if k != "info" and body[k]]
         extra += [f"info.{k}" for k in info if k not in ("title", "documentTitle")]
@@ -195,7 +196,11 @@ class FormsModel:
         raise unimplemented(f"forms.forms.batchUpdate request kind '{kind}'")
 
     def _prepare_item(self, form: Form, item: dict[str, Any], where: str, keep_id: bool = False) -> list[str]:
-        kinds = [k for k in ("questionItem", "questionGroupItem", "pageBreakItem", "textItem", "imageItem", "videoItem") if k in item]
+        kinds = [
+            k
+            for k in ("questionItem", "questionGroupItem", "pageBreakItem", "textItem", "imageItem", "videoItem")
+            if k in item
+        ]
         if len(kinds) != 1:
             raise bad_request(f"{where}: an item must have exactly one kind (questionItem, textItem, ...).")
         used = {i.get("itemId") for i in form.items} | {q[0] for q in form.questions()}
@@ -222,7 +227,9 @@ class FormsModel:
 
     # ------------------------------------------------------------------ responses
 
-    def list_responses(self, fid: str, page_size: int, page_token: Optional[str], filter_text: Optional[str]) -> dict[str, Any]:
+    def list_responses(
+        self, fid: str, page_size: int, page_token: str | None, filter_text: str | None
+    ) -> dict[str, Any]:
         form = self.require(fid)
         with self.lock:
             found = list(form.responses)
@@ -275,7 +282,10 @@ class FormsModel:
                     if choice.get("type") != "CHECKBOX" and len(values) > 1:
                         raise bad_request(f"Question {question[1]!r} accepts one answer.")
                 values_by_qid[question[0]] = values
-                answers[question[0]] = {"questionId": question[0], "textAnswers": {"answers": [{"value": v} for v in values]}}
+                answers[question[0]] = {
+                    "questionId": question[0],
+                    "textAnswers": {"answers": [{"value": v} for v in values]},
+                }
             missing = [q[1] for q in questions if q[2].get("required") and q[0] not in answers]
             if missing:
                 raise bad_request("Required questions are unanswered: " + ", ".join(missing))
@@ -296,17 +306,21 @@ class FormsModel:
                 self._sheets.append_values(form.linked_sheet, f"'{RESPONSES_SHEET}'!A1", {"values": [row]}, "RAW")
             return copy.deepcopy(response)
 
-    def link_sheet(self, fid: str, spreadsheet_id: Optional[str], owner: str) -> dict[str, Any]:
+    def link_sheet(self, fid: str, spreadsheet_id: str | None, owner: str) -> dict[str, Any]:
         """Admin: send responses to a spreadsheet (a new one unless ``spreadsheet_id`` is given)."""
         with self.lock:
             form = self.require(fid)
             header = [TIMESTAMP_HEADER] + [q[1] for q in form.questions()]
             if spreadsheet_id is None:
                 title = f"{form.info.get('title') or form.info.get('documentTitle')} (Câu trả lời)"
-                book = self._sheets.create({"properties": {"title": title}, "sheets": [{"properties": {"title": RESPONSES_SHEET}}]}, owner)
+                book = self._sheets.create(
+                    {"properties": {"title": title}, "sheets": [{"properties": {"title": RESPONSES_SHEET}}]}, owner
+                )
                 spreadsheet_id = book.id
             else:
-                self._sheets.batch_update(spreadsheet_id, {"requests": [{"addSheet": {"properties": {"title": RESPONSES_SHEET, "index": 0}}}]})
+                self._sheets.batch_update(
+                    spreadsheet_id, {"requests": [{"addSheet": {"properties": {"title": RESPONSES_SHEET, "index": 0}}}]}
+                )
             self._sheets.update_values(spreadsheet_id, f"'{RESPONSES_SHEET}'!A1", {"values": [header]}, "RAW")
             form.linked_sheet = spreadsheet_id
             return {"formId": fid, "linkedSheetId": spreadsheet_id}

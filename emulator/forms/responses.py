@@ -19,7 +19,10 @@ def handlers(forms: FormsModel) -> dict[str, Handler]:
     def list_responses(call: Call) -> Reply:
         return Reply(
             forms.list_responses(
-                call.param("formId"), int(call.query.get("pageSize", 0)), call.query.get("pageToken"), call.query.get("filter")
+                call.param("formId"),
+                int(call.query.get("pageSize", 0)),
+                call.query.get("pageToken"),
+                call.query.get("filter"),
             )
         )
 

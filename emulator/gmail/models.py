@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any, Optional
+from typing import Any
 
 from emulator.errors import bad_request, not_found, unimplemented
 from emulator.ids import hex_id
@@ -78,7 +78,7 @@ class GmailModel:
     def _box(self, user: str) -> Mailbox:
         return self.boxes.setdefault(user, Mailbox())
 
-    def send(self, user: str, raw: bytes, thread_id: Optional[str] = None) -> StoredMessage:
+    def send(self, user: str, raw: bytes, thread_id: str | None = None) -> StoredMessage:
         if not raw.strip():
             raise bad_request("Invalid raw message: it is empty.", "raw")
         parsed = email.message_from_bytes(raw)
@@ -100,7 +100,9 @@ class GmailModel:
                         thread = stored.thread_id
                         break
             self._history += 1
-            stored = StoredMessage(message_id, thread or message_id, raw, ["SENT"], int(time.time() * 1000), self._history)
+            stored = StoredMessage(
+                message_id, thread or message_id, raw, ["SENT"], int(time.time() * 1000), self._history
+            )
             box.messages[message_id] = stored
             return stored
 
@@ -111,9 +113,11 @@ class GmailModel:
             raise not_found("Requested entity was not found.")
         return found
 
-    def list(self, user: str, q: Optional[str], label_ids: list[str], include_spam_trash: bool) -> list[StoredMessage]:
+    def search(self, user: str, q: str | None, label_ids: list[str], include_spam_trash: bool) -> list[StoredMessage]:
         with self.lock:
-            found = sorted(self._box(user).messages.values(), key=lambda m: (m.internal_date, m.history_id), reverse=True)
+            found = sorted(
+                self._box(user).messages.values(), key=lambda m: (m.internal_date, m.history_id), reverse=True
+            )
         for label in label_ids:
             found = [m for m in found if label in m.label_ids]
         if not include_spam_trash:
@@ -159,7 +163,10 @@ class GmailModel:
 
     def to_json(self) -> dict[str, Any]:
         with self.lock:
-            return {"mailboxes": {u: [m.to_json() for m in b.messages.values()] for u, b in self.boxes.items()}, "history": self._history}
+            return {
+                "mailboxes": {u: [m.to_json() for m in b.messages.values()] for u, b in self.boxes.items()},
+                "history": self._history,
+            }
 
     def load_json(self, data: dict[str, Any]) -> None:
         with self.lock:
@@ -180,7 +187,7 @@ def _headers(part: Message) -> list[dict[str, str]]:
 def _walk(part: Message, part_id: str) -> list[tuple[str, Message]]:
     out = [(part_id, part)]
     if part.is_multipart():
-        for i, child in enumerate(part.get_payload()):  # type: ignore[union-attr]
+        for i, child in enumerate(part.get_payload()):
             child_id = f"{part_id}.{i}" if part_id else str(i)
             out.extend(_walk(child, child_id))
     return out
@@ -197,7 +204,7 @@ def _part(part: Message, part_id: str, message_id: str) -> dict[str, Any]:
         out["body"] = {"size": 0}
         out["parts"] = [
             _part(child, f"{part_id}.{i}" if part_id else str(i), message_id)
-            for i, child in enumerate(part.get_payload())  # type: ignore[union-attr, arg-type]
+            for i, child in enumerate(part.get_payload())
         ]
         return out
     data = part.get_payload(decode=True) or b""
@@ -226,7 +233,9 @@ def _terms(q: str) -> list[tuple[bool, str, str]]:
     out = []
     for found in _TERM.finditer(q):
         if found.group(4):
-            raise unimplemented(f"Gmail full-text search (q term {found.group(4)!r}); use operators like rfc822msgid: or in:sent")
+            raise unimplemented(
+                f"Gmail full-text search (q term {found.group(4)!r}); use operators like rfc822msgid: or in:sent"
+            )
         out.append((found.group(1) == "-", found.group(2).lower(), found.group(3).strip('"')))
     return out
 

@@ -21,7 +21,9 @@ def handlers(gmail: GmailModel) -> dict[str, Handler]:
         else:
             text = body.get("raw")
             if not text:
-                raise bad_request("'raw' RFC822 payload message string or uploading message via /upload/* URL required", "raw")
+                raise bad_request(
+                    "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "raw"
+                )
             try:
                 raw = unb64url(text)
             except (binascii.Error, ValueError):
@@ -34,7 +36,9 @@ def handlers(gmail: GmailModel) -> dict[str, Handler]:
         size = int(call.query.get("maxResults", 100))
         if not 1 <= size <= MAX_RESULTS:
             size = min(max(size, 1), MAX_RESULTS)
-        found = gmail.list(user, call.query.get("q"), call.query.get("labelIds", []), bool(call.query.get("includeSpamTrash")))
+        found = gmail.search(
+            user, call.query.get("q"), call.query.get("labelIds", []), bool(call.query.get("includeSpamTrash"))
+        )
         start = 0
         token = call.query.get("pageToken")
         if token:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
-Value = Union[float, str, bool, None]
+Value = float | str | bool | None
 CellLookup = Callable[[str | None, int, int], Value]
 RangeLookup = Callable[[str | None, int, int, int, int], list[Value]]
 
@@ -65,7 +66,7 @@ def _flatten(args: list[Any]) -> list[Value]:
 
 
 def _numbers(args: list[Any]) -> list[float]:
-    out = []
+    out: list[float] = []
     for arg in args:
         if isinstance(arg, list):
             out.extend(float(v) for v in arg if isinstance(v, float))

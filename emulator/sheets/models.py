@@ -12,15 +12,16 @@ import io
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 from emulator import a1
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.ids import file_id
 from emulator.sheets.formula import Value, evaluate, format_number
 
-Entered = Union[str, float, bool]
+Entered = str | float | bool
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
@@ -34,9 +35,9 @@ STORED_ONLY_REQUESTS = {
 
 @dataclass
 class Cell:
-    value: Optional[Entered] = None
-    formula: Optional[str] = None
-    number_format: Optional[str] = None
+    value: Entered | None = None
+    formula: str | None = None
+    number_format: str | None = None
     format: dict[str, Any] = field(default_factory=dict)
 
     def empty(self) -> bool:
@@ -83,7 +84,7 @@ class Spreadsheet:
     properties: dict[str, Any]
     sheets: list[Sheet]
 
-    def sheet_by_title(self, title: str) -> Optional[Sheet]:
+    def sheet_by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)
 
     def sheet_by_id(self, sheet_id: int) -> Sheet:
@@ -110,7 +111,7 @@ class Area:
         return a1.format_range(self.sheet.title, self.r0, self.r1, self.c0, self.c1)
 
 
-def _new_sheet_properties(sheet_id: int, title: str, index: int, given: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def _new_sheet_properties(sheet_id: int, title: str, index: int, given: dict[str, Any] | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {
         "sheetId": sheet_id,
         "title": title,
@@ -129,7 +130,7 @@ def _new_sheet_properties(sheet_id: int, title: str, index: int, given: Optional
     return props
 
 
-def _parse_user_entered(text: str) -> tuple[Optional[Entered], Optional[str], Optional[str]]:
+def _parse_user_entered(text: str) -> tuple[Entered | None, str | None, str | None]:
     """What Sheets makes of a typed string: (value, formula, number format)."""
     if text.startswith("="):
         return None, text, None
@@ -147,7 +148,7 @@ def _parse_user_entered(text: str) -> tuple[Optional[Entered], Optional[str], Op
     return text, None, None
 
 
-def _entered_from_json(value: Any, input_option: str) -> Optional[Cell]:
+def _entered_from_json(value: Any, input_option: str) -> Cell | None:
     """A JSON value from a ValueRange → the cell it writes (``None`` leaves the cell alone)."""
     if value is None:
         return None
@@ -176,7 +177,7 @@ class SheetsModel:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def create(self, body: dict[str, Any], owner: str, sid: Optional[str] = None, register: bool = True) -> Spreadsheet:
+    def create(self, body: dict[str, Any], owner: str, sid: str | None = None, register: bool = True) -> Spreadsheet:
         props = dict(body.get("properties") or {})
         props.setdefault("title", "Untitled spreadsheet")
         props.setdefault("locale", "en_US")
@@ -184,8 +185,12 @@ class SheetsModel:
         props.setdefault("timeZone", "Etc/GMT")
         props.setdefault(
             "defaultFormat",
-            {"backgroundColor": {"red": 1, "green": 1, "blue": 1}, "verticalAlignment": "BOTTOM", "wrapStrategy": "OVERFLOW_CELL",
-             "textFormat": {"fontFamily": "arial,sans,sans-serif", "fontSize": 10}},
+            {
+                "backgroundColor": {"red": 1, "green": 1, "blue": 1},
+                "verticalAlignment": "BOTTOM",
+                "wrapStrategy": "OVERFLOW_CELL",
+                "textFormat": {"fontFamily": "arial,sans,sans-serif", "fontSize": 10},
+            },
         )  # fmt: skip
         sheets: list[Sheet] = []
         for i, given in enumerate(body.get("sheets") or []):
@@ -255,13 +260,13 @@ class SheetsModel:
         if depth > 50:
             return "#REF!"
 
-        def one(title: Optional[str], r: int, c: int) -> Value:
+        def one(title: str | None, r: int, c: int) -> Value:
             target = sheet if title is None else book.sheet_by_title(title)
             if target is None:
                 raise_ref()
             return self._value(book, target, r, c, depth + 1)  # type: ignore[arg-type]
 
-        def many(title: Optional[str], r0: int, r1: int, c0: int, c1: int) -> list[Value]:
+        def many(title: str | None, r0: int, r1: int, c0: int, c1: int) -> list[Value]:
             target = sheet if title is None else book.sheet_by_title(title)
             if target is None:
                 raise_ref()
@@ -290,15 +295,29 @@ class SheetsModel:
 
     def _read(self, book: Spreadsheet, area: Area, major: str, option: str) -> dict[str, Any]:
         r1, c1 = min(area.r1, area.sheet.rows), min(area.c1, area.sheet.cols)
-        used_rows = [r for (r, c), cell in area.sheet.cells.items() if area.c0 <= c < c1 and area.r0 <= r < r1 and not cell.empty()]
-        used_cols = [c for (r, c), cell in area.sheet.cells.items() if area.c0 <= c < c1 and area.r0 <= r < r1 and not cell.empty()]
-        body: dict[str, Any] = {"range": a1.format_range(area.sheet.title, area.r0, max(r1, area.r0 + 1), area.c0, max(c1, area.c0 + 1)), "majorDimension": major}
+        used_rows = [
+            r
+            for (r, c), cell in area.sheet.cells.items()
+            if area.c0 <= c < c1 and area.r0 <= r < r1 and not cell.empty()
+        ]
+        used_cols = [
+            c
+            for (r, c), cell in area.sheet.cells.items()
+            if area.c0 <= c < c1 and area.r0 <= r < r1 and not cell.empty()
+        ]
+        body: dict[str, Any] = {
+            "range": a1.format_range(area.sheet.title, area.r0, max(r1, area.r0 + 1), area.c0, max(c1, area.c0 + 1)),
+            "majorDimension": major,
+        }
         if not used_rows:
             return body
         last_row, last_col = max(used_rows) + 1, max(used_cols) + 1
-        grid = [[self._render(book, area.sheet, r, c, option) for c in range(area.c0, last_col)] for r in range(area.r0, last_row)]
+        grid = [
+            [self._render(book, area.sheet, r, c, option) for c in range(area.c0, last_col)]
+            for r in range(area.r0, last_row)
+        ]
         if major == "COLUMNS":
-            grid = [list(col) for col in zip(*grid)] if grid else []
+            grid = [list(col) for col in zip(*grid, strict=False)] if grid else []
         rows = []
         for line in grid:
             while line and line[-1] == "":
@@ -321,23 +340,28 @@ class SheetsModel:
         with self.lock:
             return {"spreadsheetId": sid, "valueRanges": [self.get_values(sid, r, major, option) for r in ranges]}
 
-    def _write(self, book: Spreadsheet, area: Area, values: list[list[Any]], major: str, input_option: str) -> dict[str, Any]:
+    def _write(
+        self, book: Spreadsheet, area: Area, values: list[list[Any]], major: str, input_option: str
+    ) -> dict[str, Any]:
         grid = values
         if major == "COLUMNS":
             width = max((len(v) for v in values), default=0)
             grid = [[col[i] if i < len(col) else None for col in values] for i in range(width)]
         height = len(grid)
         width = max((len(row) for row in grid), default=0)
-        if not area.single_cell:
-            if height > area.r1 - area.r0 or width > area.c1 - area.c0:
-                raise bad_request(
-                    f"Requested writing within range [{area.label()}], but tried writing to "
-                    + (f"row [{area.r0 + height}]" if height > area.r1 - area.r0 else f"column [{a1.column_letters(area.c0 + width - 1)}]")
-                )
+        if not area.single_cell and (height > area.r1 - area.r0 or width > area.c1 - area.c0):
+            beyond = (
+                f"row [{area.r0 + height}]"
+                if height > area.r1 - area.r0
+                else f"column [{a1.column_letters(area.c0 + width - 1)}]"
+            )
+            raise bad_request(f"Requested writing within range [{area.label()}], but tried writing to {beyond}")
         if area.r0 + height > area.sheet.rows or area.c0 + width > area.sheet.cols:
+            last = a1.format_range(
+                area.sheet.title, area.r0 + height - 1, area.r0 + height, area.c0 + width - 1, area.c0 + width
+            )
             raise bad_request(
-                f"Range ({a1.format_range(area.sheet.title, area.r0 + height - 1, area.r0 + height, area.c0 + width - 1, area.c0 + width)}) "
-                f"exceeds grid limits. Max rows: {area.sheet.rows}, max columns: {area.sheet.cols}"
+                f"Range ({last}) exceeds grid limits. Max rows: {area.sheet.rows}, max columns: {area.sheet.cols}"
             )
         cells = 0
         for i, row in enumerate(grid):
@@ -350,7 +374,12 @@ class SheetsModel:
                 old = area.sheet.cells.get(key)
                 if old is not None:
                     cell.format = old.format
-                    if cell.number_format is None and old.number_format and cell.value is not None and not isinstance(cell.value, str):
+                    if (
+                        cell.number_format is None
+                        and old.number_format
+                        and cell.value is not None
+                        and not isinstance(cell.value, str)
+                    ):
                         cell.number_format = old.number_format
                 area.sheet.cells[key] = cell
         result: dict[str, Any] = {"spreadsheetId": book.id}
@@ -427,14 +456,20 @@ class SheetsModel:
             book = self.require(sid)
             area = self._resolve(book, text)
             sheet = area.sheet
-            used = [(r, c) for (r, c), cell in sheet.cells.items() if area.c0 <= c < area.c1 and r >= area.r0 and not cell.empty()]
+            used = [
+                (r, c)
+                for (r, c), cell in sheet.cells.items()
+                if area.c0 <= c < area.c1 and r >= area.r0 and not cell.empty()
+            ]
             result: dict[str, Any] = {"spreadsheetId": sid}
             if used:
                 first_row = min(r for r, _ in used)
                 last_row = max(r for r, _ in used)
                 first_col = min(c for _, c in used)
                 last_col = max(c for _, c in used)
-                result["tableRange"] = a1.format_range(sheet.title, first_row, last_row + 1, min(first_col, area.c0), last_col + 1)
+                result["tableRange"] = a1.format_range(
+                    sheet.title, first_row, last_row + 1, min(first_col, area.c0), last_col + 1
+                )
                 start = last_row + 1
             else:
                 start = area.r0
@@ -495,11 +530,13 @@ class SheetsModel:
             sheet = book.sheets[0]
             sheet.cells.clear()
             sheet.grow(len(rows), max((len(r) for r in rows), default=0))
-            self._write(book, Area(sheet, 0, len(rows), 0, sheet.cols, True), [list(r) for r in rows], "ROWS", "USER_ENTERED")
+            self._write(
+                book, Area(sheet, 0, len(rows), 0, sheet.cols, True), [list(r) for r in rows], "ROWS", "USER_ENTERED"
+            )
 
     # ------------------------------------------------------------------ spreadsheet resource
 
-    def resource(self, sid: str, ranges: Optional[list[str]] = None, grid_data: bool = False) -> dict[str, Any]:
+    def resource(self, sid: str, ranges: list[str] | None = None, grid_data: bool = False) -> dict[str, Any]:
         with self.lock:
             book = self.require(sid)
             sheets = []
@@ -546,9 +583,7 @@ class SheetsModel:
             out["userEnteredFormat"] = copy.deepcopy(cell.format)
         if cell.empty():
             return out
-        out["userEnteredValue"] = (
-            {"formulaValue": cell.formula} if cell.formula is not None else _extended(cell.value)
-        )
+        out["userEnteredValue"] = {"formulaValue": cell.formula} if cell.formula is not None else _extended(cell.value)
         effective = self._value(book, sheet, r, c)
         if effective is not None:
             if cell.formula is not None and isinstance(effective, str) and effective.startswith("#"):
@@ -576,7 +611,9 @@ class SheetsModel:
                 raise
             result: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
-                result["updatedSpreadsheet"] = self.resource(sid, body.get("responseRanges"), bool(body.get("responseIncludeGridData")))
+                result["updatedSpreadsheet"] = self.resource(
+                    sid, body.get("responseRanges"), bool(body.get("responseIncludeGridData"))
+                )
         if saved.properties.get("title") != book.properties.get("title"):
             self._on_rename(sid, str(book.properties["title"]))
         return result
@@ -590,7 +627,9 @@ class SheetsModel:
                 raise bad_request(f"{where}: Sheet with id {sheet_id} already exists.")
             title = props.get("title") or _next_title(book)
             if book.sheet_by_title(title):
-                raise bad_request(f'{where}: A sheet with the name "{title}" already exists. Please enter another name.')
+                raise bad_request(
+                    f'{where}: A sheet with the name "{title}" already exists. Please enter another name.'
+                )
             index = int(props.get("index", len(book.sheets)))
             sheet = Sheet(_new_sheet_properties(sheet_id, title, index, props))
             book.sheets.insert(min(index, len(book.sheets)), sheet)
@@ -609,7 +648,9 @@ class SheetsModel:
             new.properties["sheetId"] = int(args.get("newSheetId", self._rng.randrange(1, 2**31)))
             new.properties["title"] = args.get("newSheetName") or f"Copy of {source.title}"
             if book.sheet_by_title(new.title):
-                raise bad_request(f'{where}: A sheet with the name "{new.title}" already exists. Please enter another name.')
+                raise bad_request(
+                    f'{where}: A sheet with the name "{new.title}" already exists. Please enter another name.'
+                )
             book.sheets.insert(int(args.get("insertSheetIndex", len(book.sheets))), new)
             book.reindex()
             return {"duplicateSheet": {"properties": copy.deepcopy(new.properties)}}
@@ -620,8 +661,15 @@ class SheetsModel:
             if not fields:
                 raise bad_request(f"{where}: At least one field must be updated, but 'fields' is empty.")
             new_title = props.get("title")
-            if new_title and ("title" in fields or fields == "*") and new_title != sheet.title and book.sheet_by_title(new_title):
-                raise bad_request(f'{where}: A sheet with the name "{new_title}" already exists. Please enter another name.')
+            if (
+                new_title
+                and ("title" in fields or fields == "*")
+                and new_title != sheet.title
+                and book.sheet_by_title(new_title)
+            ):
+                raise bad_request(
+                    f'{where}: A sheet with the name "{new_title}" already exists. Please enter another name.'
+                )
             _apply_mask(sheet.properties, props, fields, skip={"sheetId"})
             if "index" in props and ("index" in fields or fields == "*"):
                 book.sheets.remove(sheet)
@@ -690,12 +738,14 @@ class SheetsModel:
             for i_row, row in enumerate(args.get("rows") or []):
                 for j, cell_data in enumerate(row.get("values") or []):
                     if r0 + i_row >= sheet.rows or c0 + j >= sheet.cols:
-                        raise bad_request(f"{where}: Range exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
+                        raise bad_request(
+                            f"{where}: Range exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
+                        )
                     self._set_cell_data(sheet, r0 + i_row, c0 + j, cell_data, fields)
             return {}
         if kind in STORED_ONLY_REQUESTS:
-            sheet_id = _find_sheet_id(args)
-            target = book.sheet_by_id(sheet_id) if sheet_id is not None else book.sheets[0]
+            found_id = _find_sheet_id(args)
+            target = book.sheets[0] if found_id is None else book.sheet_by_id(found_id)
             target.extras.append({kind: copy.deepcopy(args)})
             return {}
         raise unimplemented(f"sheets.spreadsheets.batchUpdate request kind '{kind}'")
@@ -793,7 +843,7 @@ def _next_title(book: Spreadsheet) -> str:
     return f"Sheet{n}"
 
 
-def _find_sheet_id(args: Any) -> Optional[int]:
+def _find_sheet_id(args: Any) -> int | None:
     if isinstance(args, dict):
         if "sheetId" in args:
             return int(args["sheetId"])
@@ -809,7 +859,9 @@ def _find_sheet_id(args: Any) -> Optional[int]:
     return None
 
 
-def _apply_mask(target: dict[str, Any], source: dict[str, Any], fields: str, skip: frozenset[str] | set[str] = frozenset()) -> None:
+def _apply_mask(
+    target: dict[str, Any], source: dict[str, Any], fields: str, skip: frozenset[str] | set[str] = frozenset()
+) -> None:
     if fields.strip() == "*":
         for key, value in source.items():
             if key not in skip:

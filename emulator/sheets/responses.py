@@ -24,7 +24,9 @@ def handlers(sheets: SheetsModel) -> dict[str, Handler]:
 
     def get(call: Call) -> Reply:
         return Reply(
-            sheets.resource(call.param("spreadsheetId"), call.query.get("ranges"), bool(call.query.get("includeGridData")))
+            sheets.resource(
+                call.param("spreadsheetId"), call.query.get("ranges"), bool(call.query.get("includeGridData"))
+            )
         )
 
     def batch_update(call: Call) -> Reply:

@@ -49,7 +49,8 @@ def build_letter(docs: Any) -> tuple[str, dict[str, Any]]:
         # 1. "Kính gửi: {{ho_ten}}" is 20 units, "Lớp: {{lop}}" 12: p1 [1,22), p2 [22,35), old "\n" now [35,36).
         {"insertText": {"location": {"index": 1}, "text": nfc("Kính gửi: {{ho_ten}}\nLớp: {{lop}}\n")}},
         # 2. "{{ho_ten}}" (10) → "Nguyễn Thị Hoa" (14): +4 → p1 [1,26), p2 [26,39), p3 [39,40).
-        {"replaceAllText": {"containsText": {"text": "{{ho_ten}}", "matchCase": True}, "replaceText": nfc("Nguyễn Thị Hoa")}},
+        {"replaceAllText": {"containsText": {"text": "{{ho_ten}}", "matchCase": True},
+                            "replaceText": nfc("Nguyễn Thị Hoa")}},
         # 3. matchCase=True finds no "{{LOP}}": nothing moves, reply replaceAllText {}.
         {"replaceAllText": {"containsText": {"text": "{{LOP}}", "matchCase": True}, "replaceText": "x"}},
         # 4. case-insensitive "{{LOP}}" matches "{{lop}}" (7) → "6A" (2): -5 → p2 [26,34), p3 [34,35).
@@ -99,9 +100,9 @@ def test_batch_update_sequence_matches_hand_worked_indexes(workspace: WorkspaceC
         (49, 62, nfc("<img>Trân trọng.\n")),
     ]  # fmt: skip
     image_id = replies[9]["insertInlineImage"]["objectId"]
-    assert document["inlineObjects"][image_id]["inlineObjectProperties"]["embeddedObject"]["imageProperties"]["contentUri"] == (
-        "https://example.com/logo-truong.png"
-    )
+    assert document["inlineObjects"][image_id]["inlineObjectProperties"]["embeddedObject"]["imageProperties"][
+        "contentUri"
+    ] == ("https://example.com/logo-truong.png")
 
 
 def test_replace_image_and_invalid_edits_leave_document_untouched(workspace: WorkspaceClients) -> None:
@@ -109,7 +110,8 @@ def test_replace_image_and_invalid_edits_leave_document_untouched(workspace: Wor
     doc_id, reply = build_letter(docs)
     image_id = reply["replies"][9]["insertInlineImage"]["objectId"]
     docs.documents().batchUpdate(
-        documentId=doc_id, body={"requests": [{"replaceImage": {"imageObjectId": image_id, "uri": "https://example.com/moi.png"}}]}
+        documentId=doc_id,
+        body={"requests": [{"replaceImage": {"imageObjectId": image_id, "uri": "https://example.com/moi.png"}}]},
     ).execute()
     before = docs.documents().get(documentId=doc_id).execute()
     props = before["inlineObjects"][image_id]["inlineObjectProperties"]["embeddedObject"]["imageProperties"]
@@ -153,7 +155,10 @@ def test_malformed_docs_body_is_400(workspace: WorkspaceClients) -> None:
     url = f"https://docs.googleapis.com/v1/documents/{doc_id}:batchUpdate"
     wrong = session.post(url, json={"requests": [{"insertText": {"text": "x", "location": {"index": "abc"}}}]})
     assert wrong.status_code == 400
-    assert wrong.json()["error"]["message"] == "Invalid value at 'requests[0].insertText.location.index' (TYPE_INT32), \"abc\""
+    assert (
+        wrong.json()["error"]["message"]
+        == "Invalid value at 'requests[0].insertText.location.index' (TYPE_INT32), \"abc\""
+    )
     unknown = session.post(url, json={"requests": [{"insertText": {"text": "x", "position": 1}}]})
     assert unknown.status_code == 400
     assert "Unknown name \"position\" at 'requests[0].insertText'" in unknown.json()["error"]["message"]

@@ -26,7 +26,10 @@ def test_creating_google_types_through_drive_creates_the_objects(workspace: Work
     book = workspace.service("sheets", "v4").spreadsheets().get(spreadsheetId=sheet["id"]).execute()
     assert book["properties"]["title"] == "Bảng điểm"
     assert workspace.service("docs", "v1").documents().get(documentId=doc["id"]).execute()["title"] == "Biên bản họp"
-    assert workspace.service("forms", "v1").forms().get(formId=form["id"]).execute()["info"]["documentTitle"] == "Phiếu đăng ký"
+    assert (
+        workspace.service("forms", "v1").forms().get(formId=form["id"]).execute()["info"]["documentTitle"]
+        == "Phiếu đăng ký"
+    )
 
 
 def test_list_with_q_filters_fields_and_paging(workspace: WorkspaceClients) -> None:
@@ -45,21 +48,33 @@ def test_list_with_q_filters_fields_and_paging(workspace: WorkspaceClients) -> N
     assert "nextPageToken" not in second
     exact = drive.files().list(q="name = 'Báo cáo chung' or name = 'không có'").execute()["files"]
     assert [f["mimeType"] for f in exact] == [SHEET]
-    assert drive.files().list(q="name contains 'áo'").execute()["files"] == []  # name contains matches word prefixes only
+    assert (
+        drive.files().list(q="name contains 'áo'").execute()["files"] == []
+    )  # name contains matches word prefixes only
 
 
 def test_multipart_upload_get_media_update_copy_and_delete(workspace: WorkspaceClients) -> None:
     drive = workspace.service("drive", "v3")
     content = "Danh sách đề nghị khen thưởng\n".encode()
     media = MediaIoBaseUpload(io.BytesIO(content), mimetype="text/plain")
-    created = drive.files().create(body={"name": "de-nghi.txt"}, media_body=media, fields="id,name,size,mimeType").execute()
+    created = (
+        drive.files().create(body={"name": "de-nghi.txt"}, media_body=media, fields="id,name,size,mimeType").execute()
+    )
     assert created["size"] == str(len(content)) and created["mimeType"] == "text/plain"
     assert drive.files().get_media(fileId=created["id"]).execute() == content
 
     folder = drive.files().create(body={"name": "Lưu trữ", "mimeType": FOLDER}).execute()["id"]
-    moved = drive.files().update(
-        fileId=created["id"], body={"name": "đề-nghị.txt"}, addParents=folder, removeParents="root", fields="name,parents"
-    ).execute()
+    moved = (
+        drive.files()
+        .update(
+            fileId=created["id"],
+            body={"name": "đề-nghị.txt"},
+            addParents=folder,
+            removeParents="root",
+            fields="name,parents",
+        )
+        .execute()
+    )
     assert moved == {"name": "đề-nghị.txt", "parents": [folder]}
 
     copied = drive.files().copy(fileId=created["id"], body={"name": "bản sao.txt"}).execute()
@@ -94,7 +109,13 @@ def test_sheet_exports_as_csv_and_csv_imports_as_sheet(workspace: WorkspaceClien
     csv_bytes = "Tên,Điểm\r\nAn,9\r\nBình,=1+1\r\n".encode()
     media = MediaIoBaseUpload(io.BytesIO(csv_bytes), mimetype="text/csv")
     created = drive.files().create(body={"name": "Nhập CSV", "mimeType": SHEET}, media_body=media).execute()
-    values = workspace.service("sheets", "v4").spreadsheets().values().get(spreadsheetId=created["id"], range="A1:B3").execute()
+    values = (
+        workspace.service("sheets", "v4")
+        .spreadsheets()
+        .values()
+        .get(spreadsheetId=created["id"], range="A1:B3")
+        .execute()
+    )
     assert values["values"] == [["Tên", "Điểm"], ["An", "9"], ["Bình", "2"]]
     exported = drive.files().export(fileId=created["id"], mimeType="text/csv").execute()
     assert exported == "Tên,Điểm\r\nAn,9\r\nBình,2\r\n".encode()
@@ -103,9 +124,15 @@ def test_sheet_exports_as_csv_and_csv_imports_as_sheet(workspace: WorkspaceClien
 def test_permissions_create_and_validation(workspace: WorkspaceClients) -> None:
     drive = workspace.service("drive", "v3")
     file_id = drive.files().create(body={"name": "Chia sẻ", "mimeType": DOC}).execute()["id"]
-    permission = drive.permissions().create(
-        fileId=file_id, body={"role": "writer", "type": "user", "emailAddress": "to.truong@truong.edu.vn"}, sendNotificationEmail=False
-    ).execute()
+    permission = (
+        drive.permissions()
+        .create(
+            fileId=file_id,
+            body={"role": "writer", "type": "user", "emailAddress": "to.truong@truong.edu.vn"},
+            sendNotificationEmail=False,
+        )
+        .execute()
+    )
     assert permission["role"] == "writer" and permission["type"] == "user" and permission["kind"] == "drive#permission"
     listed = drive.permissions().list(fileId=file_id, fields="permissions(emailAddress,role)").execute()
     assert listed["permissions"] == [{"emailAddress": "to.truong@truong.edu.vn", "role": "writer"}]
@@ -118,12 +145,16 @@ def test_malformed_drive_requests_are_400(workspace: WorkspaceClients) -> None:
     session = workspace.session()
     unknown = session.post("https://www.googleapis.com/drive/v3/files", json={"name": "x", "colour": "red"})
     assert unknown.status_code == 400
-    assert unknown.json()["error"]["message"] == 'Invalid JSON payload received. Unknown name "colour": Cannot find field.'
+    assert (
+        unknown.json()["error"]["message"] == 'Invalid JSON payload received. Unknown name "colour": Cannot find field.'
+    )
     wrong = session.post("https://www.googleapis.com/drive/v3/files", json={"name": ["x"]})
     assert wrong.status_code == 400 and "(TYPE_STRING)" in wrong.json()["error"]["message"]
     bad_query = session.get("https://www.googleapis.com/drive/v3/files", params={"pageSize": "many"})
     assert bad_query.status_code == 400
     unknown_param = session.get("https://www.googleapis.com/drive/v3/files", params={"colour": "red"})
-    assert unknown_param.status_code == 400 and "Cannot bind query parameter" in unknown_param.json()["error"]["message"]
+    assert (
+        unknown_param.status_code == 400 and "Cannot bind query parameter" in unknown_param.json()["error"]["message"]
+    )
     bad_q = session.get("https://www.googleapis.com/drive/v3/files", params={"q": "name = "})
     assert bad_q.status_code == 400

@@ -23,19 +23,25 @@ def make_form(forms: Any) -> tuple[str, list[str]]:
                 {"createItem": {"location": {"index": 1}, "item": {"title": "Danh hiệu",
                     "questionItem": {"question": {"choiceQuestion": {"type": "RADIO",
                         "options": [{"value": "Lao động tiên tiến"}, {"value": "Chiến sĩ thi đua cơ sở"}]}}}}}},
-                {"updateSettings": {"settings": {"emailCollectionType": "VERIFIED"}, "updateMask": "emailCollectionType"}},
+                {"updateSettings": {"settings": {"emailCollectionType": "VERIFIED"},
+                                    "updateMask": "emailCollectionType"}},
             ],
             "includeFormInResponse": True,
         },
     ).execute()  # fmt: skip
-    question_ids = [reply["replies"][1]["createItem"]["questionId"][0], reply["replies"][2]["createItem"]["questionId"][0]]
+    question_ids = [
+        reply["replies"][1]["createItem"]["questionId"][0],
+        reply["replies"][2]["createItem"]["questionId"][0],
+    ]
     assert reply["replies"][0] == {} and reply["replies"][3] == {}
     assert reply["form"]["info"]["description"] == "Hạn chót: 15/12"
     return form_id, question_ids
 
 
 def submit(workspace: WorkspaceClients, form_id: str, answers: dict[str, Any]) -> requests.Response:
-    return requests.post(f"{workspace.base_url}/_emulator/forms/{form_id}/responses", json={"answers": answers}, timeout=10)
+    return requests.post(
+        f"{workspace.base_url}/_emulator/forms/{form_id}/responses", json={"answers": answers}, timeout=10
+    )
 
 
 def test_form_round_trip_with_admin_responses_and_paging(workspace: WorkspaceClients) -> None:
@@ -84,5 +90,7 @@ def test_malformed_forms_requests_are_400(workspace: WorkspaceClients) -> None:
     assert unknown.json()["error"]["message"] == (
         "Invalid JSON payload received. Unknown name \"colour\" at 'requests[0].createItem.item': Cannot find field."
     )
-    wrong = session.post(url, json={"requests": [{"createItem": {"item": {"title": "a"}, "location": {"index": "đầu"}}}]})
+    wrong = session.post(
+        url, json={"requests": [{"createItem": {"item": {"title": "a"}, "location": {"index": "đầu"}}}]}
+    )
     assert wrong.status_code == 400 and "(TYPE_INT32)" in wrong.json()["error"]["message"]

@@ -58,11 +58,22 @@ def test_sent_message_reads_back_byte_identical_in_its_parts(workspace: Workspac
     assert unb64(plain["body"]["data"]) == PLAIN.encode()
     assert unb64(html["body"]["data"]) == HTML.encode()
     assert attachment["filename"] == "bao-cao-thi-dua.pdf" and attachment["mimeType"] == "application/pdf"
-    data = gmail.users().messages().attachments().get(userId="me", messageId=sent["id"], id=attachment["body"]["attachmentId"]).execute()
+    data = (
+        gmail.users()
+        .messages()
+        .attachments()
+        .get(userId="me", messageId=sent["id"], id=attachment["body"]["attachmentId"])
+        .execute()
+    )
     assert unb64(data["data"]) == PDF
     assert full["snippet"].startswith("Kính gửi quý thầy cô")
 
-    metadata = gmail.users().messages().get(userId="me", id=sent["id"], format="metadata", metadataHeaders=["Subject"]).execute()
+    metadata = (
+        gmail.users()
+        .messages()
+        .get(userId="me", id=sent["id"], format="metadata", metadataHeaders=["Subject"])
+        .execute()
+    )
     assert metadata["payload"]["headers"] == [{"name": "Subject", "value": SUBJECT}]
 
 
@@ -74,7 +85,12 @@ def test_upload_path_send_and_paging(workspace: WorkspaceClients) -> None:
         media = MediaIoBaseUpload(io.BytesIO(raw), mimetype="message/rfc822")
         ids.append(gmail.users().messages().send(userId="me", media_body=media).execute()["id"])
     first = gmail.users().messages().list(userId="me", q="in:sent", maxResults=2).execute()
-    second = gmail.users().messages().list(userId="me", q="in:sent", maxResults=2, pageToken=first["nextPageToken"]).execute()
+    second = (
+        gmail.users()
+        .messages()
+        .list(userId="me", q="in:sent", maxResults=2, pageToken=first["nextPageToken"])
+        .execute()
+    )
     assert [m["id"] for m in first["messages"] + second["messages"]] == list(reversed(ids))
     assert gmail.users().messages().list(userId="me", q="in:inbox").execute() == {"resultSizeEstimate": 0}
 

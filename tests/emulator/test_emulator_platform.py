@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Iterator
 
 import google.auth.exceptions
 import google.oauth2.credentials
@@ -49,7 +49,9 @@ def start(fresh: list[WorkspaceEmulator], **config: object) -> WorkspaceClients:
 def test_missing_or_foreign_token_is_401_with_googles_body(workspace: WorkspaceClients) -> None:
     missing = requests.get(f"{workspace.base_url}/v4/spreadsheets/abc", timeout=10)
     assert missing.status_code == 401 and missing.json()["error"]["status"] == "UNAUTHENTICATED"
-    foreign = requests.get(f"{workspace.base_url}/v4/spreadsheets/abc", headers={"Authorization": "Bearer ya29.not-ours"}, timeout=10)
+    foreign = requests.get(
+        f"{workspace.base_url}/v4/spreadsheets/abc", headers={"Authorization": "Bearer ya29.not-ours"}, timeout=10
+    )
     assert foreign.status_code == 401 and "invalid authentication credentials" in foreign.json()["error"]["message"]
 
 
@@ -59,7 +61,9 @@ def test_under_scoped_token_gets_403_insufficient_scopes(workspace: WorkspaceCli
     reader = workspace.service("sheets", "v4", scopes=[READONLY])
     assert reader.spreadsheets().get(spreadsheetId=sid).execute()["spreadsheetId"] == sid
     with pytest.raises(HttpError) as caught:
-        reader.spreadsheets().values().update(spreadsheetId=sid, range="A1", valueInputOption="RAW", body={"values": [["x"]]}).execute()
+        reader.spreadsheets().values().update(
+            spreadsheetId=sid, range="A1", valueInputOption="RAW", body={"values": [["x"]]}
+        ).execute()
     assert caught.value.resp.status == 403
     session = workspace.session(scopes=[READONLY])
     error = session.get("https://gmail.googleapis.com/gmail/v1/users/me/messages").json()["error"]
@@ -69,7 +73,9 @@ def test_under_scoped_token_gets_403_insufficient_scopes(workspace: WorkspaceCli
 
 
 def test_delegated_subject_is_the_user_of_every_call(workspace: WorkspaceClients) -> None:
-    workspace.service("docs", "v1", user="hieu.pho@truong-thcs.edu.vn").documents().create(body={"title": "Kế hoạch"}).execute()
+    workspace.service("docs", "v1", user="hieu.pho@truong-thcs.edu.vn").documents().create(
+        body={"title": "Kế hoạch"}
+    ).execute()
     entry = workspace.emulator.log.entries("docs.documents.create")[-1]
     assert entry.user == "hieu.pho@truong-thcs.edu.vn" and entry.status == 200
 
@@ -78,14 +84,23 @@ def test_strict_mode_verifies_signatures(fresh: list[WorkspaceEmulator]) -> None
     account = fake_service_account()
     clients = start(fresh, trusted_certs={account.key_id: account.public_cert_pem})
     assert clients.service("docs", "v1").documents().create(body={"title": "Đã ký"}).execute()["title"] == "Đã ký"
-    stranger = WorkspaceClients(clients.emulator, account=FakeServiceAccount(account.private_key_pem, account.public_cert_pem, key_id="other-key"))
+    stranger = WorkspaceClients(
+        clients.emulator,
+        account=FakeServiceAccount(account.private_key_pem, account.public_cert_pem, key_id="other-key"),
+    )
     with pytest.raises(google.auth.exceptions.RefreshError):
         stranger.service("docs", "v1").documents().create(body={"title": "x"}).execute()
 
 
 def test_refresh_token_grant_uses_registered_scopes_and_subject(workspace: WorkspaceClients) -> None:
     workspace.emulator.grant_refresh_token(
-        "1//refresh-emu", RefreshGrant("client-1", "secret-1", (endpoints.SCOPES["sheets"], endpoints.SCOPES["drive"]), "giao.vien@truong-thcs.edu.vn")
+        "1//refresh-emu",
+        RefreshGrant(
+            "client-1",
+            "secret-1",
+            (endpoints.SCOPES["sheets"], endpoints.SCOPES["drive"]),
+            "giao.vien@truong-thcs.edu.vn",
+        ),
     )
     credentials = google.oauth2.credentials.Credentials(
         None, refresh_token="1//refresh-emu", client_id="client-1", client_secret="secret-1",
@@ -101,7 +116,9 @@ def test_quota_per_user_gives_429_with_retry_after(fresh: list[WorkspaceEmulator
     sheets = clients.service("sheets", "v4")
     sid = sheets.spreadsheets().create(body={}).execute()["spreadsheetId"]
     session = clients.session()
-    statuses = [session.get(f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/values/A1").status_code for _ in range(4)]
+    statuses = [
+        session.get(f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/values/A1").status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     refused = session.get(f"https://sheets.googleapis.com/v4/spreadsheets/{sid}/values/A1")
     assert refused.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
@@ -162,15 +179,21 @@ def test_configured_fault_rates_are_deterministic(fresh: list[WorkspaceEmulator]
 def test_admin_faults_latency_and_dropped_connections(workspace: WorkspaceClients) -> None:
     drive = workspace.service("drive", "v3")
     admin = f"{workspace.base_url}/_emulator/faults"
-    requests.post(admin, json={"seed": 1, "rules": [{"methods": ["drive.files.list"], "latency_ms": 300}]}, timeout=10).raise_for_status()
+    requests.post(
+        admin, json={"seed": 1, "rules": [{"methods": ["drive.files.list"], "latency_ms": 300}]}, timeout=10
+    ).raise_for_status()
     started = time.monotonic()
     drive.files().list().execute()
     assert time.monotonic() - started >= 0.3
-    requests.post(admin, json={"rules": [{"methods": ["*"], "error_rate": 1.0, "statuses": [503]}]}, timeout=10).raise_for_status()
+    requests.post(
+        admin, json={"rules": [{"methods": ["*"], "error_rate": 1.0, "statuses": [503]}]}, timeout=10
+    ).raise_for_status()
     with pytest.raises(HttpError) as caught:
         drive.files().list().execute()
     assert caught.value.resp.status == 503
-    requests.post(admin, json={"rules": [{"methods": ["drive.files.list"], "drop_rate": 1.0}]}, timeout=10).raise_for_status()
+    requests.post(
+        admin, json={"rules": [{"methods": ["drive.files.list"], "drop_rate": 1.0}]}, timeout=10
+    ).raise_for_status()
     with pytest.raises(requests.exceptions.ConnectionError):
         workspace.session().get("https://www.googleapis.com/drive/v3/files")
     requests.delete(admin, timeout=10).raise_for_status()
@@ -191,7 +214,13 @@ def test_snapshot_written_and_seeded(tmp_path: Path, fresh: list[WorkspaceEmulat
     book = clients.gspread().create("Lưu lại")
     book.sheet1.update([["Ngày", "Việc"], ["20/11", "Mít tinh"]], "A1")
     clients.emulator.save_snapshot(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.json", "drive.json", "forms.json", "gmail.json", "sheets.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "docs.json",
+        "drive.json",
+        "forms.json",
+        "gmail.json",
+        "sheets.json",
+    ]
     seeded = start(fresh, seed_dir=tmp_path)
     assert seeded.gspread().open("Lưu lại").sheet1.get_all_values() == [["Ngày", "Việc"], ["20/11", "Mít tinh"]]
 

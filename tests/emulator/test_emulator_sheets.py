@@ -61,11 +61,17 @@ def test_user_entered_makes_formulas_and_numbers_raw_keeps_strings(workspace: Wo
     sheets = workspace.service("sheets", "v4")
     sid = sheets.spreadsheets().create(body={"properties": {"title": "Nhập liệu"}}).execute()["spreadsheetId"]
     values = sheets.spreadsheets().values()
-    values.update(spreadsheetId=sid, range="A1:C1", valueInputOption="USER_ENTERED", body={"values": [["=1+1", "42", "TRUE"]]}).execute()
-    values.update(spreadsheetId=sid, range="A2:C2", valueInputOption="RAW", body={"values": [["=1+1", "42", "TRUE"]]}).execute()
+    values.update(
+        spreadsheetId=sid, range="A1:C1", valueInputOption="USER_ENTERED", body={"values": [["=1+1", "42", "TRUE"]]}
+    ).execute()
+    values.update(
+        spreadsheetId=sid, range="A2:C2", valueInputOption="RAW", body={"values": [["=1+1", "42", "TRUE"]]}
+    ).execute()
 
     formatted = values.get(spreadsheetId=sid, range="A1:C2").execute()["values"]
-    unformatted = values.get(spreadsheetId=sid, range="A1:C2", valueRenderOption="UNFORMATTED_VALUE").execute()["values"]
+    unformatted = values.get(spreadsheetId=sid, range="A1:C2", valueRenderOption="UNFORMATTED_VALUE").execute()[
+        "values"
+    ]
     formulas = values.get(spreadsheetId=sid, range="A1:C2", valueRenderOption="FORMULA").execute()["values"]
 
     assert formatted == [["2", "42", "TRUE"], ["=1+1", "42", "TRUE"]]
@@ -75,16 +81,25 @@ def test_user_entered_makes_formulas_and_numbers_raw_keeps_strings(workspace: Wo
 
 def test_values_family_with_quoted_vietnamese_sheet_and_whole_columns(workspace: WorkspaceClients) -> None:
     sheets = workspace.service("sheets", "v4")
-    sid = sheets.spreadsheets().create(
-        body={"properties": {"title": "Khen thưởng"}, "sheets": [{"properties": {"title": "Danh sách khen"}}]}
-    ).execute()["spreadsheetId"]
+    sid = (
+        sheets.spreadsheets()
+        .create(body={"properties": {"title": "Khen thưởng"}, "sheets": [{"properties": {"title": "Danh sách khen"}}]})
+        .execute()["spreadsheetId"]
+    )
     values = sheets.spreadsheets().values()
     appended = values.append(
-        spreadsheetId=sid, range="'Danh sách khen'!A:C", valueInputOption="RAW", body={"values": [HEADER[:3], ROWS[0][:3]]}
+        spreadsheetId=sid,
+        range="'Danh sách khen'!A:C",
+        valueInputOption="RAW",
+        body={"values": [HEADER[:3], ROWS[0][:3]]},
     ).execute()
     assert appended["updates"]["updatedRange"] == "'Danh sách khen'!A1:C2"
     again = values.append(
-        spreadsheetId=sid, range="'Danh sách khen'!A:C", valueInputOption="RAW", insertDataOption="INSERT_ROWS", body={"values": [ROWS[1][:3]]}
+        spreadsheetId=sid,
+        range="'Danh sách khen'!A:C",
+        valueInputOption="RAW",
+        insertDataOption="INSERT_ROWS",
+        body={"values": [ROWS[1][:3]]},
     ).execute()
     assert again["tableRange"] == "'Danh sách khen'!A1:C2"
     assert again["updates"]["updatedRange"] == "'Danh sách khen'!A3:C3"
@@ -98,38 +113,64 @@ def test_values_family_with_quoted_vietnamese_sheet_and_whole_columns(workspace:
 
     updated = values.batchUpdate(
         spreadsheetId=sid,
-        body={"valueInputOption": "USER_ENTERED", "data": [{"range": "'Danh sách khen'!D1:D2", "values": [["Tổng"], ["=C2+C3"]]}]},
+        body={
+            "valueInputOption": "USER_ENTERED",
+            "data": [{"range": "'Danh sách khen'!D1:D2", "values": [["Tổng"], ["=C2+C3"]]}],
+        },
     ).execute()
     assert updated["totalUpdatedCells"] == 2
     assert values.get(spreadsheetId=sid, range="'Danh sách khen'!D2").execute()["values"] == [["17.5"]]
 
     cleared = values.clear(spreadsheetId=sid, range="'Danh sách khen'!A2:D3", body={}).execute()
     assert cleared["clearedRange"] == "'Danh sách khen'!A2:D3"
-    assert values.get(spreadsheetId=sid, range="'Danh sách khen'").execute()["values"] == [["Họ và tên", "Lớp", "Điểm thi đua", "Tổng"]]
+    assert values.get(spreadsheetId=sid, range="'Danh sách khen'").execute()["values"] == [
+        ["Họ và tên", "Lớp", "Điểm thi đua", "Tổng"]
+    ]
 
 
 def test_spreadsheet_get_with_grid_data_and_formatting_requests_are_stored(workspace: WorkspaceClients) -> None:
     sheets = workspace.service("sheets", "v4")
     sid = sheets.spreadsheets().create(body={"properties": {"title": "Định dạng"}}).execute()["spreadsheetId"]
-    reply = sheets.spreadsheets().batchUpdate(
-        spreadsheetId=sid,
-        body={
-            "requests": [
-                {"addSheet": {"properties": {"title": "Tháng 9", "gridProperties": {"rowCount": 10, "columnCount": 4}}}},
-                {"repeatCell": {"range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
-                                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}}, "fields": "userEnteredFormat.textFormat.bold"}},
-                {"updateCells": {"start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 0},
-                                 "rows": [{"values": [{"userEnteredValue": {"stringValue": "Tiêu đề"}}]}], "fields": "userEnteredValue"}},
-            ]
-        },
-    ).execute()  # fmt: skip
+    reply = (
+        sheets.spreadsheets()
+        .batchUpdate(
+            spreadsheetId=sid,
+            body={
+                "requests": [
+                    {
+                        "addSheet": {
+                            "properties": {"title": "Tháng 9", "gridProperties": {"rowCount": 10, "columnCount": 4}}
+                        }
+                    },
+                    {
+                        "repeatCell": {
+                            "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
+                            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                            "fields": "userEnteredFormat.textFormat.bold",
+                        }
+                    },
+                    {
+                        "updateCells": {
+                            "start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 0},
+                            "rows": [{"values": [{"userEnteredValue": {"stringValue": "Tiêu đề"}}]}],
+                            "fields": "userEnteredValue",
+                        }
+                    },
+                ]
+            },
+        )
+        .execute()
+    )
     assert reply["replies"][0]["addSheet"]["properties"]["title"] == "Tháng 9"
     assert reply["replies"][1:] == [{}, {}]
     book = sheets.spreadsheets().get(spreadsheetId=sid, ranges=["Sheet1!A1"], includeGridData=True).execute()
     cell = book["sheets"][0]["data"][0]["rowData"][0]["values"][0]
     assert cell["formattedValue"] == "Tiêu đề"
     assert cell["userEnteredFormat"] == {"textFormat": {"bold": True}}
-    assert [s["properties"]["title"] for s in sheets.spreadsheets().get(spreadsheetId=sid).execute()["sheets"]] == ["Sheet1", "Tháng 9"]
+    assert [s["properties"]["title"] for s in sheets.spreadsheets().get(spreadsheetId=sid).execute()["sheets"]] == [
+        "Sheet1",
+        "Tháng 9",
+    ]
 
 
 def test_unsupported_batch_update_request_kind_is_501_naming_it(workspace: WorkspaceClients) -> None:
@@ -151,11 +192,16 @@ def test_unknown_field_and_wrong_type_are_google_400s(workspace: WorkspaceClient
     assert unknown.status_code == 400
     error = unknown.json()["error"]
     assert error["status"] == "INVALID_ARGUMENT"
-    assert error["message"] == "Invalid JSON payload received. Unknown name \"foo\" at 'requests[0]': Cannot find field."
+    assert (
+        error["message"] == "Invalid JSON payload received. Unknown name \"foo\" at 'requests[0]': Cannot find field."
+    )
     assert error["details"][0]["fieldViolations"][0]["field"] == "requests[0]"
     wrong = session.post(url, json={"requests": [{"addSheet": {"properties": {"index": "abc"}}}]})
     assert wrong.status_code == 400
-    assert wrong.json()["error"]["message"] == "Invalid value at 'requests[0].addSheet.properties.index' (TYPE_INT32), \"abc\""
+    assert (
+        wrong.json()["error"]["message"]
+        == "Invalid value at 'requests[0].addSheet.properties.index' (TYPE_INT32), \"abc\""
+    )
 
 
 def test_unimplemented_method_answers_501_naming_it(workspace: WorkspaceClients) -> None:
