@@ -6,7 +6,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_SPACES = re.compile(r"\s+")
 _SEPARATORS = re.compile(r"[\s\-–—_/.,;:()]+")
 
 
@@ -16,7 +15,7 @@ def nfc(text: str) -> str:
 
 def clean(text: str) -> str:
     """NFC, trimmed, inner whitespace collapsed: the form every accepted value is stored in."""
-    return _SPACES.sub(" ", nfc(text)).strip()
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @lru_cache(maxsize=65_536)
