@@ -22,7 +22,7 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from connectors.local.documents import set_cell_margins, set_font, set_table_borders
+from connectors.local.documents import set_cell_margins, set_column_widths, set_font, set_table_borders
 
 HERE = Path(__file__).resolve().parent
 FONT = "Times New Roman"
@@ -84,10 +84,7 @@ def _layout_table(document: DocumentObject, rows: int, widths_mm: tuple[float, f
     table.autofit = False
     set_table_borders(table, "nil")
     set_cell_margins(table, Mm(0.5))
-    for column, width in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(width)
-        for cell in column.cells:
-            cell.width = Mm(width)
+    set_column_widths(table, widths_mm)
     cells = [[table.cell(r, c) for c in range(2)] for r in range(rows)]
     for row in cells:
         for cell in row:

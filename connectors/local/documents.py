@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,12 +127,13 @@ def add_run(paragraph: Paragraph, text: str, size: float, bold: bool = False, it
     run.bold = bold
     run.italic = italic
     set_font(run._r)
-    mark = paragraph._p.get_or_add_pPr()
-    mark_rpr = OxmlElement("w:rPr")
-    size_el = OxmlElement("w:sz")
-    size_el.set(qn("w:val"), str(round(size * 2)))
-    mark_rpr.append(size_el)
-    mark.insert_element_before(mark_rpr, "w:sectPr", "w:pPrChange")
+    ppr = paragraph._p.get_or_add_pPr()
+    if ppr.find(qn("w:rPr")) is None:
+        mark = OxmlElement("w:rPr")
+        mark_size = OxmlElement("w:sz")
+        mark_size.set(qn("w:val"), str(round(size * 2)))
+        mark.append(mark_size)
+        ppr.insert_element_before(mark, "w:sectPr", "w:pPrChange")
 
 
 # --- Tables --------------------------------------------------------------------------------------------------
@@ -213,10 +214,18 @@ def _add_table(doc: Any, spec: dict[str, Any], width_mm: float) -> None:
         _cell(merged, EMPTY_TABLE_TEXT, italic=True)
     if total:
         new_row(total, bold=True)
-    for column, width in zip(table.columns, widths, strict=True):
+    set_column_widths(table, widths)
+
+
+def set_column_widths(table: Table, widths_mm: Sequence[float]) -> None:
+    """Fixed widths on the grid, every cell and the table itself: Word and LibreOffice then agree."""
+    for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
         for cell in column.cells:
             cell.width = Mm(width)
+    table_width = table._tbl.tblPr.find(qn("w:tblW"))
+    table_width.set(qn("w:type"), "dxa")
+    table_width.set(qn("w:w"), str(sum(Mm(w).twips for w in widths_mm)))
 
 
 def set_cell_margins(table: Table, margin: Length) -> None:
@@ -408,9 +417,10 @@ class LocalDocumentBuilder:
         name = template_name if template_name.endswith(".docx") else f"{template_name}.docx"
         return self.templates_dir / name
 
-    def check_templates(self) -> None:
-        """Check every template the report kinds use, so a broken one stops the flow before any work."""
-        for name in sorted(set(TEMPLATE_FOR_KIND.values())):
+    def check_templates(self, names: Iterable[str] | None = None) -> None:
+        """Check the named templates (the plan's; by default every kind's), so a broken one stops the flow
+        before any work."""
+        for name in sorted(set(TEMPLATE_FOR_KIND.values() if names is None else names)):
             check_template(self.template_path(name), CONTEXT_KEYS)
 
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:

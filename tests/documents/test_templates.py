@@ -52,6 +52,13 @@ def test_build_script_regenerates_every_template_and_they_pass_the_check(tmp_pat
     LocalDocumentBuilder(tmp_path, tmp_path / "out").check_templates()
 
 
+def test_builder_checks_the_templates_a_plan_names(tmp_path: Path) -> None:
+    builder = LocalDocumentBuilder(TEMPLATES, tmp_path)
+    builder.check_templates(["registration.docx", "review"])
+    with pytest.raises(TemplateError, match=r'"bao-cao-khac.docx".*không tìm thấy'):
+        builder.check_templates(["registration.docx", "bao-cao-khac.docx"])
+
+
 def test_unknown_placeholder_is_named(tmp_path: Path) -> None:
     path = _template_with(tmp_path, "{{ school_name }}", "Người ký: {{ nguoi_ky }}")
     with pytest.raises(TemplateError, match=r'"mau.docx".*\{\{ nguoi_ky \}\}') as caught:
