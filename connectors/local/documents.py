@@ -7,6 +7,7 @@ rows differ per report and a clerk rewording a template in Word should not have 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -326,7 +327,9 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     properties.title = str(data.get("title", ""))
     properties.author = str(data.get("school_header", ""))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tpl.save(out)
+    partial = out.with_name(f".{out.name}.partial")
+    tpl.save(partial)
+    partial.replace(out)  # a retried task never finds a half-written report
     return out
 
 
@@ -353,7 +356,8 @@ def docx_to_pdf(docx: Path, out_dir: Path, timeout: float = 120) -> Path | None:
         try:
             _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise ConversionError(
                 f"LibreOffice không chuyển được {docx.name} sang PDF trong {timeout:g} giây.") from None
