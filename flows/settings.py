@@ -22,6 +22,12 @@ class RunSettings(BaseModel):
     templates_dir: Path = DEFAULT_TEMPLATES
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
+    # Any SQLAlchemy URL for the delivery ledger; empty means a SQLite file in the output folder.
+    ledger_url: str = ""
+    # How often a run waiting for the principal looks for the decision.
+    approval_poll_seconds: int = 10
+    # A "maybe sent" delivery older than this, absent from the outbox, is sent again (longer than any SMTP send).
+    stale_after_seconds: int = 600
 
     @property
     def reports_dir(self) -> Path:
@@ -34,3 +40,11 @@ class RunSettings(BaseModel):
     @property
     def ledger_path(self) -> Path:
         return self.out_dir / "deliveries.sqlite"
+
+    @property
+    def approved_dir(self) -> Path:
+        return self.out_dir / "approved"
+
+    @property
+    def ledger_database(self) -> str:
+        return self.ledger_url or f"sqlite:///{self.ledger_path}"

@@ -16,10 +16,14 @@ from thidua.mail import MailBuildError, check_recipients
 from thidua.text import nfc
 
 
-def notice_message_id(plan_id: str, tag: str, recipient: str, domain: str) -> str:
+def notice_tag(purpose: str, recipient: str) -> str:
+    """One notice's identity: its purpose (e.g. "D3-nhac7") and the person, without their address in clear."""
+    return f"{purpose}.{hashlib.sha256(recipient.casefold().encode()).hexdigest()[:12]}"
+
+
+def notice_message_id(plan_id: str, purpose: str, recipient: str, domain: str) -> str:
     """Deterministic per plan, purpose and person, so a re-run finds the notice it already sent."""
-    digest = hashlib.sha256(recipient.casefold().encode()).hexdigest()[:12]
-    return f"<thidua.{plan_id}.{tag}.{digest}@{domain.lower()}>"
+    return f"<thidua.{plan_id}.{notice_tag(purpose, recipient)}@{domain.lower()}>"
 
 
 def build_notice(

@@ -76,12 +76,16 @@ def reminder_allow_list(plan: Plan, dataset: Dataset) -> frozenset[str]:
                                                                      if t.head_email})
 
 
+def reminder_purpose(deadline: Deadline, days_before: int) -> str:
+    return f"{deadline.id}-nhac{days_before}"
+
+
 def reminder_emails(plan: Plan, deadline: Deadline, found: Missing, dataset: Dataset, *, days_before: int,
                     form_names: Mapping[SourceKind, str], now: dt.datetime) -> list[EmailMessage]:
     """One email to each person missing, one to each head of a team with anything missing."""
     allow = reminder_allow_list(plan, dataset)
     due = f"trước {format_vietnamese_date(deadline.due_before)}"
-    tag = f"{deadline.id}-nhac{days_before}"
+    tag = reminder_purpose(deadline, days_before)
 
     def notice(to: str, subject: str, body: str) -> EmailMessage:
         return build_notice(

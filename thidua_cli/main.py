@@ -7,13 +7,14 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.settings import DEFAULT_PLAN
+from flows.settings import DEFAULT_PLAN, RunSettings
 from thidua.calendar import calendar, warnings
 from thidua.plan import Plan, PlanError, parse_plan
 from thidua.records import Reject
@@ -78,11 +79,13 @@ def demo(
     """Chạy cả năm 2024 trên dữ liệu mẫu: 9 hạn báo cáo, Prefect, SMTP cục bộ; chạy lại không gửi trùng."""
     from connectors.local.files import write_sample
     from connectors.local.smtp_server import LoopbackSmtpServer
-    from flows.deadline import DeadlineResult, deadline_flow
-    from flows.settings import RunSettings
+    from flows.deadline import AUTO_APPROVER, DeadlineResult, deadline_flow
 
     plan = _load_or_exit(plan_path)
     _print_warnings(plan)
+    if plan.delivery.approval_required:
+        console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
+                      f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
     out = out.resolve()
     data_dir = out / "data"
     write_sample(plan, data_dir, seed=seed, staff=staff)
@@ -99,7 +102,7 @@ def demo(
             for item in schedule:
                 progress.update(bar, description=f"{item.id} — {item.deadline.title[:48]}")
                 try:
-                    results.append(deadline_flow(settings, item.id, item.send_at))
+                    results.append(deadline_flow(settings, item.id, item.send_at, auto_approve=True))
                 except Exception as error:  # the clerk gets one line per failed deadline, the run goes on
                     failures.append(f"{item.id}: {type(error).__name__}: {error}")
                 progress.advance(bar)
@@ -129,6 +132,7 @@ def _summary_row(out: Path, result: Any) -> dict[str, Any]:
         "report": str(report.relative_to(out)),
         "docx": str(result.docx.relative_to(out)),
         "message_id": result.message_id,
+        "approval": result.approved_by,
     }
 
 
@@ -138,14 +142,242 @@ _DELIVERY_WORDS = {"sent": "đã gửi", "already_sent": "đã gửi trước đ
 
 def _print_summary(summary: list[dict[str, Any]]) -> None:
     table = Table(title="Kết quả các hạn báo cáo năm 2024")
-    for column in ("Hạn", "Trước ngày", "Đã gửi lúc", "Gửi", "Đọc", "Hợp lệ", "Loại", "Báo cáo"):
+    for column in ("Hạn", "Trước ngày", "Đã gửi lúc", "Gửi", "Phê duyệt", "Đọc", "Hợp lệ", "Loại", "Báo cáo"):
         table.add_column(column, overflow="fold")
     for row in summary:
         sent_at = dt.datetime.fromisoformat(row["sent_at"]).strftime("%d/%m/%Y %H:%M") if row["sent_at"] else ""
         table.add_row(row["id"], dt.date.fromisoformat(row["due_before"]).strftime("%d/%m/%Y"), sent_at,
-                      _DELIVERY_WORDS.get(row["delivery"], row["delivery"]), str(row["rows_read"]),
+                      _DELIVERY_WORDS.get(row["delivery"], row["delivery"]), row["approval"], str(row["rows_read"]),
                       str(row["rows_accepted"]), str(row["rows_rejected"]), Path(row["report"]).name)
     console.print(table)
+
+
+OutOption = Annotated[Path, typer.Option("--out", help="Thư mục kết quả (báo cáo, hộp thư, sổ gửi thư).")]
+DataOption = Annotated[Path | None, typer.Option("--data", help="Thư mục dữ liệu biểu mẫu (mặc định OUT/data).")]
+SmtpHostOption = Annotated[str, typer.Option("--smtp-host", help="Máy chủ SMTP.")]
+SmtpPortOption = Annotated[int, typer.Option("--smtp-port", help="Cổng SMTP.")]
+LedgerOption = Annotated[
+    str, typer.Option("--ledger", help="URL SQLAlchemy của sổ gửi thư (mặc định SQLite trong OUT).")
+]
+AsOfOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d"],
+                 help="Đồng hồ chạy thử (ví dụ 2024-03-25T08:00+07:00); mặc định là giờ thật."),
+]
+
+
+def _settings(plan_path: Path, out: Path, data: Path | None, smtp_host: str, smtp_port: int,
+              ledger: str) -> RunSettings:
+    out = out.resolve()
+    return RunSettings(plan_path=plan_path.resolve(), data_dir=(data or out / "data").resolve(), out_dir=out,
+                       smtp_host=smtp_host, smtp_port=smtp_port, ledger_url=ledger)
+
+
+def _clock(plan: Plan, as_of: dt.datetime | None) -> dt.datetime:
+    """The clock a command reads: the one given (a date alone is its start, in the plan's zone) or real time."""
+    zone = ZoneInfo(plan.timezone)
+    if as_of is None:
+        return dt.datetime.now(zone)
+    return as_of.astimezone(zone) if as_of.tzinfo else as_of.replace(tzinfo=zone)
+
+
+@app.command(name="calendar")
+def calendar_command(
+    plan_path: PlanOption,
+    as_json: Annotated[bool, typer.Option("--json", help="In mọi lượt chạy theo lịch dạng JSON.")] = False,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Ghi lịch ra tệp iCalendar (.ics).")] = None,
+) -> None:
+    """Lịch các lượt chạy: nhắc nộp, dự thảo chờ phê duyệt, gửi báo cáo, kiểm tra — giờ Việt Nam (+07:00)."""
+    from thidua.schedule import runs
+
+    plan = _load_or_exit(plan_path)
+    scheduled = runs(plan)
+    if ics is not None:
+        ics.write_bytes(_ics(plan, scheduled))
+        console.print(f"Đã ghi {len(scheduled)} sự kiện vào {ics}.", highlight=False)
+    if as_json:
+        rows = [{"deadline": r.deadline_id, "kind": r.kind.value, "at": r.at.isoformat(),
+                 **({"days_before": r.days_before} if r.days_before is not None else {}), "label": r.label}
+                for r in scheduled]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif ics is None:
+        table = Table(title=f"Lịch chạy — {plan.school.name} năm {plan.year}")
+        for column in ("Lượt chạy", "Thời điểm"):
+            table.add_column(column)
+        for r in scheduled:
+            table.add_row(r.label, r.at.isoformat(timespec="minutes"))
+        console.print(table)
+
+
+
+def _ics(plan: Plan, scheduled: list[Any]) -> bytes:
+    """An RFC 5545 calendar (icalendar writes CRLF, folding and the VTIMEZONE), stable across re-exports."""
+    import icalendar
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//thidua//{plan.id}//VI")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Thi đua – khen thưởng {plan.year} – {plan.school.name}")
+    cal.add("x-wr-timezone", plan.timezone)
+    stamp = dt.datetime.combine(plan.plan_document.date, dt.time(0, 0), dt.UTC)
+    for run in scheduled:
+        event = icalendar.Event()
+        event.add("uid", f"{plan.id}-{run.name}@{plan.school.email_domain}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", run.at)
+        event.add("dtend", run.at + dt.timedelta(minutes=30))
+        event.add("summary", f"{run.label}: {run.deadline.deadline.title}")
+        event.add("description", f"Báo cáo phải đến nơi nhận trước ngày {run.deadline.deadline.due_before:%d/%m/%Y}.")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+@app.command()
+def deploy(
+    plan_path: PlanOption,
+    out: OutOption = Path("out"),
+    data: DataOption = None,
+    smtp_host: SmtpHostOption = "127.0.0.1",
+    smtp_port: SmtpPortOption = 25,
+    ledger: LedgerOption = "",
+    work_pool: Annotated[str, typer.Option("--work-pool", help="Work pool (loại process) chạy các lượt.")] = "thidua",
+    as_of: AsOfOption = None,
+) -> None:
+    """Đăng ký lịch chạy của kế hoạch lên máy chủ Prefect (PREFECT_API_URL): mỗi hạn, mỗi loại lượt chạy một
+    deployment; lịch cũ không còn trong kế hoạch bị xoá; hạn đã quá giờ gửi chạy ngay, đánh dấu trễ hạn."""
+    import asyncio
+
+    from prefect.settings import get_current_settings
+
+    from flows.deploy import deploy_plan
+
+    plan = _load_or_exit(plan_path)
+    if not get_current_settings().api.url:
+        console.print("[bold red]Chưa đặt PREFECT_API_URL:[/] hãy trỏ tới máy chủ Prefect (ví dụ "
+                      "http://127.0.0.1:4200/api) rồi chạy lại.", highlight=False)
+        raise typer.Exit(code=2)
+    _print_warnings(plan)
+    now = _clock(plan, as_of)
+    settings = _settings(plan_path, out, data, smtp_host, smtp_port, ledger)
+    deployed, removed = asyncio.run(deploy_plan(plan, settings, work_pool, now, rehearsal=as_of is not None))
+    table = Table(title=f"Lịch đã đăng ký — {plan.id} (đồng hồ: {now.isoformat(timespec='minutes')})")
+    for column in ("Lượt chạy", "Thời điểm", "Deployment", "Trạng thái"):
+        table.add_column(column, overflow="fold")
+    for d in deployed:
+        state = "[green]đã lên lịch[/]" if d.scheduled else (
+            f"[bold red]TRỄ HẠN – {d.note}[/]" if d.started_late else f"[yellow]{d.note}[/]")
+        table.add_row(d.run.label, d.run.at.isoformat(timespec="minutes"), d.deployment, state)
+    console.print(table)
+    late = [d for d in deployed if d.started_late]
+    for d in late:
+        console.print(f"[bold red]Trễ hạn:[/] {d.run.deadline_id} lẽ ra gửi lúc {d.run.at:%H:%M %d/%m/%Y}; "
+                      f"đã cho chạy ngay (lượt chạy {d.started_late}).", highlight=False)
+    if removed:
+        console.print(f"Đã xoá {len(removed)} lịch cũ không còn trong kế hoạch: {', '.join(removed)}", highlight=False)
+    console.print(f"[green]Đã đăng ký {len(deployed)} lượt chạy[/] ({sum(d.scheduled for d in deployed)} lên lịch, "
+                  f"{len(late)} chạy ngay vì trễ hạn).", highlight=False)
+
+
+def _deadline_state(scheduled: Any, records: list[Any], approved: bool, now: dt.datetime) -> tuple[str, str]:
+    """The state word and sent-at the clerk reads for one deadline."""
+    sent = sorted((r for r in records if r.sent_at is not None), key=lambda r: r.key.version)
+    if sent:
+        first, last = sent[0], sent[-1]
+        word = "đã gửi" if first.sent_at <= scheduled.must_arrive_by else "đã gửi (TRỄ)"
+        if last.key.version > 1:
+            word += f", bản thay thế v{last.key.version}"
+        return word, f"{first.sent_at.astimezone(scheduled.send_at.tzinfo):%d/%m/%Y %H:%M}"
+    if records:
+        return "đang gửi (chưa xác nhận)", ""
+    if now > scheduled.must_arrive_by:
+        return "QUÁ HẠN, chưa gửi", ""
+    if now >= scheduled.send_at:
+        return "đã đến giờ gửi, chưa gửi", ""
+    return ("đã phê duyệt, chờ gửi" if approved else "chưa đến hạn"), ""
+
+
+@app.command()
+def status(
+    plan_path: PlanOption,
+    out: OutOption = Path("out"),
+    data: DataOption = None,
+    ledger: LedgerOption = "",
+    as_of: AsOfOption = None,
+) -> None:
+    """Lịch các hạn báo cáo và tình trạng: đã gửi lúc nào, đã phê duyệt chưa, ai/tổ nào chưa nộp."""
+    from connectors.local.files import FileSource
+    from connectors.ports import DeliveryKey
+    from flows.common import open_ledger
+    from thidua.pipeline import collect, source_ids_for
+    from thidua.reminders import has_reminders, missing
+
+    plan = _load_or_exit(plan_path)
+    now = _clock(plan, as_of)
+    settings = _settings(plan_path, out, data, "127.0.0.1", 25, ledger)
+    book = open_ledger(settings)
+    records = book.all()
+    files = FileSource(settings.data_dir) if settings.data_dir.is_dir() else None
+    table = Table(title=f"Tình trạng các hạn báo cáo — {plan.school.name} (lúc {now:%H:%M %d/%m/%Y})")
+    for column in ("Hạn", "Báo cáo", "Phải đến trước", "Gửi theo lịch", "Trạng thái", "Đã gửi lúc", "Còn thiếu"):
+        table.add_column(column, overflow="fold")
+    for item in calendar(plan):
+        mine = [r for r in records if r.key.school_id == plan.id and r.key.deadline_id == item.id]
+        approved = book.approval(DeliveryKey(plan.id, item.id, 1)) is not None
+        state, sent_at = _deadline_state(item, mine, approved, now)
+        lacking = "—"
+        if files is not None and has_reminders(item.deadline):
+            sources = {s.id: s for s in plan.sources}
+            tables = {sid: files.read(sources[sid]) for sid in source_ids_for(plan, item.deadline.kind)}
+            found = missing(plan, item.deadline, collect(plan, tables, min(now, item.send_at)).dataset)
+            parts = [f"{len(found.people)} người chưa nộp"] if found.people else []
+            parts += [f"tổ chưa nộp: {', '.join(plan.team(t).name for t in found.teams)}"] if found.teams else []
+            lacking = "; ".join(parts) or "đủ"
+        table.add_row(item.id, item.deadline.title, f"{item.must_arrive_by:%d/%m/%Y %H:%M}",
+                      f"{item.send_at:%d/%m/%Y %H:%M}", state, sent_at, lacking)
+    console.print(table)
+    if files is None:
+        console.print(f"(Không có thư mục dữ liệu {settings.data_dir}: bỏ qua cột «Còn thiếu».)", highlight=False)
+
+
+@app.command()
+def resend(
+    deadline_id: Annotated[str, typer.Argument(help="Mã hạn báo cáo, ví dụ D3.")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do gửi bản thay thế (ghi vào nhật ký và tóm tắt).")],
+    plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch.", exists=True)] = DEFAULT_PLAN,
+    out: OutOption = Path("out"),
+    data: DataOption = None,
+    smtp_host: SmtpHostOption = "127.0.0.1",
+    smtp_port: SmtpPortOption = 25,
+    ledger: LedgerOption = "",
+    as_of: AsOfOption = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Chỉ để chạy thử: tự phê duyệt.")] = False,
+) -> None:
+    """Gửi bản thay thế (phiên bản mới, tiêu đề ghi «bản thay thế») của một báo cáo đã gửi; chờ phê duyệt lại."""
+    from flows.common import open_ledger
+    from flows.deadline import AUTO_APPROVER, deadline_flow
+
+    plan = _load_or_exit(plan_path)
+    if deadline_id not in {d.id for d in plan.deadlines}:
+        console.print(f"[bold red]Không có hạn «{deadline_id}» trong kế hoạch.[/]", highlight=False)
+        raise typer.Exit(code=2)
+    if not reason.strip():
+        console.print("[bold red]Cần ghi lý do gửi bản thay thế (--reason).[/]")
+        raise typer.Exit(code=2)
+    settings = _settings(plan_path, out, data, smtp_host, smtp_port, ledger)
+    versions = [r.key.version for r in open_ledger(settings).all()
+                if r.key.school_id == plan.id and r.key.deadline_id == deadline_id]
+    if not versions:
+        console.print(f"[bold red]Báo cáo {deadline_id} chưa được gửi lần nào:[/] không có gì để thay thế.",
+                      highlight=False)
+        raise typer.Exit(code=2)
+    if auto_approve:
+        console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER}.", highlight=False)
+    version = max(versions) + 1
+    result = deadline_flow(settings, deadline_id, _clock(plan, as_of), version=version, auto_approve=auto_approve,
+                           reason=reason.strip())
+    console.print(f"Đã gửi bản thay thế {deadline_id} phiên bản {version} ({result.delivery_status}), "
+                  f"Message-ID {result.message_id}; lý do: {reason.strip()}", highlight=False)
 
 
 if __name__ == "__main__":

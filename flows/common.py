@@ -1,0 +1,86 @@
+"""What every thidua flow shares: the plan, the ledger, the mailer, and the clerk's alert when a run fails.
+
+Alerting from the flow's own hooks (not a Prefect automation) keeps the alert on the school's own SMTP server and
+allow-list, with no notification block to configure; a worker killed outright runs no hook, which is what the
+scheduled check run (flows/check.py) is for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import get_run_logger, task
+from prefect.client.schemas.objects import FlowRun, State
+from prefect.logging.loggers import flow_run_logger
+
+from connectors.local.ledger import SqlLedger
+from connectors.local.smtp import SmtpMailer
+from connectors.local.smtp_server import message_ids_in
+from flows.settings import RunSettings
+from thidua.notices import build_notice
+from thidua.plan import Plan, parse_plan
+
+
+def load_plan(path: Path) -> Plan:
+    return parse_plan(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None = None) -> SqlLedger:
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    if clock is None:
+        return SqlLedger(settings.ledger_database)
+    return SqlLedger(settings.ledger_database, clock=clock)
+
+
+def mailer(settings: RunSettings) -> SmtpMailer:
+    return SmtpMailer(settings.smtp_host, settings.smtp_port)
+
+
+def outbox_ids(settings: RunSettings) -> set[str]:
+    """What the mail server holds: how a resumed run tells "sent before the crash" from "never sent"."""
+    return message_ids_in(settings.mail_dir)
+
+
+def plan_now(plan: Plan, now: dt.datetime | None) -> dt.datetime:
+    """The run's clock: the one given (a rehearsal, the demo's 2024) or the real time in the school's zone."""
+    return now if now is not None else dt.datetime.now(ZoneInfo(plan.timezone))
+
+
+@task(retries=2, retry_delay_seconds=2)
+def email_clerk(settings: RunSettings, subject: str, body: str) -> str:
+    """An alert to the clerk only (the allow-list is the clerk's address); repeated alerts are harmless."""
+    plan = load_plan(settings.plan_path)
+    message = build_notice(
+        sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=[plan.clerk.email],
+        allow_list=[plan.clerk.email], subject=f"[{plan.school.name}] {subject}", body=body,
+        message_id=make_msgid("thidua.canhbao", domain=plan.school.email_domain),
+        header_date=dt.datetime.now(ZoneInfo(plan.timezone)),
+    )
+    mailer(settings).send(message)
+    get_run_logger().warning("Đã gửi cảnh báo cho thư ký: %s", subject)
+    return str(message["Message-ID"])
+
+
+def alert_clerk_on_failure(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
+    """Flow hook (failed or crashed): tell the clerk which run stopped, why, and by when the report is due."""
+    logger = flow_run_logger(flow_run, flow)
+    try:
+        settings = RunSettings.model_validate(flow_run.parameters["settings"])
+        deadline_id = str(flow_run.parameters.get("deadline_id", ""))
+        plan = load_plan(settings.plan_path)
+        due = plan.deadline(deadline_id).due_before if deadline_id else None
+        body = (
+            f"Kính gửi {plan.clerk.name},\n\n"
+            f"Lượt chạy «{flow_run.name}» ({flow.name}) của hạn {deadline_id} đã dừng ở trạng thái "
+            f"{state.name}: {state.message or 'không rõ nguyên nhân'}.\n"
+            + (f"Báo cáo phải đến nơi nhận trước ngày {due:%d/%m/%Y}.\n" if due else "")
+            + "Hãy mở Prefect UI để xem nhật ký, khắc phục rồi chạy lại.\n"
+        )
+        email_clerk.fn(settings, f"Cảnh báo: hạn {deadline_id} – lượt chạy không hoàn thành", body)
+    except Exception as error:  # a hook must never hide the run's own failure
+        logger.error("Không gửi được cảnh báo cho thư ký: %s", error)

@@ -1,0 +1,107 @@
+"""Registers a plan's runs as Prefect deployments, one per deadline and kind of run, scheduled in the school's zone.
+
+Through the API rather than `prefect deploy` from prefect.yaml, because one call can do what the file cannot: drop
+the deployments of runs no longer in the plan (no stale schedule survives a changed date; upserting a deployment
+already replaces its schedules and its future auto-scheduled runs) and start a late send at once, marked late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import DeploymentScheduleCreate, WorkPoolCreate
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+from prefect.client.schemas.schedules import RRuleSchedule
+from prefect.exceptions import ObjectNotFound
+from prefect.utilities.callables import parameter_schema
+
+from connectors.ports import DeliveryState
+from flows.check import check_flow
+from flows.common import open_ledger
+from flows.deadline import deadline_flow, draft_flow
+from flows.reminders import reminders_flow
+from flows.settings import REPO_ROOT, RunSettings
+from thidua.plan import Plan
+from thidua.schedule import RunKind, ScheduledRun, is_late, runs
+
+FLOWS: dict[RunKind, tuple[Any, str]] = {
+    RunKind.REMINDER: (reminders_flow, "flows/reminders.py:reminders_flow"),
+    RunKind.DRAFT: (draft_flow, "flows/deadline.py:draft_flow"),
+    RunKind.SEND: (deadline_flow, "flows/deadline.py:deadline_flow"),
+    RunKind.CHECK: (check_flow, "flows/check.py:check_flow"),
+}
+LATE_TAG = "trễ hạn"
+
+
+@dataclass(frozen=True)
+class DeployedRun:
+    run: ScheduledRun
+    deployment: str
+    scheduled: bool
+    started_late: UUID | None = None
+    note: str = ""
+
+
+def deployment_name(plan: Plan, run: ScheduledRun) -> str:
+    return f"{plan.id}-{run.name}"
+
+
+def one_off_schedule(run: ScheduledRun, timezone: str) -> RRuleSchedule:
+    """Exactly one occurrence at the run's local wall-clock time (a cron would come back every year)."""
+    return RRuleSchedule(rrule=f"DTSTART:{run.at:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1", timezone=timezone)
+
+
+async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt.datetime,
+                      rehearsal: bool) -> tuple[list[DeployedRun], list[str]]:
+    """Upserts every run's deployment, starts late sends not yet delivered, and deletes stale deployments.
+
+    `rehearsal`: `now` is a simulated clock, which late runs then read the sheets at (as the demo does).
+    """
+    sent = {r.key.deadline_id for r in open_ledger(settings).all()
+            if r.key.school_id == plan.id and r.state is DeliveryState.SENT}
+    deployed: list[DeployedRun] = []
+    async with get_client() as client:
+        try:
+            await client.read_work_pool(work_pool)
+        except ObjectNotFound:
+            await client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
+        for run in runs(plan):
+            flow_object, entrypoint = FLOWS[run.kind]
+            parameters: dict[str, Any] = {"settings": settings.model_dump(mode="json"), "deadline_id": run.deadline_id}
+            if run.days_before is not None:
+                parameters["days_before"] = run.days_before
+            late = is_late(run, now)
+            name = deployment_name(plan, run)
+            deployment_id = await client.create_deployment(
+                flow_id=await client.create_flow_from_name(flow_object.name), name=name, entrypoint=entrypoint,
+                path=str(REPO_ROOT), work_pool_name=work_pool, parameters=parameters,
+                parameter_openapi_schema=parameter_schema(flow_object.fn).model_dump_for_openapi(),
+                schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(run, plan.timezone))],
+                tags=["thidua", plan.id, run.kind.value, *([LATE_TAG] if late else [])],
+                description=f"{run.label}: {run.at:%H:%M %d/%m/%Y} ({plan.timezone})",
+                pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
+                enforce_parameter_schema=False,
+            )
+            if not late:
+                deployed.append(DeployedRun(run, name, scheduled=True))
+            elif run.kind is RunKind.SEND and run.deadline_id not in sent:
+                overrides = {"late": True, **({"now": now.isoformat()} if rehearsal else {})}
+                flow_run = await client.create_flow_run_from_deployment(
+                    deployment_id, parameters=overrides, tags=[LATE_TAG], name=f"{run.deadline_id}-send-tre-han")
+                deployed.append(DeployedRun(run, name, scheduled=False, started_late=flow_run.id,
+                                            note="đã quá giờ gửi: chạy ngay, đánh dấu trễ hạn"))
+            elif run.kind is RunKind.SEND:
+                deployed.append(DeployedRun(run, name, scheduled=False, note="đã quá giờ gửi; báo cáo đã gửi trước đó"))
+            else:
+                deployed.append(DeployedRun(run, name, scheduled=False, note="đã qua, bỏ qua"))
+        wanted = {d.deployment for d in deployed}
+        stale = [d for d in await client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["thidua", plan.id])))
+            if d.name not in wanted]
+        for deployment in stale:
+            await client.delete_deployment(deployment.id)
+    return deployed, sorted(d.name for d in stale)

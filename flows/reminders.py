@@ -1,0 +1,58 @@
+"""The reminder run: who has not answered the deadline's form gets one email, each team head the team's list.
+
+Each reminder is a delivery in the ledger keyed by person and reminder, so a re-run reminds nobody twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+
+from connectors.local.delivery import deliver_once
+from connectors.ports import DeliveryKey
+from flows.common import alert_clerk_on_failure, load_plan, mailer, open_ledger, outbox_ids, plan_now
+from flows.deadline import collect_flow
+from flows.settings import RunSettings
+from thidua.notices import notice_tag
+from thidua.pipeline import Collected
+from thidua.reminders import missing, reminder_emails, reminder_purpose
+
+
+@task(retries=2, retry_delay_seconds=2)
+def send_reminders(settings: RunSettings, deadline_id: str, days_before: int, now: dt.datetime,
+                   collected: Collected) -> list[tuple[str, str]]:
+    """Sends each reminder once; returns (recipient, delivery status) pairs."""
+    plan = load_plan(settings.plan_path)
+    deadline = plan.deadline(deadline_id)
+    emails = reminder_emails(plan, deadline, missing(plan, deadline, collected.dataset), collected.dataset,
+                             days_before=days_before, form_names={s.kind: s.name for s in plan.sources}, now=now)
+    ledger, smtp = open_ledger(settings), mailer(settings)
+    done = []
+    for message in emails:
+        to = str(message["To"])
+        key = DeliveryKey(plan.id, notice_tag(reminder_purpose(deadline, days_before), to), 1)
+        outcome = deliver_once(ledger, smtp, message, key, sent_ids=lambda: outbox_ids(settings),
+                               now=lambda: dt.datetime.now(dt.UTC))
+        done.append((to, outcome.status.value))
+    return done
+
+
+@flow(name="thidua-reminders", flow_run_name="{deadline_id}-reminder-{days_before}d",
+      on_failure=[alert_clerk_on_failure], on_crashed=[alert_clerk_on_failure])
+def reminders_flow(settings: RunSettings, deadline_id: str, days_before: int,
+                   now: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """Reads the roster and the deadline's forms as of `now` and reminds exactly those who have not answered."""
+    plan = load_plan(settings.plan_path)
+    now = plan_now(plan, now)
+    collected = collect_flow(settings, deadline_id, now)
+    found = missing(plan, plan.deadline(deadline_id), collected.dataset)
+    sent = send_reminders(settings, deadline_id, days_before, now, collected)
+    create_table_artifact(
+        key=f"{plan.id}-{deadline_id}-nhac-{days_before}".lower(),
+        table=[{"Người nhận": to, "Kết quả": status} for to, status in sent],
+        description=f"Nhắc nộp cho hạn {deadline_id}, trước {days_before} ngày: {found.count} chưa nộp",
+    )
+    get_run_logger().info("Hạn %s: nhắc %d người chưa nộp; %d thư.", deadline_id, len(found.people), len(sent))
+    return sent
