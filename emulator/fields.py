@@ -31,7 +31,7 @@ def _parse(text: str, i: int = 0) -> tuple[dict[str, Any], int]:
 def _add(tree: dict[str, Any], path: str, sub: Any) -> None:
     if not path:
         return
-    parts = path.split("/")
+    parts = path.replace(".", "/").split("/")
     node = tree
     for part in parts[:-1]:
         node = node.setdefault(part, {}) or node.setdefault(part, {})

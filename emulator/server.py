@@ -265,8 +265,11 @@ class WorkspaceEmulator:
     # ------------------------------------------------------------------ lifecycle
 
     def _bind(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio only turns Nagle off (TCP_NODELAY) for sockets that say they are TCP,
+        # and with Nagle on, keep-alive clients wait ~40 ms per response for a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.config.host, self.config.port))
         sock.listen(1024)
         self._socket = sock
@@ -387,7 +390,7 @@ class WorkspaceEmulator:
             if fault.latency_s:
                 await asyncio.sleep(fault.latency_s)
             if fault.drop:
-                await self._drop(request)
+                await self._drop(request, match.method.id)
                 return Response(status_code=500)
             if fault.status is not None:
                 raise _fault_error(fault.status, match.method.id)
@@ -413,13 +416,13 @@ class WorkspaceEmulator:
         )
         return response
 
-    async def _drop(self, request: Request) -> None:
+    async def _drop(self, request: Request, method_id: str) -> None:
         client = request.scope.get("client")
         transport = _CONNECTIONS.get((str(client[0]), int(client[1]))) if client else None
         if transport is not None:
             transport.abort()
         await asyncio.sleep(0.01)
-        self.log.add(LogEntry(None, request.method, request.url.path, None, 0, time.time(), 0.0))
+        self.log.add(LogEntry(method_id, request.method, request.url.path, None, 0, time.time(), 0.0))
 
     def _authenticate(self, request: Request, match: Match) -> Grant:
         header = request.headers.get("authorization", "")
