@@ -159,6 +159,7 @@ class Source(_Model):
     file: str = ""
     sheet: str = ""
     spreadsheet_id: str = ""
+    form_id: str = ""
     columns: dict[str, str]
 
     @model_validator(mode="after")
@@ -173,6 +174,16 @@ class Source(_Model):
                 f"nguồn {self.id} có trường không dùng cho loại «{self.kind.value}»: {', '.join(unknown)}"
             )
         return self
+
+
+class GoogleSettings(_Model):
+    """Where the school's Workspace objects live; `thidua google provision` fills the ids in."""
+
+    user: str
+    read_from: Literal["sheets", "forms"] = "sheets"
+    folder_id: str = ""
+    templates: dict[str, str] = Field(default_factory=dict)
+    deadline_folders: dict[str, str] = Field(default_factory=dict)
 
 
 class ReportKind(StrEnum):
@@ -223,6 +234,8 @@ class Plan(_Model):
     rules: Rules = Rules()
     sources: tuple[Source, ...]
     deadlines: tuple[Deadline, ...] = Field(min_length=1)
+    backend: Literal["local", "google"] = "local"
+    google: GoogleSettings | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -258,6 +271,8 @@ class Plan(_Model):
                     f"team_aliases: «{typed}» trỏ tới tổ «{team_id}» không có trong teams; "
                     f"các mã tổ: {', '.join(sorted(team_ids))}"
                 )
+        if self.backend == "google" and self.google is None:
+            raise ValueError("backend: google cần mục google (ít nhất google.user: hộp thư gửi báo cáo)")
         kinds = {s.kind for s in self.sources}
         if SourceKind.ROSTER not in kinds:
             raise ValueError("kế hoạch cần một nguồn danh sách viên chức (kind: roster)")

@@ -1,0 +1,132 @@
+"""The one layer every Google call goes through: throttle, retry with backoff and jitter, name the scope.
+
+Both client libraries end up here — googleapiclient requests (`HttpRequest`) and gspread calls (plain
+callables raising `gspread.exceptions.APIError`) — so a 429 storm, a 503 or an under-scoped token is handled
+the same way everywhere. Retry-After is honoured; a call that is not idempotent is never retried blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gspread
+import httplib2
+import requests
+from google.auth.exceptions import RefreshError
+from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class GoogleApiError(Exception):
+    """A Google call failed for good; the message is for the clerk, in Vietnamese."""
+
+
+class GoogleAuthError(GoogleApiError):
+    """Missing, expired or under-scoped credentials: names what to grant."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    base_seconds: float = 0.5
+    cap_seconds: float = 32.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Full-jitter exponential backoff, never sooner than the server's Retry-After."""
+        backoff = rng.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))
+        return max(backoff, retry_after or 0.0)
+
+
+@dataclass
+class GoogleApi:
+    """Executes calls; `throttle(bucket)` runs before each attempt (the flows plug Prefect rate limits in)."""
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    throttle: Callable[[str], None] = lambda bucket: None
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    calls: Counter[str] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)
+
+    def execute(self, request: HttpRequest, bucket: str, *, idempotent: bool = True) -> Any:
+        """A googleapiclient request, with our retries instead of the library's (which ignore Retry-After)."""
+        return self.call(lambda: request.execute(num_retries=0), bucket, idempotent=idempotent,
+                         method=getattr(request, "methodId", "") or bucket)
+
+    def call(self, function: Callable[[], Any], bucket: str, *, idempotent: bool = True, method: str = "") -> Any:
+        for attempt in range(self.policy.attempts):
+            self.throttle(bucket)
+            self.calls[bucket] += 1
+            try:
+                return function()
+            except RefreshError as error:
+                raise GoogleAuthError(
+                    f"Không lấy được mã truy cập Google ({error}). Kiểm tra khóa tài khoản dịch vụ, ủy quyền toàn "
+                    "miền (domain-wide delegation) cho người dùng được ủy quyền, và các phạm vi (scope) đã cấp."
+                ) from error
+            except (HttpError, gspread.exceptions.APIError) as error:
+                status, retry_after, body = _describe(error)
+                if status == 403 and "insufficient" in body.lower():
+                    raise GoogleAuthError(
+                        f"Mã truy cập Google thiếu phạm vi (scope) cho {method or bucket}. Cần cấp: "
+                        f"{', '.join(scopes_for(method)) or 'xem tài liệu của phương thức'}."
+                    ) from error
+                if status == 401:
+                    raise GoogleAuthError(f"Google từ chối mã truy cập (401) khi gọi {method or bucket}.") from error
+                retryable = status == 429 or (idempotent and status in RETRY_STATUSES)
+                if not retryable or attempt == self.policy.attempts - 1:
+                    raise
+                self.retries[bucket] += 1
+                self.sleep(self.policy.delay(attempt, retry_after, self.rng))
+            except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, requests.ConnectionError):
+                if not idempotent or attempt == self.policy.attempts - 1:
+                    raise
+                self.retries[bucket] += 1
+                self.sleep(self.policy.delay(attempt, None, self.rng))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _describe(error: HttpError | gspread.exceptions.APIError) -> tuple[int, float | None, str]:
+    if isinstance(error, HttpError):
+        status, headers = int(error.resp.status), dict(error.resp)
+        body = error.content.decode("utf-8", "replace") if isinstance(error.content, bytes) else str(error.content)
+    else:
+        response: requests.Response = error.response
+        status, headers, body = response.status_code, dict(response.headers), response.text
+    retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        seconds = float(retry_after) if retry_after is not None else None
+    except ValueError:
+        seconds = None
+    return status, seconds, body
+
+
+def scopes_for(method_id: str) -> list[str]:
+    """The scopes Google accepts for a method, from the discovery document google-api-python-client ships."""
+    from googleapiclient.discovery_cache import get_static_doc
+
+    api = method_id.split(".", 1)[0]
+    versions = {"sheets": "v4", "docs": "v1", "drive": "v3", "gmail": "v1", "forms": "v1"}
+    if api not in versions:
+        return []
+    document = json.loads(get_static_doc(api, versions[api]) or "{}")
+
+    def walk(resources: dict[str, Any]) -> list[str] | None:
+        for resource in resources.values():
+            for method in resource.get("methods", {}).values():
+                if method.get("id") == method_id:
+                    return list(method.get("scopes", []))
+            found = walk(resource.get("resources", {}))
+            if found is not None:
+                return found
+        return None
+
+    return walk(document.get("resources", {})) or []

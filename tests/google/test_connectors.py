@@ -1,0 +1,115 @@
+"""Sheets in, Gmail out, through the unmodified client libraries against the emulator."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from connectors.google.api import GoogleApi, GoogleAuthError
+from connectors.google.gmail import GmailMailer
+from connectors.google.sheets import SheetsSource
+from emulator.faults import FaultRule
+from emulator.server import WorkspaceEmulator
+from emulator.testing import WorkspaceClients
+from thidua import mail
+from thidua.plan import Plan, parse_plan
+
+PLAN = Path(__file__).resolve().parents[2] / "examples" / "le-anh-xuan-2024" / "plan.yaml"
+NO_WAIT = GoogleApi(sleep=lambda seconds: None)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return parse_plan(PLAN.read_text(encoding="utf-8"))
+
+
+def _spreadsheet(workspace: WorkspaceClients, sheets: dict[str, list[list[str]]]) -> str:
+    client = workspace.gspread()
+    spreadsheet = client.create("Câu trả lời")
+    first = True
+    for title, grid in sheets.items():
+        worksheet = spreadsheet.sheet1 if first else spreadsheet.add_worksheet(title, rows=100, cols=20)
+        if first:
+            worksheet.update_title(title)
+            first = False
+        worksheet.update(grid, "A1", raw=True)
+    return str(spreadsheet.id)
+
+
+def test_every_sheet_of_a_spreadsheet_is_read_with_one_batch_get(workspace: WorkspaceClients, plan: Plan,
+                                                                 emulator: WorkspaceEmulator) -> None:
+    f1 = next(s for s in plan.sources if s.id == "F1")
+    f2 = next(s for s in plan.sources if s.id == "F2")
+    f1_grid = [list(f1.columns.values()), ["13/3/2024 8:05:09", "Lan@x.vn", "Nguyễn Thị Lan", "To Toan", "", "LĐTT"]]
+    f2_grid = [list(f2.columns.values()), [], ["1/3/2024 8:00:00", "tt@x.vn", "Toán", "10", "TTLĐXS", "- Dạy tốt\n- Học tốt"]]
+    sid = _spreadsheet(workspace, {"F1 'trả lời'": f1_grid, "F2": f2_grid})
+    sources = [f1.model_copy(update={"spreadsheet_id": sid, "sheet": "F1 'trả lời'"}),
+               f2.model_copy(update={"spreadsheet_id": sid, "sheet": "F2"})]
+    emulator.log.clear()
+    tables = SheetsSource(workspace.gspread(), NO_WAIT).read_many(sources)
+    assert [e.method_id for e in emulator.log.entries() if e.path != "/token"] == [
+        "sheets.spreadsheets.values.batchGet"]
+    assert tables["F1"].headers == tuple(f1_grid[0])
+    assert tables["F1"].rows[0].values["Tổ"] == "To Toan"
+    assert tables["F1"].rows[0].values["Chức vụ"] == ""
+    assert tables["F2"].rows[0].is_blank() and tables["F2"].rows[0].row_number == 2
+    assert tables["F2"].rows[1].values["Nội dung giao ước thi đua"] == "- Dạy tốt\n- Học tốt"
+
+
+def _report_email(plan: Plan) -> mail.EmailMessage:
+    deadline = plan.deadlines[0]
+    texts = mail.compose_report_texts(school_name=plan.school.name, report_title=deadline.title,
+                                      recipient_office="Phòng GDĐT", deadline=deadline.due_before,
+                                      signer_title=plan.signer.title, signer_name=plan.signer.name, version=1)
+    return mail.build_report_email(
+        sender=plan.delivery.sender, sender_name=plan.delivery.sender_name,
+        recipients=plan.recipient_emails(deadline), allow_list=plan.allow_list, subject=texts.subject,
+        body_text=texts.body_text, body_html=texts.body_html, attachment=b"%PDF-1.4 test",
+        attachment_name="D1 - Đăng ký.pdf", attachment_mime=mail.PDF_MIME,
+        message_id=mail.report_message_id(plan.id, deadline.id, 1, plan.school.email_domain))
+
+
+def test_gmail_send_survives_injected_503s_and_sends_once(workspace: WorkspaceClients, plan: Plan,
+                                                          emulator: WorkspaceEmulator) -> None:
+    service = workspace.service("gmail", "v1")
+    emulator.faults.configure([FaultRule(methods=["gmail.users.messages.send"], error_rate=0.6,
+                                         statuses=[503])], seed=3)
+    try:
+        mailer = GmailMailer(service, NO_WAIT, attempts=10)
+        message = _report_email(plan)
+        mailer.send(message)
+    finally:
+        emulator.faults.configure([])
+    listed = service.users().messages().list(userId="me", q="in:sent").execute()
+    assert len(listed["messages"]) == 1
+    raw = service.users().messages().get(userId="me", id=listed["messages"][0]["id"], format="raw").execute()["raw"]
+    received = email.message_from_bytes(base64.urlsafe_b64decode(raw), policy=email.policy.default)
+    assert received["Subject"] == message["Subject"]
+    assert mailer.outbox.contains(str(message["Message-ID"]))
+
+
+def test_under_scoped_token_names_the_scope(workspace: WorkspaceClients, plan: Plan) -> None:
+    service = workspace.service("gmail", "v1", scopes=["https://www.googleapis.com/auth/gmail.send"])
+    mailer = GmailMailer(service, NO_WAIT)
+    with pytest.raises(GoogleAuthError) as caught:
+        mailer.outbox.contains("<x@y>")
+    assert "https://www.googleapis.com/auth/gmail.readonly" in str(caught.value)
+    assert "gmail.users.messages.list" in str(caught.value)
+
+
+def test_429_is_retried_after_the_servers_retry_after(workspace: WorkspaceClients, plan: Plan,
+                                                      emulator: WorkspaceEmulator) -> None:
+    waits: list[float] = []
+    api = GoogleApi(sleep=waits.append)
+    emulator.faults.configure([FaultRule(methods=["gmail.users.messages.list"], error_rate=1.0, statuses=[429])])
+    try:
+        with pytest.raises(Exception, match="429"):
+            GmailMailer(workspace.service("gmail", "v1"), api).outbox.contains("<x@y>")
+    finally:
+        emulator.faults.configure([])
+    assert len(waits) == api.policy.attempts - 1
+    assert api.retries["gmail"] == api.policy.attempts - 1
