@@ -45,7 +45,8 @@ def test_every_sheet_of_a_spreadsheet_is_read_with_one_batch_get(workspace: Work
     f1 = next(s for s in plan.sources if s.id == "F1")
     f2 = next(s for s in plan.sources if s.id == "F2")
     f1_grid = [list(f1.columns.values()), ["13/3/2024 8:05:09", "Lan@x.vn", "Nguyễn Thị Lan", "To Toan", "", "LĐTT"]]
-    f2_grid = [list(f2.columns.values()), [], ["1/3/2024 8:00:00", "tt@x.vn", "Toán", "10", "TTLĐXS", "- Dạy tốt\n- Học tốt"]]
+    f2_grid = [list(f2.columns.values()), [],
+               ["1/3/2024 8:00:00", "tt@x.vn", "Toán", "10", "TTLĐXS", "- Dạy tốt\n- Học tốt"]]
     sid = _spreadsheet(workspace, {"F1 'trả lời'": f1_grid, "F2": f2_grid})
     sources = [f1.model_copy(update={"spreadsheet_id": sid, "sheet": "F1 'trả lời'"}),
                f2.model_copy(update={"spreadsheet_id": sid, "sheet": "F2"})]
