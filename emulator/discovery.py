@@ -194,6 +194,10 @@ def validate_query(match: Match, query: list[tuple[str, str]]) -> dict[str, Any]
 
 # ---------------------------------------------------------------- bodies
 
+# Fields Google still accepts (and ignores) although the discovery document no longer lists them; real clients
+# send them (gspread's share() sends Drive v2's Permission.withLink), so rejecting them would be stricter than Google.
+LEGACY_IGNORED_FIELDS: dict[tuple[str, str], frozenset[str]] = {("drive", "Permission"): frozenset({"withLink"})}
+
 _INT_FORMATS = {"int32": "TYPE_INT32", "uint32": "TYPE_UINT32", "int64": "TYPE_INT64", "uint64": "TYPE_UINT64"}
 
 
@@ -277,6 +281,8 @@ class BodyValidator:
                 self.validate(item, properties[name], child)
             elif extra is not None:
                 self.validate(item, extra, f"{where}[{name}]" if where else name)
+            elif name in LEGACY_IGNORED_FIELDS.get((self.doc.name, str(schema.get("id"))), frozenset()):
+                continue
             else:
                 raise _unknown(name, where)
 

@@ -61,5 +61,18 @@ def select(value: Any, tree: dict[str, Any]) -> Any:
     return out
 
 
+def mask_paths(mask: str) -> list[str]:
+    """A field mask (``a.b,c(d,e)`` or ``a/b``) as dotted paths: ``["a.b", "c.d", "c.e"]``; ``*`` stays ``*``."""
+
+    def walk(tree: dict[str, Any], prefix: str) -> list[str]:
+        out: list[str] = []
+        for name, sub in tree.items():
+            path = f"{prefix}.{name}" if prefix else name
+            out.extend(walk(sub, path) if sub else [path])
+        return out
+
+    return walk(parse_fields(mask), "")
+
+
 def apply_fields(value: Any, fields: str) -> Any:
     return select(value, parse_fields(fields))

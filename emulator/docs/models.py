@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
+from emulator.fields import mask_paths
 from emulator.ids import file_id, hex_id
 from emulator.service import Media
 
@@ -491,7 +492,7 @@ def _merge_style(style: str, update: dict[str, Any], fields: str) -> str:
     if fields.strip() == "*":
         current = copy.deepcopy(update)
     else:
-        for name in [f.strip() for f in fields.split(",") if f.strip()]:
+        for name in [path.split(".")[0] for path in mask_paths(fields)]:
             if name in update:
                 current[name] = copy.deepcopy(update[name])
             else:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from emulator.errors import bad_request, not_found, unimplemented
+from emulator.fields import mask_paths
 from emulator.ids import file_id, hex_id, now_rfc3339
 
 if TYPE_CHECKING:
@@ -77,8 +78,8 @@ def _mask_update(target: dict[str, Any], source: dict[str, Any], mask: str, wher
         target.clear()
         target.update(copy.deepcopy(source))
         return
-    for path in [m.strip() for m in mask.split(",") if m.strip()]:
-        parts = path.replace("/", ".").split(".")
+    for path in mask_paths(mask):
+        parts = path.split(".")
         src: Any = source
         dst = target
         for part in parts[:-1]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from emulator import a1
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
+from emulator.fields import mask_paths
 from emulator.ids import file_id
 from emulator.sheets.formula import Value, evaluate, format_number
 
@@ -456,17 +457,10 @@ class SheetsModel:
             book = self.require(sid)
             area = self._resolve(book, text)
             sheet = area.sheet
-            used = [
-                (r, c)
-                for (r, c), cell in sheet.cells.items()
-                if area.c0 <= c < area.c1 and r >= area.r0 and not cell.empty()
-            ]
+            table = _find_table(sheet, area)
             result: dict[str, Any] = {"spreadsheetId": sid}
-            if used:
-                first_row = min(r for r, _ in used)
-                last_row = max(r for r, _ in used)
-                first_col = min(c for _, c in used)
-                last_col = max(c for _, c in used)
+            if table is not None:
+                first_row, last_row, first_col, last_col = table
                 result["tableRange"] = a1.format_range(
                     sheet.title, first_row, last_row + 1, min(first_col, area.c0), last_col + 1
                 )
@@ -663,7 +657,7 @@ class SheetsModel:
             new_title = props.get("title")
             if (
                 new_title
-                and ("title" in fields or fields == "*")
+                and ("title" in mask_paths(fields) or fields == "*")
                 and new_title != sheet.title
                 and book.sheet_by_title(new_title)
             ):
@@ -671,7 +665,7 @@ class SheetsModel:
                     f'{where}: A sheet with the name "{new_title}" already exists. Please enter another name.'
                 )
             _apply_mask(sheet.properties, props, fields, skip={"sheetId"})
-            if "index" in props and ("index" in fields or fields == "*"):
+            if "index" in props and ("index" in mask_paths(fields) or fields == "*"):
                 book.sheets.remove(sheet)
                 book.sheets.insert(min(int(props["index"]), len(book.sheets)), sheet)
                 book.reindex()
@@ -764,7 +758,7 @@ class SheetsModel:
     def _set_cell_data(self, sheet: Sheet, r: int, c: int, data: dict[str, Any], fields: str) -> None:
         cell = sheet.cells.setdefault((r, c), Cell())
         everything = fields.strip() == "*"
-        for top in [f.strip() for f in fields.split(",") if f.strip()] or []:
+        for top in mask_paths(fields):
             if top == "*" or top.startswith("userEnteredFormat"):
                 fmt = data.get("userEnteredFormat") or {}
                 if top in ("*", "userEnteredFormat"):
@@ -822,6 +816,32 @@ class SheetsModel:
                 self.books[raw["id"]] = Spreadsheet(raw["id"], raw["properties"], sheets)
 
 
+def _find_table(sheet: Sheet, area: Area) -> tuple[int, int, int, int] | None:
+    """Google's append target: the table (contiguous non-empty rows) found in the range.
+
+    A single-cell range names the table that starts at that cell (none if the cell's row is empty there, so
+    gspread's insert_row writes into the row it just inserted); a larger range finds its first non-empty row.
+    Returns (first row, last row, first column, last column), or None when there is no table.
+    """
+    c0 = area.c0
+    c1 = sheet.cols if area.single_cell else area.c1
+    r1 = sheet.rows if area.single_cell else area.r1
+    rows: dict[int, list[int]] = {}
+    for (r, c), cell in sheet.cells.items():
+        if c0 <= c < c1 and area.r0 <= r < r1 and not cell.empty():
+            rows.setdefault(r, []).append(c)
+    if not rows:
+        return None
+    first = area.r0 if area.single_cell else min(rows)
+    if first not in rows:
+        return None
+    last = first
+    while last + 1 in rows:
+        last += 1
+    columns = [c for r in range(first, last + 1) for c in rows[r]]
+    return first, last, min(columns), max(columns)
+
+
 def raise_ref() -> None:
     from emulator.sheets.formula import FormulaError
 
@@ -867,8 +887,8 @@ def _apply_mask(
             if key not in skip:
                 target[key] = copy.deepcopy(value)
         return
-    for path in [f.strip() for f in fields.split(",") if f.strip()]:
-        parts = path.replace("/", ".").split(".")
+    for path in mask_paths(fields):
+        parts = path.split(".")
         src: Any = source
         dst = target
         for part in parts[:-1]:

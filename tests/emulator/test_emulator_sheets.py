@@ -222,3 +222,57 @@ def test_writing_outside_the_grid_is_rejected_like_google(workspace: WorkspaceCl
         ).execute()
     assert caught.value.resp.status == 400
     assert "exceeds grid limits" in str(caught.value)
+
+
+def test_gspread_formatting_rows_and_sharing_calls(workspace: WorkspaceClients) -> None:
+    client = workspace.gspread()
+    book = client.create("Bảng tổng hợp")
+    sheet = book.sheet1
+    sheet.update([["Tên", "Điểm"], ["An", "9"], ["Bình", "8"], ["Chi", "7"]], "A1")
+    sheet.format("A1:B1", {"textFormat": {"bold": True}, "backgroundColor": {"red": 0.9}})
+    sheet.freeze(rows=1)
+    sheet.update_title("Học kỳ I")
+    sheet.insert_row(["Dũng", "10"], index=2)
+    sheet.delete_rows(4)
+    sheet.batch_clear(["B4"])
+    book.share("to.truong@truong-thcs.edu.vn", perm_type="user", role="writer", notify=False)
+
+    reopened = client.open_by_key(book.id).worksheet("Học kỳ I")
+    assert reopened.get_all_values() == [["Tên", "Điểm"], ["Dũng", "10"], ["An", "9"], ["Chi", ""]]
+    assert reopened.frozen_row_count == 1
+    grid = (
+        workspace.service("sheets", "v4")
+        .spreadsheets()
+        .get(spreadsheetId=book.id, ranges=["'Học kỳ I'!A1"], includeGridData=True)
+        .execute()
+    )
+    cell = grid["sheets"][0]["data"][0]["rowData"][0]["values"][0]
+    assert cell["userEnteredFormat"] == {"textFormat": {"bold": True}, "backgroundColor": {"red": 0.9}}
+    assert [p["emailAddress"] for p in book.list_permissions()] == ["to.truong@truong-thcs.edu.vn"]
+
+
+def test_concurrent_appends_from_threads_lose_no_rows(workspace: WorkspaceClients) -> None:
+    import threading
+
+    sid = workspace.service("sheets", "v4").spreadsheets().create(body={}).execute()["spreadsheetId"]
+
+    def writer(n: int) -> None:
+        values = workspace.service("sheets", "v4").spreadsheets().values()
+        for i in range(10):
+            values.append(
+                spreadsheetId=sid, range="A:B", valueInputOption="RAW", body={"values": [[f"t{n}", i]]}
+            ).execute()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = (
+        workspace.service("sheets", "v4")
+        .spreadsheets()
+        .values()
+        .get(spreadsheetId=sid, range="A:B")
+        .execute()["values"]
+    )
+    assert sorted(map(tuple, rows)) == sorted((f"t{n}", str(i)) for n in range(4) for i in range(10))
