@@ -1,0 +1,69 @@
+"""A report filled in Google Docs with one batchUpdate, read back from the Doc and from its DOCX export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from connectors.google.api import GoogleApi
+from connectors.google.docs import GoogleDocsBuilder
+from connectors.local.documents import TemplateError
+from emulator.server import WorkspaceEmulator
+from emulator.testing import WorkspaceClients
+from thidua.plan import GoogleSettings, Plan, parse_plan
+
+REPO = Path(__file__).resolve().parents[2]
+CONTEXT = json.loads((REPO / "tests" / "fixtures" / "contexts" / "D1.json").read_text(encoding="utf-8"))
+TEMPLATE_TEXT = ("{{school_header}}\n{{number}}\n{{place_date}}\nBÁO CÁO\n{{title}}\n{{intro}}\n{{tables}}\n"
+                 "{{signer_title}}\n{{signer_name}}\nNơi nhận:\n{{recipients}}\n")
+
+
+def _template(workspace: WorkspaceClients, text: str) -> str:
+    docs = workspace.service("docs", "v1")
+    document_id = docs.documents().create(body={"title": "Mẫu đăng ký"}).execute()["documentId"]
+    docs.documents().batchUpdate(documentId=document_id, body={
+        "requests": [{"insertText": {"text": text, "location": {"index": 1}}}]}).execute()
+    return str(document_id)
+
+
+def _plan_for(template_id: str) -> Plan:
+    plan = parse_plan((REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml").read_text(encoding="utf-8"))
+    google = GoogleSettings(user="van.thu@truong-thcs.edu.vn", templates={"registration.docx": template_id})
+    return plan.model_copy(update={"google": google})
+
+
+def _builder(workspace: WorkspaceClients, plan: Plan, out: Path) -> GoogleDocsBuilder:
+    return GoogleDocsBuilder(plan, workspace.service("drive", "v3"), workspace.service("docs", "v1"),
+                             GoogleApi(sleep=lambda s: None), out)
+
+
+def test_report_is_filled_with_one_batch_update_and_exported(workspace: WorkspaceClients, tmp_path: Path,
+                                                             emulator: WorkspaceEmulator) -> None:
+    plan = _plan_for(_template(workspace, TEMPLATE_TEXT))
+    emulator.log.clear()
+    built = _builder(workspace, plan, tmp_path).build("registration.docx", CONTEXT, "D1")
+    calls = [e.method_id for e in emulator.log.entries() if e.path != "/token"]
+    assert calls.count("docs.documents.batchUpdate") == 1
+    assert len(calls) == 6, calls
+    document = Document(str(built.docx))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert CONTEXT["title"] in text and CONTEXT["signer_name"] in text and "{{" not in text
+    grids = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
+    expected = [[t["headers"], *t["rows"], *([t["total"]] if t["total"] else [])] for t in CONTEXT["tables"]]
+    assert grids == expected
+    captions = [p.text for p in document.paragraphs if p.text.startswith("Bảng ")]
+    assert captions == [t["caption"] for t in CONTEXT["tables"]]
+    assert built.pdf is not None and built.pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_unknown_placeholder_is_refused_before_any_write(workspace: WorkspaceClients, tmp_path: Path,
+                                                         emulator: WorkspaceEmulator) -> None:
+    plan = _plan_for(_template(workspace, TEMPLATE_TEXT + "{{nguoi_ky}}\n"))
+    emulator.log.clear()
+    with pytest.raises(TemplateError) as caught:
+        _builder(workspace, plan, tmp_path).build("registration.docx", CONTEXT, "D1")
+    assert caught.value.placeholders == ("nguoi_ky",)
+    assert [e.method_id for e in emulator.log.entries() if e.path != "/token"] == ["docs.documents.get"]
