@@ -158,3 +158,17 @@ def test_malformed_drive_requests_are_400(workspace: WorkspaceClients) -> None:
     )
     bad_q = session.get("https://www.googleapis.com/drive/v3/files", params={"q": "name = "})
     assert bad_q.status_code == 400
+
+
+def test_media_update_through_the_upload_path(workspace: WorkspaceClients) -> None:
+    drive = workspace.service("drive", "v3")
+    created = (
+        drive.files()
+        .create(body={"name": "ghi-chu.txt"}, media_body=MediaIoBaseUpload(io.BytesIO(b"v1"), mimetype="text/plain"))
+        .execute()
+    )
+    drive.files().update(
+        fileId=created["id"], media_body=MediaIoBaseUpload(io.BytesIO("bản 2".encode()), mimetype="text/plain")
+    ).execute()
+    assert drive.files().get_media(fileId=created["id"]).execute() == "bản 2".encode()
+    assert workspace.emulator.log.entries("drive.files.update")[-1].path == f"/upload/drive/v3/files/{created['id']}"
