@@ -223,10 +223,15 @@ def _split_multipart(content_type: str, body: bytes) -> tuple[Any, Media]:
             data = data[:-2]
         elif data.endswith(b"\n"):
             data = data[:-1]
-        headers = {}
+        headers: dict[str, str] = {}
+        name = ""
         for line in head.decode("latin-1").splitlines():
+            if line[:1] in (" ", "\t") and name:  # a folded header (RFC 5322): long MIME types are folded
+                headers[name] = f"{headers[name]} {line.strip()}".strip()
+                continue
             name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
+            name = name.strip().lower()
+            headers[name] = value.strip()
         parts.append((headers, data))
     if len(parts) != 2:
         raise bad_request("A multipart upload has exactly two parts: metadata and media.")
