@@ -58,8 +58,12 @@ class GoogleApi:
 
     def execute(self, request: HttpRequest, bucket: str, *, idempotent: bool = True) -> Any:
         """A googleapiclient request, with our retries instead of the library's (which ignore Retry-After)."""
-        return self.call(lambda: request.execute(num_retries=0), bucket, idempotent=idempotent,
-                         method=getattr(request, "methodId", "") or bucket)
+        return self.call(
+            lambda: request.execute(num_retries=0),
+            bucket,
+            idempotent=idempotent,
+            method=getattr(request, "methodId", "") or bucket,
+        )
 
     def call(self, function: Callable[[], Any], bucket: str, *, idempotent: bool = True, method: str = "") -> Any:
         for attempt in range(self.policy.attempts):

@@ -55,8 +55,7 @@ class GmailMailer:
             if attempt and self.outbox.contains(message_id):
                 return  # an earlier attempt reached Google; its answer was what got lost
             try:
-                self._api.execute(self._messages.send(userId=self._user, body={"raw": raw}), "gmail",
-                                  idempotent=False)
+                self._api.execute(self._messages.send(userId=self._user, body={"raw": raw}), "gmail", idempotent=False)
                 return
             except HttpError as error:
                 if int(error.resp.status) < 500 or attempt == self._attempts - 1:

@@ -87,7 +87,7 @@ class Provisioner:
                     f"Mẫu – {deadline.template} – {deadline.kind.value}",
                     GOOGLE_DOC,
                     root,
-                    lambda name, k=deadline.kind.value, t=deadline.template: self._upload_template(name, t, k, root),
+                    partial(self._upload_template, template=deadline.template, kind=deadline.kind.value, parent=root),
                 )
         sources = []
         for source in plan.sources:
@@ -95,12 +95,12 @@ class Provisioner:
                 f"{source.name} (câu trả lời)",
                 GOOGLE_SHEET,
                 root,
-                lambda name, s=source: self._response_sheet(name, s, root),
+                partial(self._response_sheet, source=source, parent=root),
             )
             form_id = source.form_id
             if source.kind is not SourceKind.ROSTER:
                 form_id = self._find_or_create(
-                    source.name, GOOGLE_FORM, root, lambda name, s=source: self._form(name, s, root)
+                    source.name, GOOGLE_FORM, root, partial(self._form, source=source, parent=root)
                 )
             sources.append(source.model_copy(update={"spreadsheet_id": spreadsheet_id, "form_id": form_id}))
         google = GoogleSettings(

@@ -58,9 +58,14 @@ class SheetsSource:
         tables: dict[str, Table] = {}
         for spreadsheet_id, group in by_spreadsheet.items():
             reply = self._api.call(
-                partial(self._http.values_batch_get, spreadsheet_id, [a1_sheet(s.sheet) for s in group],
-                        params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}),
-                "sheets_read", method="sheets.spreadsheets.values.batchGet",
+                partial(
+                    self._http.values_batch_get,
+                    spreadsheet_id,
+                    [a1_sheet(s.sheet) for s in group],
+                    params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
+                ),
+                "sheets_read",
+                method="sheets.spreadsheets.values.batchGet",
             )
             for source, value_range in zip(group, reply.get("valueRanges", []), strict=True):
                 cells = [[str(v) for v in row] for row in value_range.get("values", [])]
@@ -81,8 +86,11 @@ class FormsSource:
         if not source.form_id:
             raise SourceNotProvisioned(source)
         form = self._api.execute(self._forms.get(formId=source.form_id), "forms_read")
-        titles = {item["questionItem"]["question"]["questionId"]: item.get("title", "")
-                  for item in form.get("items", []) if "questionItem" in item}
+        titles = {
+            item["questionItem"]["question"]["questionId"]: item.get("title", "")
+            for item in form.get("items", [])
+            if "questionItem" in item
+        }
         headers = ["Dấu thời gian", *titles.values()]
         responses: list[dict[str, Any]] = []
         token = None
