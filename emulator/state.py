@@ -57,7 +57,7 @@ class Workspace:
             create=lambda fid, name, owner: self.forms.create({"info": {"title": name}}, owner, fid, register=False),
             copy=self.forms.copy,
             delete=self.forms.delete,
-            rename=lambda fid, name: None,
+            rename=self.forms.rename,
             export=lambda fid, mime: _not_exportable(),
         )
 

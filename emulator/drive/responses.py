@@ -89,6 +89,14 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         fields = call.query.get("fields") or "kind,nextPageToken,permissions(" + DEFAULT_PERMISSION_FIELDS + ")"
         return Reply(apply_fields(body, fields))
 
+    def list_comments(call: Call) -> Reply:
+        # Comments cannot be created here (drive.comments.create is 501), so every file truly has none.
+        drive.require(call.param("fileId"))
+        fields = call.query.get("fields")
+        if not fields:
+            raise GoogleError(400, "The 'fields' parameter is required for this method.", reason="required")
+        return Reply(apply_fields({"kind": "drive#commentList", "comments": []}, fields))
+
     def about(call: Call) -> Reply:
         fields = call.query.get("fields")
         if not fields:
@@ -111,4 +119,5 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         "drive.permissions.create": create_permission,
         "drive.permissions.list": list_permissions,
         "drive.about.get": about,
+        "drive.comments.list": list_comments,
     }

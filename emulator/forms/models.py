@@ -128,6 +128,10 @@ class FormsModel:
             form.info["documentTitle"] = title
             self.forms[target] = form
 
+    def rename(self, fid: str, title: str) -> None:
+        with self.lock:
+            self.require(fid).info["documentTitle"] = title
+
     def delete(self, fid: str) -> None:
         with self.lock:
             self.forms.pop(fid, None)

@@ -247,3 +247,30 @@ def test_cli_serves_until_interrupted_and_writes_snapshot(tmp_path: Path) -> Non
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
     assert (tmp_path / "drive.json").exists()
+
+
+def test_gmail_daily_sending_limit(fresh: list[WorkspaceEmulator]) -> None:
+    clients = start(fresh, quotas=DEFAULT_QUOTAS.with_limits(gmail_messages_per_day=Limit(1, None, 86_400)))
+    message = EmailMessage()
+    message["To"] = "a@truong.edu.vn"
+    message.set_content("Một thư mỗi ngày")
+    body = {"raw": base64.urlsafe_b64encode(message.as_bytes()).decode()}
+    gmail = clients.service("gmail", "v1")
+    gmail.users().messages().send(userId="me", body=body).execute()
+    with pytest.raises(HttpError) as caught:
+        gmail.users().messages().send(userId="me", body=body).execute()
+    assert caught.value.resp.status == 429 and "Daily user sending limit exceeded" in str(caught.value)
+
+
+def test_cli_command_registers_with_typer() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from emulator.cli import emulator_command
+
+    app = typer.Typer()
+    app.command("emulator")(emulator_command)
+    app.command("other")(lambda: None)
+    result = CliRunner().invoke(app, ["emulator", "--help"])
+    assert result.exit_code == 0
+    assert "--seed" in result.output and "--port" in result.output

@@ -276,3 +276,15 @@ def test_concurrent_appends_from_threads_lose_no_rows(workspace: WorkspaceClient
         .execute()["values"]
     )
     assert sorted(map(tuple, rows)) == sorted((f"t{n}", str(i)) for n in range(4) for i in range(10))
+
+
+def test_gspread_copy_and_delete_spreadsheet(workspace: WorkspaceClients) -> None:
+    client = workspace.gspread()
+    book = client.create("Mẫu tổng hợp")
+    book.sheet1.update([["Tổ", "Số GV"], ["Toán", "12"]], "A1")
+    copied = client.copy(book.id, title="Tổng hợp 2025")
+    assert copied.sheet1.get_all_values() == [["Tổ", "Số GV"], ["Toán", "12"]]
+    client.del_spreadsheet(book.id)
+    with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
+        client.open_by_key(book.id)
+    assert [s.title for s in client.openall()] == ["Tổng hợp 2025"]
