@@ -1,0 +1,30 @@
+"""Fills provisioned response sheets with answers, as Google Forms would have: one values.batchUpdate each.
+
+Used by the Google demo and tests to load the sample data into the emulator through the real Sheets API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+import gspread
+
+from connectors.google.api import GoogleApi
+from connectors.google.sheets import a1_sheet
+from thidua.plan import Plan
+
+
+def seed_response_sheets(plan: Plan, grids: Mapping[str, list[list[str]]], client: gspread.Client,
+                         api: GoogleApi) -> int:
+    """Writes each source's grid (header row included) into its sheet, RAW so text stays text; returns calls."""
+    calls = 0
+    for source in plan.sources:
+        if source.id not in grids or not source.spreadsheet_id:
+            continue
+        body = {"valueInputOption": "RAW",
+                "data": [{"range": f"{a1_sheet(source.sheet or source.name)}!A1", "values": grids[source.id]}]}
+        api.call(partial(client.http_client.values_batch_update, source.spreadsheet_id, body), "sheets_write",
+                 method="sheets.spreadsheets.values.batchUpdate")
+        calls += 1
+    return calls
