@@ -185,3 +185,40 @@ def test_drive_exports_a_doc_as_docx_and_pdf(workspace: WorkspaceClients) -> Non
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert nfc("Nguyễn Thị Hoa") in nfc(text)
     assert nfc("Trân trọng.") in nfc(text)
+
+
+def test_uploading_a_docx_as_a_google_doc_imports_paragraphs_and_tables(workspace: WorkspaceClients) -> None:
+    from googleapiclient.http import MediaIoBaseUpload
+
+    source = docx.Document()
+    source.add_heading(nfc("Mẫu báo cáo"), level=1)
+    source.add_paragraph(nfc("Kính gửi: {{ho_ten}}"))
+    table = source.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "STT"
+    table.cell(0, 1).text = nfc("Họ tên")
+    buffer = io.BytesIO()
+    source.save(buffer)
+
+    drive = workspace.service("drive", "v3")
+    created = (
+        drive.files()
+        .create(
+            body={"name": "Mẫu", "mimeType": "application/vnd.google-apps.document"},
+            media_body=MediaIoBaseUpload(io.BytesIO(buffer.getvalue()), mimetype=DOCX),
+        )
+        .execute()
+    )
+    content = workspace.service("docs", "v1").documents().get(documentId=created["id"]).execute()["body"]["content"]
+    shape = outline(content)
+    # "Mẫu báo cáo\n" [1,13), "Kính gửi: {{ho_ten}}\n" [13,34), a 1×2 table at 34 taking
+    # 1 (table) + 1 (row) + (1 + "STT\n" 4) + (1 + "Họ tên\n" 7) = 15 → [34,49), then the paragraph a table needs after it.
+    assert shape[1] == (1, 13, nfc("Mẫu báo cáo\n"))
+    assert content[1]["paragraph"]["paragraphStyle"]["namedStyleType"] == "HEADING_1"
+    assert shape[2] == (13, 34, nfc("Kính gửi: {{ho_ten}}\n"))
+    assert shape[3] == (
+        "table",
+        34,
+        49,
+        [(35, 49, [(36, 41, [(37, 41, "STT\n")]), (41, 49, [(42, 49, nfc("Họ tên\n"))])])],
+    )
+    assert shape[4][:2] == (49, 50)
