@@ -211,7 +211,8 @@ def test_uploading_a_docx_as_a_google_doc_imports_paragraphs_and_tables(workspac
     content = workspace.service("docs", "v1").documents().get(documentId=created["id"]).execute()["body"]["content"]
     shape = outline(content)
     # "Mẫu báo cáo\n" [1,13), "Kính gửi: {{ho_ten}}\n" [13,34), a 1×2 table at 34 taking
-    # 1 (table) + 1 (row) + (1 + "STT\n" 4) + (1 + "Họ tên\n" 7) = 15 → [34,49), then the paragraph a table needs after it.
+    # 1 (table) + 1 (row) + (1 + "STT\n" 4) + (1 + "Họ tên\n" 7) = 15 → [34,49),
+    # then the paragraph a table needs after it.
     assert shape[1] == (1, 13, nfc("Mẫu báo cáo\n"))
     assert content[1]["paragraph"]["paragraphStyle"]["namedStyleType"] == "HEADING_1"
     assert shape[2] == (13, 34, nfc("Kính gửi: {{ho_ten}}\n"))
