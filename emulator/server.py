@@ -401,7 +401,8 @@ class WorkspaceEmulator:
                 raise _fault_error(fault.status, match.method.id)
             grant = self._authenticate(request, match)
             user = grant.user
-            exhausted = self.quota.charge(match.method.id, match.method.http_method, grant.user, grant.client)
+            quota_user = request.query_params.get("quotaUser") or grant.user
+            exhausted = self.quota.charge(match.method.id, match.method.http_method, quota_user, grant.client)
             if exhausted is not None:
                 raise _quota_error(match.method.api, exhausted, match.method.id)
             call = await self._call(request, match, grant)

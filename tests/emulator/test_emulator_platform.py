@@ -274,3 +274,12 @@ def test_cli_command_registers_with_typer() -> None:
     result = CliRunner().invoke(app, ["emulator", "--help"])
     assert result.exit_code == 0
     assert "--seed" in result.output and "--port" in result.output
+
+
+def test_quota_user_parameter_picks_the_per_user_bucket(fresh: list[WorkspaceEmulator]) -> None:
+    clients = start(fresh, quotas=DEFAULT_QUOTAS.with_limits(drive_queries=Limit(per_user=1, per_project=100)))
+    session = clients.session()
+    url = "https://www.googleapis.com/drive/v3/files"
+    assert session.get(url, params={"quotaUser": "lop-6a"}).status_code == 200
+    assert session.get(url, params={"quotaUser": "lop-6a"}).status_code == 429
+    assert session.get(url, params={"quotaUser": "lop-6b"}).status_code == 200
