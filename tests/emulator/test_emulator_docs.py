@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import unicodedata
 from typing import Any
@@ -180,6 +181,10 @@ def test_drive_exports_a_doc_as_docx_and_pdf(workspace: WorkspaceClients) -> Non
     assert opened.tables[0].cell(0, 0).text == "STT"
     assert opened.tables[0].cell(2, 0).text == nfc("Tổ 1")
 
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip(
+            "LibreOffice (soffice) and pdftotext are needed for the PDF half; scripts/bootstrap.sh installs them"
+        )
     pdf = drive.files().export(fileId=doc_id, mimeType="application/pdf").execute()
     assert pdf.startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
@@ -223,3 +228,15 @@ def test_uploading_a_docx_as_a_google_doc_imports_paragraphs_and_tables(workspac
         [(35, 49, [(36, 41, [(37, 41, "STT\n")]), (41, 49, [(42, 49, nfc("Họ tên\n"))])])],
     )
     assert shape[4][:2] == (49, 50)
+
+
+def test_pdf_export_without_libreoffice_is_501_saying_so() -> None:
+    from emulator.server import EmulatorConfig, WorkspaceEmulator
+
+    with WorkspaceEmulator(EmulatorConfig(soffice=None)) as emulator:
+        clients = WorkspaceClients(emulator)
+        doc_id = clients.service("docs", "v1").documents().create(body={"title": "x"}).execute()["documentId"]
+        with pytest.raises(HttpError) as caught:
+            clients.service("drive", "v3").files().export(fileId=doc_id, mimeType="application/pdf").execute()
+    assert caught.value.resp.status == 501
+    assert "LibreOffice (soffice)" in str(caught.value)
