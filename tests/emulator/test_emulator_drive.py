@@ -172,3 +172,13 @@ def test_media_update_through_the_upload_path(workspace: WorkspaceClients) -> No
     ).execute()
     assert drive.files().get_media(fileId=created["id"]).execute() == "bản 2".encode()
     assert workspace.emulator.log.entries("drive.files.update")[-1].path == f"/upload/drive/v3/files/{created['id']}"
+
+
+def test_about_and_comments_need_fields_like_google(workspace: WorkspaceClients) -> None:
+    drive = workspace.service("drive", "v3")
+    assert drive.about().get(fields="user(emailAddress)").execute() == {"user": {"emailAddress": workspace.user}}
+    with pytest.raises(HttpError) as caught:
+        drive.about().get().execute()
+    assert caught.value.resp.status == 400 and "'fields' parameter is required" in str(caught.value)
+    doc = drive.files().create(body={"name": "Có bình luận?", "mimeType": DOC}).execute()["id"]
+    assert drive.comments().list(fileId=doc, fields="comments(content)").execute() == {"comments": []}

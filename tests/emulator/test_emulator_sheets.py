@@ -288,3 +288,15 @@ def test_gspread_copy_and_delete_spreadsheet(workspace: WorkspaceClients) -> Non
     with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
         client.open_by_key(book.id)
     assert [s.title for s in client.openall()] == ["Tổng hợp 2025"]
+
+
+def test_values_batch_clear_through_googleapiclient(workspace: WorkspaceClients) -> None:
+    sheets = workspace.service("sheets", "v4")
+    sid = sheets.spreadsheets().create(body={}).execute()["spreadsheetId"]
+    values = sheets.spreadsheets().values()
+    values.update(
+        spreadsheetId=sid, range="A1:B2", valueInputOption="RAW", body={"values": [["a", "b"], ["c", "d"]]}
+    ).execute()
+    cleared = values.batchClear(spreadsheetId=sid, body={"ranges": ["A1", "B2"]}).execute()
+    assert cleared == {"spreadsheetId": sid, "clearedRanges": ["Sheet1!A1", "Sheet1!B2"]}
+    assert values.get(spreadsheetId=sid, range="A1:B2").execute()["values"] == [["", "b"], ["c"]]
