@@ -152,6 +152,16 @@ class GmailModel:
         out["payload"] = _part(parsed, "", message.id)
         return out
 
+    def profile(self, user: str) -> dict[str, Any]:
+        with self.lock:
+            messages = list(self._box(user).messages.values())
+            return {
+                "emailAddress": user,
+                "messagesTotal": len(messages),
+                "threadsTotal": len({m.thread_id for m in messages}),
+                "historyId": str(max((m.history_id for m in messages), default=self._history)),
+            }
+
     def attachment(self, user: str, mid: str, aid: str) -> dict[str, Any]:
         message = self.require(user, mid)
         for part_id, part in _walk(message.parsed(), ""):

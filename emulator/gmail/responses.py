@@ -64,7 +64,11 @@ def handlers(gmail: GmailModel) -> dict[str, Handler]:
         user = call.resolve_user(call.param("userId"))
         return Reply(gmail.attachment(user, call.param("messageId"), call.param("id")))
 
+    def profile(call: Call) -> Reply:
+        return Reply(gmail.profile(call.resolve_user(call.param("userId"))))
+
     return {
+        "gmail.users.getProfile": profile,
         "gmail.users.messages.send": send,
         "gmail.users.messages.list": list_messages,
         "gmail.users.messages.get": get,

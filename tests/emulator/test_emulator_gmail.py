@@ -93,6 +93,8 @@ def test_upload_path_send_and_paging(workspace: WorkspaceClients) -> None:
     )
     assert [m["id"] for m in first["messages"] + second["messages"]] == list(reversed(ids))
     assert gmail.users().messages().list(userId="me", q="in:inbox").execute() == {"resultSizeEstimate": 0}
+    profile = gmail.users().getProfile(userId="me").execute()
+    assert profile["emailAddress"] == workspace.user and profile["messagesTotal"] == 3
 
 
 def test_other_users_mailbox_is_not_reachable_and_bad_raw_is_400(workspace: WorkspaceClients) -> None:
