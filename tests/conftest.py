@@ -77,7 +77,14 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
 @pytest.fixture
 def prefect_api(prefect_server: PrefectServer) -> Iterator[PrefectServer]:
     """Flows run in this process talk to the session's server."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        temporary_settings,
+    )
 
-    with temporary_settings(updates={PREFECT_API_URL: prefect_server.url, PREFECT_SERVER_ANALYTICS_ENABLED: False}):
+    # Logs stay local: a log batch flushed at exit would find the session's server already stopped.
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.url, PREFECT_SERVER_ANALYTICS_ENABLED: False,
+                                     PREFECT_LOGGING_TO_API_ENABLED: False}):
         yield prefect_server

@@ -15,6 +15,8 @@ from email.policy import SMTP
 from thidua.mail import MailBuildError, check_recipients
 from thidua.text import nfc
 
+_UNFOLDED = SMTP.clone(max_line_length=998)
+
 
 def notice_tag(purpose: str, recipient: str) -> str:
     """One notice's identity: its purpose (e.g. "D3-nhac7") and the person, without their address in clear."""
@@ -48,4 +50,7 @@ def build_notice(
     message["Message-ID"] = message_id
     message["Date"] = header_date.strftime("%a, %d %b %Y %H:%M:%S %z")
     message.set_content(nfc(body), subtype="plain", charset="utf-8", cte="base64")
+    # Body encoded at 76 columns above; headers are then written unfolded, because CPython's folder can drop the
+    # space between two encoded words ("danh sáchchưa nộp") when it breaks a long Vietnamese subject.
+    message.policy = _UNFOLDED
     return message
