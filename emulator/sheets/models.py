@@ -131,8 +131,28 @@ def _new_sheet_properties(sheet_id: int, title: str, index: int, given: dict[str
     return props
 
 
-def _parse_user_entered(text: str) -> tuple[Entered | None, str | None, str | None]:
-    """What Sheets makes of a typed string: (value, formula, number format)."""
+# Locales whose decimal separator is a comma (and thousands separator a dot), e.g. a Vietnamese school's vi_VN.
+COMMA_DECIMAL_LOCALES = ("vi", "de", "fr", "es", "it", "pt", "ru", "id", "tr", "nl", "pl", "cs", "da", "sv", "nb", "fi")
+
+
+def comma_decimal(locale: str) -> bool:
+    return locale.split("_")[0].lower() in COMMA_DECIMAL_LOCALES
+
+
+def _localized(number: str, comma: bool, grouped: bool = False) -> str:
+    """``1234.5`` as the locale shows it, with thousands separators when the user typed them."""
+    whole, dot, fraction = number.partition(".")
+    if grouped and "E" not in number:
+        sign = "-" if whole.startswith("-") else ""
+        digits = whole.lstrip("-")
+        whole = sign + f"{int(digits):,}" if digits.isdigit() else whole
+    if comma:
+        return whole.replace(",", ".") + ("," + fraction if dot else "")
+    return whole + (dot + fraction)
+
+
+def _parse_user_entered(text: str, comma: bool = False) -> tuple[Entered | None, str | None, str | None]:
+    """What Sheets makes of a typed string: (value, formula, number format); ``comma`` for comma-decimal locales."""
     if text.startswith("="):
         return None, text, None
     if text.startswith("'"):
@@ -140,16 +160,19 @@ def _parse_user_entered(text: str) -> tuple[Entered | None, str | None, str | No
     stripped = text.strip()
     if stripped.upper() in ("TRUE", "FALSE"):
         return stripped.upper() == "TRUE", None, None
-    number = re.fullmatch(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d*)(\.\d+)?(%?)", stripped)
+    group, point = (".", ",") if comma else (",", ".")
+    pattern = rf"([+-]?)(\d{{1,3}}(?:{re.escape(group)}\d{{3}})+|\d*)({re.escape(point)}\d+)?(%?)"
+    number = re.fullmatch(pattern, stripped)
     if stripped and number and (number.group(2) or number.group(3)):
-        value = float((number.group(1) + number.group(2).replace(",", "") + (number.group(3) or "")) or "0")
+        fraction = (number.group(3) or "").replace(point, ".")
+        value = float((number.group(1) + number.group(2).replace(group, "") + fraction) or "0")
         if number.group(4):
             return value / 100, None, "PERCENT"
-        return value, None, None
+        return value, None, "GROUPED" if group in number.group(2) else None
     return text, None, None
 
 
-def _entered_from_json(value: Any, input_option: str) -> Cell | None:
+def _entered_from_json(value: Any, input_option: str, comma: bool = False) -> Cell | None:
     """A JSON value from a ValueRange → the cell it writes (``None`` leaves the cell alone)."""
     if value is None:
         return None
@@ -162,7 +185,7 @@ def _entered_from_json(value: Any, input_option: str) -> Cell | None:
         return Cell()
     if input_option == "RAW":
         return Cell(value=text)
-    entered, formula, number_format = _parse_user_entered(text)
+    entered, formula, number_format = _parse_user_entered(text, comma)
     return Cell(value=entered, formula=formula, number_format=number_format)
 
 
@@ -289,9 +312,10 @@ class SheetsModel:
         if isinstance(value, bool):
             return "TRUE" if value else "FALSE"
         if isinstance(value, float):
+            comma = comma_decimal(str(book.properties.get("locale", "en_US")))
             if cell.number_format == "PERCENT":
-                return format_number(value * 100) + "%"
-            return format_number(value)
+                return _localized(format_number(value * 100), comma) + "%"
+            return _localized(format_number(value), comma, cell.number_format == "GROUPED")
         return "" if value is None else value
 
     def _read(self, book: Spreadsheet, area: Area, major: str, option: str) -> dict[str, Any]:
@@ -364,10 +388,11 @@ class SheetsModel:
             raise bad_request(
                 f"Range ({last}) exceeds grid limits. Max rows: {area.sheet.rows}, max columns: {area.sheet.cols}"
             )
+        comma = comma_decimal(str(book.properties.get("locale", "en_US")))
         cells = 0
         for i, row in enumerate(grid):
             for j, raw in enumerate(row):
-                cell = _entered_from_json(raw, input_option)
+                cell = _entered_from_json(raw, input_option, comma)
                 if cell is None:
                     continue
                 cells += 1

@@ -300,3 +300,22 @@ def test_values_batch_clear_through_googleapiclient(workspace: WorkspaceClients)
     cleared = values.batchClear(spreadsheetId=sid, body={"ranges": ["A1", "B2"]}).execute()
     assert cleared == {"spreadsheetId": sid, "clearedRanges": ["Sheet1!A1", "Sheet1!B2"]}
     assert values.get(spreadsheetId=sid, range="A1:B2").execute()["values"] == [["", "b"], ["c"]]
+
+
+def test_vietnamese_locale_reads_and_shows_decimal_commas(workspace: WorkspaceClients) -> None:
+    sheets = workspace.service("sheets", "v4")
+    sid = (
+        sheets.spreadsheets()
+        .create(body={"properties": {"title": "Điểm", "locale": "vi_VN"}})
+        .execute()["spreadsheetId"]
+    )
+    values = sheets.spreadsheets().values()
+    values.update(
+        spreadsheetId=sid,
+        range="A1:D1",
+        valueInputOption="USER_ENTERED",
+        body={"values": [["9,5", "1.234,5", "=1/4", "9.5"]]},
+    ).execute()
+    assert values.get(spreadsheetId=sid, range="A1:D1").execute()["values"] == [["9,5", "1.234,5", "0,25", "9.5"]]
+    unformatted = values.get(spreadsheetId=sid, range="A1:D1", valueRenderOption="UNFORMATTED_VALUE").execute()
+    assert unformatted["values"] == [[9.5, 1234.5, 0.25, "9.5"]]
