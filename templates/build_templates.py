@@ -144,8 +144,9 @@ def _base() -> DocumentObject:
 
 
 def _tables(document: DocumentObject) -> None:
-    """Where the report's tables go: built in code (connectors/local/documents.py) and inserted here."""
+    """Where the report's tables, then its charts, go: built in code (connectors/local/documents.py)."""
     _para(document, "{{p tables_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(document, "{{p charts_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
 
 
 def _finish(document: DocumentObject, closing: str) -> None:
@@ -204,13 +205,14 @@ def evaluation() -> DocumentObject:
                     "thành nhiệm vụ và danh hiệu thi đua của từng viên chức, người lao động.")
     _body(document, "2. Kết quả bình xét:")
     _tables(document)
-    _body(document, "3. Những trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét:")
+    _body(document, "3. Những trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét (số thứ tự được ghi ở cột "
+                    "cuối Bảng 5):")
     _para(document, "{%p if flags %}", align=WD_ALIGN_PARAGRAPH.LEFT)
     _body(document, "Các trường hợp dưới đây chưa đáp ứng một hoặc một số điều kiện theo quy định; đề nghị Hội "
                     "đồng Thi đua – Khen thưởng xem xét, quyết định:")
     _para(document, "{%p for f in flags %}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    _body(document, "- {{ f.rule_id }}{% if f.full_name %} ({{ f.full_name }}){% endif %}: {{ f.message }}. "
-                    "Căn cứ: {{ f.reference }}.")
+    _body(document, "{{ f.no }}. {{ f.rule_id }}{% if f.full_name %} ({{ f.full_name }}, tổ {{ f.team }}){% endif %}: "
+                    "{{ f.message }} Căn cứ: {{ f.reference }}.")
     _para(document, "{%p endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
     _para(document, "{%p else %}", align=WD_ALIGN_PARAGRAPH.LEFT)
     _body(document, "Không có trường hợp nào chưa đáp ứng điều kiện theo quy định.")

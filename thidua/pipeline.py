@@ -25,7 +25,8 @@ SOURCES_FOR_REPORT: Mapping[ReportKind, frozenset[SourceKind]] = {
     ),
     ReportKind.ANNUAL: frozenset(SourceKind),
     ReportKind.EVALUATION: frozenset(
-        _BASE | {SourceKind.INDIVIDUAL_REGISTRATION, SourceKind.INITIATIVE, SourceKind.EVALUATION}
+        _BASE | {SourceKind.INDIVIDUAL_REGISTRATION, SourceKind.COLLECTIVE_REGISTRATION, SourceKind.INITIATIVE,
+                 SourceKind.EVALUATION}
     ),
 }
 

@@ -114,8 +114,32 @@ class Titles(_Model):
     collective: tuple[Title, ...]
 
 
+CompletionLevel = Literal["hoan_thanh", "hoan_thanh_tot", "hoan_thanh_xuat_sac"]
+
+
 class Rules(_Model):
+    """The law's thresholds as plan data (RULES.md cites each): a change in the law is a change of the plan."""
+
+    # Titles whose holders must meet the Lao động tiên tiến standard, and those that also need CSTĐ cơ sở's.
+    ldtt_level_titles: tuple[str, ...] = ("LDTT", "CSTDCS", "CSTD-TP", "CSTD-TQ")
+    cstdcs_level_titles: tuple[str, ...] = ("CSTDCS", "CSTD-TP", "CSTD-TQ")
+    ldtt_min_completion: CompletionLevel = "hoan_thanh_tot"
+    cstdcs_min_completion: CompletionLevel = "hoan_thanh_xuat_sac"
+    min_months_worked: float = Field(default=10, ge=0, le=12)
     cstdcs_share_of_ldtt: float = Field(default=0.15, gt=0, le=1)
+    # A proposed title must have been registered at the start of the year (the school's plan says so).
+    proposal_needs_registration: bool = True
+    # Commendations (as named in `commendations`) that are a Giấy khen, and the completion they need.
+    giay_khen_commendations: tuple[str, ...] = ("Giấy khen của Hiệu trưởng", "Giấy khen của Chủ tịch UBND quận")
+    giay_khen_min_completion: CompletionLevel = "hoan_thanh_tot"
+    # Collective titles: Tập thể lao động tiên tiến needs more than this share of members at LĐTT level;
+    # Tập thể lao động xuất sắc at least this share, every member completing their tasks and one CSTĐ cơ sở.
+    ttldtt_title: str = "TTLDTT"
+    ttldxs_title: str = "TTLDXS"
+    ttldtt_ldtt_share_over: float = Field(default=0.5, ge=0, le=1)
+    ttldxs_ldtt_share_min: float = Field(default=0.7, ge=0, le=1)
+    ttldxs_needs_cstdcs: bool = True
+    ttldxs_share_of_ttldtt: float = Field(default=0.2, gt=0, le=1)
 
 
 class SourceKind(StrEnum):
@@ -273,6 +297,13 @@ class Plan(_Model):
                 )
         if self.backend == "google" and self.google is None:
             raise ValueError("backend: google cần mục google (ít nhất google.user: hộp thư gửi báo cáo)")
+        title_ids = {t.id for t in self.all_titles}
+        rule_titles = (*self.rules.ldtt_level_titles, *self.rules.cstdcs_level_titles, self.rules.ttldtt_title,
+                       self.rules.ttldxs_title)
+        for title_id in rule_titles:
+            if title_id not in title_ids:
+                raise ValueError(f"rules: danh hiệu «{title_id}» không có trong titles; các mã: "
+                                 f"{', '.join(sorted(title_ids))}")
         kinds = {s.kind for s in self.sources}
         if SourceKind.ROSTER not in kinds:
             raise ValueError("kế hoạch cần một nguồn danh sách viên chức (kind: roster)")

@@ -7,14 +7,16 @@ any artifact can use them; every table carries its own caption, headers, rows an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from thidua import rules
 from thidua.aggregate import Crosstab, Dataset, crosstab, ratio
 from thidua.calendar import quarter_of
-from thidua.plan import Deadline, Phase, Plan, ReportKind
+from thidua.plan import Deadline, Phase, Plan, ReportKind, Title
 from thidua.records import Completion, Record
 
 SCHOOL_ROW = "Toàn trường"
@@ -47,6 +49,25 @@ class ReportTable:
 
     def as_dict(self) -> dict[str, Any]:
         return {"caption": self.caption, "headers": self.headers, "rows": self.rows, "total": self.total or []}
+
+
+def _titles_chart(plan: Plan, caption: str, tab: Crosstab, titles: Sequence[Title]) -> dict[str, Any]:
+    """Stacked bars: one bar per team, one segment per title (what the district compares at a glance)."""
+    return {"caption": caption, "kind": "stacked_bars", "categories": [t.name for t in plan.teams],
+            "series": [{"name": title.name, "values": [tab.count(t.id, title.id) for t in plan.teams]}
+                       for title in titles]}
+
+
+def _submissions_chart(caption: str, records: Iterable[Record], deadline: Deadline,
+                       target: int | None = None) -> dict[str, Any]:
+    """Cumulative submissions per day against the day the report is due (and, if given, how many are expected)."""
+    per_day: Counter[dt.date] = Counter(r.origin.submitted_at.date() for r in records
+                                        if r.origin.submitted_at is not None)
+    days = sorted(per_day)
+    running = list(accumulate(per_day[d] for d in days))
+    return {"caption": caption, "kind": "cumulative", "dates": [d.isoformat() for d in days], "values": running,
+            "deadline": deadline.due_before.isoformat(), "deadline_label": f"Hạn gửi báo cáo: trước "
+            f"{deadline.due_before:%d/%m/%Y}", "target": target}
 
 
 def _team_table(plan: Plan, caption: str, first: str, tab: Crosstab, labels: Sequence[str],
@@ -97,11 +118,25 @@ def _header(plan: Plan, deadline: Deadline, issued_on: dt.date) -> dict[str, Any
     }
 
 
-def _registration(plan: Plan, data: Dataset) -> tuple[list[ReportTable], dict[str, Any]]:
+@dataclass
+class _Section:
+    """What one report kind contributes to its context."""
+
+    tables: list[ReportTable]
+    numbers: dict[str, Any]
+    charts: list[dict[str, Any]]
+
+
+def _title_crosstab(plan: Plan, records: Iterable[Record], attribute: str) -> Crosstab:
+    return crosstab(plan, records, _team_of, lambda r: getattr(r, attribute, "") or "",
+                    [t.id for t in plan.titles.individual])
+
+
+def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
     titles = plan.titles.individual
     staff = crosstab(plan, data.staff, _team_of, lambda r: "staff", ["staff"])
-    registered = crosstab(plan, data.registrations, _team_of, lambda r: getattr(r, "title_id", ""),
-                          [t.id for t in titles])
+    registered = _title_crosstab(plan, data.registrations, "title_id")
+    staff_total = staff.school("staff")
 
     def staff_and_ratio(team_id: str) -> list[str]:
         return [vn_number(staff.count(team_id, "staff")),
@@ -110,13 +145,20 @@ def _registration(plan: Plan, data: Dataset) -> tuple[list[ReportTable], dict[st
     individual = _team_table(
         plan, "Bảng 1. Đăng ký danh hiệu thi đua cá nhân theo tổ", "Tổ", registered, [t.name for t in titles],
         extra=staff_and_ratio, extra_headers=["Số viên chức", "Tỷ lệ đăng ký"],
-        extra_total=[vn_number(staff.school("staff")),
-                     vn_percent(ratio(registered.school_total(), staff.school("staff")))],
+        extra_total=[vn_number(staff_total), vn_percent(ratio(registered.school_total(), staff_total))],
+    )
+    ratios = ReportTable(
+        "Bảng 2. Tỷ lệ đăng ký từng danh hiệu so với tổng số viên chức toàn trường",
+        ["Danh hiệu", "Số đăng ký", "Tỷ lệ so với số viên chức"],
+        [[t.name, vn_number(registered.school(t.id)), vn_percent(ratio(registered.school(t.id), staff_total))]
+         for t in titles],
+        [SCHOOL_ROW, vn_number(registered.school_total()), vn_percent(ratio(registered.school_total(),
+                                                                            staff_total))],
     )
     by_team = {c.team_id: c for c in data.collective}
     title_names = {t.id: t.name for t in plan.all_titles}
     collective = ReportTable(
-        "Bảng 2. Đăng ký danh hiệu tập thể và giao ước thi đua",
+        "Bảng 3. Đăng ký danh hiệu tập thể và giao ước thi đua",
         ["Tổ", "Số thành viên", "Danh hiệu tập thể đăng ký", "Giao ước thi đua"],
         [[t.name,
           str(by_team[t.id].members or "") if t.id in by_team else "",
@@ -125,25 +167,32 @@ def _registration(plan: Plan, data: Dataset) -> tuple[list[ReportTable], dict[st
     )
     key = _team_order(plan)
     people = _people_table(
-        "Bảng 3. Danh sách cá nhân đăng ký danh hiệu thi đua",
-        ["Họ và tên", "Tổ", "Danh hiệu đăng ký", "Sáng kiến/đề tài"],
-        [[r.full_name, plan.team(r.team_id).name, title_names[r.title_id], r.initiative]
+        "Bảng 4. Danh sách cá nhân đăng ký danh hiệu thi đua",
+        ["Họ và tên", "Tổ", "Danh hiệu đăng ký", "Hình thức khen thưởng đề nghị", "Sáng kiến/đề tài"],
+        [[r.full_name, plan.team(r.team_id).name, title_names[r.title_id], r.commendation, r.initiative]
          for r in sorted(data.registrations, key=key)],
     )
     registered_emails = {r.email for r in data.registrations}
     missing = _people_table(
-        "Bảng 4. Viên chức, người lao động chưa đăng ký danh hiệu thi đua",
+        "Bảng 5. Viên chức, người lao động chưa đăng ký danh hiệu thi đua",
         ["Họ và tên", "Tổ"],
         [[s.full_name, plan.team(s.team_id).name] for s in sorted(data.staff, key=key)
          if s.email not in registered_emails],
     )
-    numbers = {"staff": staff.school("staff"), "registered": registered.school_total(),
+    numbers = {"staff": staff_total, "registered": registered.school_total(),
                "registered_by_title": {t.id: registered.school(t.id) for t in titles},
-               "collective_registered": len(data.collective), "not_registered": len(missing.rows)}
-    return [individual, collective, people, missing], numbers
+               "collective_registered": len(data.collective),
+               "collective_by_title": {t.id: sum(1 for c in data.collective if c.title_id == t.id)
+                                       for t in plan.titles.collective},
+               "not_registered": len(missing.rows)}
+    charts = [_titles_chart(plan, "Biểu đồ 1. Danh hiệu thi đua cá nhân đăng ký theo tổ", registered, titles),
+              _submissions_chart("Biểu đồ 2. Số cá nhân đã đăng ký theo ngày, so với hạn gửi báo cáo",
+                                 data.registrations, deadline, staff_total)]
+    return _Section([individual, ratios, collective, people, missing], numbers, charts)
 
 
-def _exemplars(plan: Plan, data: Dataset, quarter: int) -> tuple[list[ReportTable], dict[str, Any]]:
+def _exemplars(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
+    quarter = deadline.quarter or 1
     chosen = [e for e in data.exemplars if e.quarter == quarter]
     tab = crosstab(plan, chosen, _team_of, lambda r: "n", ["n"])
     counts = ReportTable(
@@ -155,7 +204,9 @@ def _exemplars(plan: Plan, data: Dataset, quarter: int) -> tuple[list[ReportTabl
         ["Họ và tên", "Tổ", "Tóm tắt thành tích"],
         [[e.nominee, plan.team(e.team_id).name, e.summary] for e in sorted(chosen, key=_team_order(plan))],
     )
-    return [counts, people], {"quarter": quarter, "exemplars": len(chosen)}
+    charts = [_submissions_chart(f"Biểu đồ 1. Số gương điển hình quý {ROMAN[quarter]} được giới thiệu theo "
+                                 f"ngày, so với hạn gửi báo cáo", chosen, deadline, len(plan.teams))]
+    return _Section([counts, people], {"quarter": quarter, "exemplars": len(chosen)}, charts)
 
 
 def _phase_section(plan: Plan, data: Dataset, phase: Phase, index: int) -> tuple[list[ReportTable], dict[str, int]]:
@@ -190,8 +241,22 @@ def _phase_section(plan: Plan, data: Dataset, phase: Phase, index: int) -> tuple
     return [movements, summary], numbers
 
 
-def _review(plan: Plan, data: Dataset, cutoff: dt.date, baseline: Dataset | None) -> tuple[
-        list[ReportTable], dict[str, Any]]:
+def _on_track(plan: Plan, data: Dataset) -> Callable[[Record], str]:
+    """A registration is on track once its holder has reported an achievement and, from CSTĐ cơ sở up, has
+    submitted an initiative: what can be known before the council's evaluation."""
+    reported = {a.email for a in data.achievements}
+    authors = {i.email for i in data.initiatives}
+    cstdcs_level = set(plan.rules.cstdcs_level_titles)
+
+    def category(record: Record) -> str:
+        title = getattr(record, "title_id", "")
+        email = getattr(record, "email", "")
+        ok = email in reported and (title not in cstdcs_level or email in authors)
+        return title if ok else ""
+    return category
+
+
+def _review(plan: Plan, deadline: Deadline, data: Dataset, cutoff: dt.date, baseline: Dataset | None) -> _Section:
     tables: list[ReportTable] = []
     numbers: dict[str, Any] = {"phases": {}}
     started = [p for p in plan.phases if p.start <= cutoff]
@@ -199,101 +264,151 @@ def _review(plan: Plan, data: Dataset, cutoff: dt.date, baseline: Dataset | None
         phase_tables, numbers["phases"][phase.id] = _phase_section(plan, data, phase, index)
         tables.extend(phase_tables)
     titles = plan.titles.individual
-    registered = crosstab(plan, data.registrations, _team_of, lambda r: getattr(r, "title_id", ""),
-                          [t.id for t in titles])
-    tables.append(_team_table(plan, f"Bảng {len(started) + 1}. Danh hiệu thi đua cá nhân đã đăng ký", "Tổ",
-                              registered, [t.name for t in titles]))
+    title_ids = [t.id for t in titles]
+    registered = _title_crosstab(plan, data.registrations, "title_id")
+    on_track = crosstab(plan, data.registrations, _team_of, _on_track(plan, data), title_ids)
+    headers = ["Tổ"]
+    for t in titles:
+        headers += [f"{t.name} – đăng ký", f"{t.name} – đang đạt"]
+
+    def pairs(first: Crosstab, second: Crosstab) -> Callable[[str | None], list[str]]:
+        def cells(team_id: str | None) -> list[str]:
+            return [vn_number(tab.school(t) if team_id is None else tab.count(team_id, t))
+                    for t in title_ids for tab in (first, second)]
+        return cells
+
+    cells = pairs(registered, on_track)
+    n = len(started) + 1
+    tables.append(ReportTable(
+        f"Bảng {n}. Danh hiệu thi đua cá nhân đã đăng ký và số đang đạt tiến độ (đã báo cáo thành tích; từ Chiến "
+        f"sĩ thi đua cơ sở trở lên có thêm sáng kiến đã đăng ký)", headers,
+        [[t.name, *cells(t.id)] for t in plan.teams], [SCHOOL_ROW, *cells(None)]))
     numbers["registered"] = registered.school_total()
+    numbers["on_track"] = on_track.school_total()
+    charts = [_titles_chart(plan, "Biểu đồ 1. Danh hiệu thi đua cá nhân đã đăng ký theo tổ", registered, titles),
+              _submissions_chart("Biểu đồ 2. Số báo cáo thành tích đã nộp theo ngày, so với hạn gửi báo cáo",
+                                 data.achievements, deadline)]
     if baseline is not None:
-        at_start = crosstab(plan, baseline.registrations, _team_of, lambda r: getattr(r, "title_id", ""),
-                            [t.id for t in titles])
-        proposed = crosstab(plan, data.evaluations, _team_of, lambda r: getattr(r, "proposed_title_id", "") or "",
-                            [t.id for t in titles])
-        headers = ["Tổ"]
+        at_start = _title_crosstab(plan, baseline.registrations, "title_id")
+        proposed = _title_crosstab(plan, data.evaluations, "proposed_title_id")
+        compare_headers = ["Tổ"]
         for t in titles:
-            headers += [f"{t.name} – đăng ký đầu năm", f"{t.name} – đề nghị cuối năm"]
-
-        def compare(team_id: str | None) -> list[str]:
-            cells = []
-            for t in titles:
-                for tab in (at_start, proposed):
-                    cells.append(vn_number(tab.school(t.id) if team_id is None else tab.count(team_id, t.id)))
-            return cells
-
-        tables.append(ReportTable(f"Bảng {len(started) + 2}. So sánh với đăng ký đầu năm", headers,
+            compare_headers += [f"{t.name} – đăng ký đầu năm", f"{t.name} – đề nghị cuối năm"]
+        compare = pairs(at_start, proposed)
+        tables.append(ReportTable(f"Bảng {n + 1}. So sánh với đăng ký đầu năm", compare_headers,
                                   [[t.name, *compare(t.id)] for t in plan.teams], [SCHOOL_ROW, *compare(None)]))
+        tables.append(_collective_table(plan, rules.team_results(plan, data), f"Bảng {n + 2}."))
         numbers["registered_at_start"] = at_start.school_total()
         numbers["proposed"] = proposed.school_total()
-    return tables, numbers
+        charts[0] = _titles_chart(plan, "Biểu đồ 1. Danh hiệu thi đua cá nhân đề nghị cuối năm theo tổ", proposed,
+                                  titles)
+    return _Section(tables, numbers, charts)
 
 
-def _evaluation(plan: Plan, data: Dataset, flags: list[rules.Flag]) -> tuple[list[ReportTable], dict[str, Any]]:
+def _collective_table(plan: Plan, results: list[rules.TeamResult], number: str) -> ReportTable:
+    """Each team's council results against its collective registration: the basis of TTLĐTT/TTLĐXS."""
+    names = {t.id: t.name for t in plan.all_titles}
+
+    def row(first: str, members: int, evaluated: int, completed: int, ldtt: int, cstdcs: int) -> list[str]:
+        return [first, vn_number(members), vn_number(evaluated), vn_number(completed), vn_number(ldtt),
+                vn_percent(ratio(ldtt, members)), vn_number(cstdcs)]
+
+    body = [[*row(plan.team(t.team_id).name, t.members, t.evaluated, t.completed, t.ldtt_level, t.cstdcs_level),
+             names.get(t.registered_title_id, "Chưa đăng ký"), names.get(t.on_track_title_id, "Chưa đủ điều kiện")]
+            for t in results]
+    total = row(SCHOOL_ROW, *(sum(getattr(t, f) for t in results)
+                              for f in ("members", "evaluated", "completed", "ldtt_level", "cstdcs_level")))
+    registered = sum(1 for t in results if t.registered_title_id)
+    reaching = sum(1 for t in results if t.on_track_title_id)
+    return ReportTable(
+        f"{number} Kết quả bình xét theo tổ và danh hiệu tập thể",
+        ["Tổ", "Số thành viên", "Số được bình xét", "Hoàn thành nhiệm vụ trở lên", "Lao động tiên tiến trở lên",
+         "Tỷ lệ Lao động tiên tiến", "Chiến sĩ thi đua cơ sở trở lên", "Danh hiệu tập thể đăng ký",
+         "Đủ điều kiện theo số liệu"],
+        body, [*total, vn_number(registered), vn_number(reaching)])
+
+
+# Short forms used in the per-person table so that nine columns stay readable on A4; the caption explains them.
+COMPLETION_SHORT = {Completion.HOAN_THANH_XUAT_SAC: "HTXSNV", Completion.HOAN_THANH_TOT: "HTTNV",
+                    Completion.HOAN_THANH: "HTNV", Completion.KHONG_HOAN_THANH: "KHTNV"}
+TITLE_SHORT = {"LDTT": "LĐTT", "CSTDCS": "CSTĐCS", "CSTD-TP": "CSTĐ TP", "CSTD-TQ": "CSTĐ TQ"}
+
+
+def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules.Flag]) -> _Section:
     titles = plan.titles.individual
     completion = crosstab(plan, data.evaluations, _team_of, lambda r: str(int(getattr(r, "completion", 0))),
                           [str(int(c)) for c in reversed(Completion)])
     by_completion = _team_table(plan, "Bảng 1. Mức hoàn thành nhiệm vụ theo tổ", "Tổ", completion,
                                 [c.label for c in reversed(Completion)])
-    proposed = crosstab(plan, data.evaluations, _team_of, lambda r: getattr(r, "proposed_title_id", "") or "",
-                        [t.id for t in titles])
+    proposed = _title_crosstab(plan, data.evaluations, "proposed_title_id")
     by_title = _team_table(plan, "Bảng 2. Danh hiệu đề nghị theo tổ", "Tổ", proposed, [t.name for t in titles])
-    cap = rules.cap_arithmetic(plan, data)
+    results = rules.team_results(plan, data)
+    cstdcs_cap, ttldxs_cap = rules.caps(plan, data, results)
     cap_table = ReportTable(
-        "Bảng 3. Tỷ lệ Chiến sĩ thi đua cơ sở so với Lao động tiên tiến",
+        "Bảng 3. Tỷ lệ danh hiệu so với mức tối đa",
         ["Nội dung", "Số liệu"],
-        [["Số cá nhân đề nghị Lao động tiên tiến (kể cả đề nghị Chiến sĩ thi đua cơ sở)", vn_number(cap.ldtt_count)],
-         ["Tỷ lệ tối đa theo quy định", vn_percent(cap.share)],
-         ["Số Chiến sĩ thi đua cơ sở tối đa", vn_number(cap.cap)],
-         ["Số cá nhân đề nghị Chiến sĩ thi đua cơ sở", vn_number(cap.proposed)],
-         ["Vượt tỷ lệ", vn_number(cap.excess)]],
+        [["Số cá nhân đề nghị Lao động tiên tiến trở lên (kể cả Chiến sĩ thi đua)", vn_number(cstdcs_cap.base)],
+         ["Tỷ lệ Chiến sĩ thi đua cơ sở tối đa", vn_percent(cstdcs_cap.share)],
+         [f"Số Chiến sĩ thi đua cơ sở tối đa ({vn_number(cstdcs_cap.base)} × {vn_percent(cstdcs_cap.share)}, "
+          f"làm tròn xuống)", vn_number(cstdcs_cap.cap)],
+         ["Số cá nhân đề nghị Chiến sĩ thi đua cơ sở trở lên", vn_number(cstdcs_cap.proposed)],
+         ["Chiến sĩ thi đua cơ sở vượt tỷ lệ", vn_number(cstdcs_cap.excess)],
+         ["Số tập thể đăng ký Tập thể lao động tiên tiến trở lên", vn_number(ttldxs_cap.base)],
+         [f"Số Tập thể lao động xuất sắc tối đa ({vn_number(ttldxs_cap.base)} × {vn_percent(ttldxs_cap.share)}, "
+          f"làm tròn xuống)", vn_number(ttldxs_cap.cap)],
+         ["Số tập thể đăng ký Tập thể lao động xuất sắc", vn_number(ttldxs_cap.proposed)],
+         ["Tập thể lao động xuất sắc vượt tỷ lệ", vn_number(ttldxs_cap.excess)]],
     )
-    title_names = {t.id: t.name for t in plan.all_titles}
     flagged_by_email: dict[str, list[str]] = {}
-    for f in flags:
-        flagged_by_email.setdefault(f.email, []).append(f.rule_id)
+    for number, f in enumerate(flags, start=1):
+        if f.email:
+            flagged_by_email.setdefault(f.email, []).append(str(number))
     people = _people_table(
-        "Bảng 4. Kết quả bình xét từng cá nhân",
-        ["Họ và tên", "Tổ", "Mức hoàn thành nhiệm vụ", "Số tháng công tác", "Kỷ luật", "Tín nhiệm",
-         "Danh hiệu đề nghị", "Cần Hội đồng xem xét"],
-        [[e.full_name, plan.team(e.team_id).name, e.completion.label, f"{e.months_worked:g}",
+        "Bảng 5. Kết quả bình xét từng cá nhân (HTXSNV, HTTNV, HTNV, KHTNV: hoàn thành xuất sắc, hoàn thành tốt, "
+        "hoàn thành, không hoàn thành nhiệm vụ; LĐTT: Lao động tiên tiến; CSTĐCS: Chiến sĩ thi đua cơ sở)",
+        ["Họ và tên", "Tổ", "Mức hoàn thành", "Số tháng", "Kỷ luật", "Tín nhiệm", "Đề nghị",
+         "Xem mục 3"],
+        [[e.full_name, plan.team(e.team_id).name, COMPLETION_SHORT[e.completion], f"{e.months_worked:g}",
           e.discipline or "Không", vn_percent(e.confidence_vote / 100),
-          title_names.get(e.proposed_title_id or "", ""), ", ".join(flagged_by_email.get(e.email, []))]
+          TITLE_SHORT.get(e.proposed_title_id or "", e.proposed_title_id or ""),
+          ", ".join(flagged_by_email.get(e.email, []))]
          for e in sorted(data.evaluations, key=_team_order(plan))],
-    )
-    team_names = {t.id: t.name for t in plan.teams}
-    flag_table = _people_table(
-        "Bảng 5. Các trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét",
-        ["Họ và tên", "Tổ", "Mã", "Nội dung", "Căn cứ"],
-        [[f.full_name or SCHOOL_ROW, team_names.get(f.team_id, ""), f.rule_id, f.message, f.reference]
-         for f in flags],
     )
     numbers = {"evaluated": len(data.evaluations),
                "proposed_by_title": {t.id: proposed.school(t.id) for t in titles},
-               "flags": len(flags), "cap": cap.cap, "cstdcs_proposed": cap.proposed, "excess": cap.excess}
-    return [by_completion, by_title, cap_table, people, flag_table], numbers
+               "flags": len(flags), "cap": cstdcs_cap.cap, "cstdcs_proposed": cstdcs_cap.proposed,
+               "excess": cstdcs_cap.excess, "ttldxs_cap": ttldxs_cap.cap, "ttldxs_excess": ttldxs_cap.excess,
+               "teams_on_track": sum(1 for t in results if t.on_track_title_id)}
+    charts = [_titles_chart(plan, "Biểu đồ 1. Danh hiệu đề nghị theo tổ", proposed, titles)]
+    tables = [by_completion, by_title, cap_table, _collective_table(plan, results, "Bảng 4."), people]
+    return _Section(tables, numbers, charts)
 
 
 def build_context(plan: Plan, deadline: Deadline, data: Dataset, issued_on: dt.date,
                   baseline: Dataset | None = None) -> dict[str, Any]:
     """The report for `deadline` as of `issued_on`; `baseline` is the registration snapshot for annual reports."""
-    flags = rules.check(plan, data)
+    flags = rules.check(plan, data) if deadline.kind is ReportKind.EVALUATION else []
     if deadline.kind is ReportKind.REGISTRATION:
-        tables, numbers = _registration(plan, data)
+        section = _registration(plan, deadline, data)
     elif deadline.kind is ReportKind.EXEMPLARS:
-        tables, numbers = _exemplars(plan, data, deadline.quarter or 1)
+        section = _exemplars(plan, deadline, data)
     elif deadline.kind is ReportKind.EVALUATION:
-        tables, numbers = _evaluation(plan, data, flags)
+        section = _evaluation(plan, deadline, data, flags)
     else:
-        tables, numbers = _review(plan, data, issued_on, baseline if deadline.kind is ReportKind.ANNUAL else None)
+        section = _review(plan, deadline, data, issued_on,
+                          baseline if deadline.kind is ReportKind.ANNUAL else None)
     context = _header(plan, deadline, issued_on)
     context["kind"] = deadline.kind.value
     context["intro"] = (
         f"Thực hiện {plan.plan_document.title} (Kế hoạch số {plan.plan_document.number} ngày "
         f"{plan.plan_document.date:%d/%m/%Y}), {plan.school.name} báo cáo như sau:"
     )
-    context["tables"] = [t.as_dict() for t in tables]
-    context["numbers"] = numbers
+    context["tables"] = [t.as_dict() for t in section.tables]
+    context["charts"] = section.charts
+    context["numbers"] = section.numbers
     context["flags"] = [
-        {"rule_id": f.rule_id, "full_name": f.full_name, "team_id": f.team_id, "message": f.message,
-         "reference": f.reference} for f in flags
-    ] if deadline.kind is ReportKind.EVALUATION else []
+        {"no": number, "rule_id": f.rule_id, "full_name": f.full_name,
+         "team": plan.team(f.team_id).name if f.team_id else "", "team_id": f.team_id,
+         "message": f.message, "reference": f.reference} for number, f in enumerate(flags, start=1)
+    ]
     return context

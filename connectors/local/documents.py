@@ -38,6 +38,9 @@ from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedE
 from lxml import etree
 from markupsafe import Markup
 
+from connectors.local.annex import write_annex
+from connectors.local.charts import render_chart
+
 log = logging.getLogger(__name__)
 
 FONT = "Times New Roman"
@@ -49,10 +52,18 @@ EMPTY_TABLE_TEXT = "Không có"
 CONTEXT_KEYS: frozenset[str] = frozenset({
     "governing_body", "school_header", "school_name", "number", "place_date", "kind_label", "title",
     "deadline_id", "due_before", "signer_title", "signer_name", "recipients", "intro", "kind", "tables",
-    "numbers", "flags",
+    "charts", "numbers", "flags",
 })
 #: Keys the renderer adds to the context before rendering.
-RENDERER_KEYS: frozenset[str] = frozenset({"tables_block"})
+RENDERER_KEYS: frozenset[str] = frozenset({"tables_block", "charts_block"})
+#: What every template must show (Nghị định 30/2020: issuing body, number, place and date, kind and summary,
+#: signer's title and name, Nơi nhận) and the report's tables; a template without one of them is rejected.
+REQUIRED_PLACEHOLDERS: frozenset[str] = frozenset({
+    "school_header", "number", "place_date", "kind_label", "title", "signer_title", "signer_name", "recipients",
+    "tables_block",
+})
+#: Placeholders a kind's template must also have: the evaluation must list the cases for the council.
+REQUIRED_FOR_TEMPLATE: dict[str, frozenset[str]] = {"evaluation.docx": frozenset({"flags"})}
 #: Which template renders which report kind (thidua.plan.ReportKind values).
 TEMPLATE_FOR_KIND: dict[str, str] = {
     "registration": "registration.docx",
@@ -65,6 +76,7 @@ TEMPLATE_FOR_KIND: dict[str, str] = {
 _NUMERIC = re.compile(r"^[\d.,%\s]*$")
 _CHAR_MM = 2.4  # width of a wide 11 pt Times New Roman character, bold header text included
 _PAD_MM = 2.6  # cell margins (1 mm each side) and a little slack
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 class DocumentError(Exception):
@@ -90,6 +102,7 @@ class BuiltReport:
 
     docx: Path
     pdf: Path | None
+    annex: Path | None = None
 
 
 # --- OOXML helpers, shared with templates/build_templates.py -------------------------------------------------
@@ -281,8 +294,10 @@ def _open(path: Path) -> DocxTemplate:
     return template
 
 
-def _checked(path: Path, context_keys: AbstractSet[str]) -> DocxTemplate:
-    """The opened template, once it is known to be a DOCX that uses only `context_keys` (and RENDERER_KEYS)."""
+def _checked(path: Path, context_keys: AbstractSet[str],
+             required: AbstractSet[str] = REQUIRED_PLACEHOLDERS) -> DocxTemplate:
+    """The opened template, once it is known to be a DOCX that uses only `context_keys` (and RENDERER_KEYS)
+    and every `required` placeholder."""
     template = _open(path)
     try:
         used = template.get_undeclared_template_variables(jinja_env=Environment())
@@ -295,12 +310,19 @@ def _checked(path: Path, context_keys: AbstractSet[str]) -> DocxTemplate:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         raise TemplateError(path, f"dùng trường {names} nhưng dữ liệu báo cáo không có trường này. Hãy sửa tên "
                                   f"trường trong Word theo danh sách ở templates/README.md.", unknown)
+    missing = sorted((set(required) | REQUIRED_FOR_TEMPLATE.get(path.name, frozenset())) - used)
+    if missing:
+        names = ", ".join("{{ " + name + " }}" for name in missing)
+        raise TemplateError(path, f"thiếu trường bắt buộc {names} (báo cáo phải có đủ các thành phần theo Nghị "
+                                  f"định 30/2020/NĐ-CP). Hãy thêm lại trường này theo templates/README.md.", missing)
     return template
 
 
-def check_template(path: Path, context_keys: AbstractSet[str]) -> None:
-    """Fail before any run if a template is broken or uses a placeholder the context will not have."""
-    _checked(path, context_keys)
+def check_template(path: Path, context_keys: AbstractSet[str],
+                   required: AbstractSet[str] = REQUIRED_PLACEHOLDERS) -> None:
+    """Fail before any run if a template is broken, uses a placeholder the context will not have, or lacks one
+    the report must show."""
+    _checked(path, context_keys, required)
 
 
 def _nfc(value: Any) -> Any:
@@ -314,15 +336,37 @@ def _nfc(value: Any) -> Any:
     return value
 
 
+def charts_block(template: DocxTemplate, charts: Sequence[dict[str, Any]], work_dir: Path) -> Markup:
+    """Every chart drawn to PNG and placed at `{{p charts_block }}`: bold caption, then the picture at the text
+    width, kept together on one page."""
+    width = Mm(min(_text_width_mm(template.get_docx()), 160))
+    scratch = Document()
+    parts = []
+    for index, spec in enumerate(charts, start=1):
+        png = render_chart(spec, work_dir / f"chart-{index}.png")
+        caption = scratch.add_paragraph()
+        caption.paragraph_format.space_before = Pt(12)
+        caption.paragraph_format.space_after = Pt(6)
+        caption.paragraph_format.keep_with_next = True
+        add_run(caption, str(spec["caption"]), CAPTION_PT, bold=True)
+        inline = template.docx.part.new_pic_inline(str(png), width, None)
+        parts.append(etree.tostring(caption._p, encoding="unicode"))
+        parts.append(f'<w:p xmlns:w="{_W}"><w:pPr><w:jc w:val="center"/></w:pPr>'
+                     f'<w:r><w:drawing>{inline.xml}</w:drawing></w:r></w:p>')
+    return Markup("".join(parts))
+
+
 def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     """Render `context` into `template` and save it as `out`; text is XML-escaped, so "&" and "<" stay literal."""
     tpl = _checked(template, context.keys())
     data = _nfc(context)
     data["tables_block"] = tables_block(tpl, data.get("tables", []))
-    try:
-        tpl.render(data, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
-    except (UndefinedError, TemplateSyntaxError) as exc:
-        raise TemplateError(template, f"không điền được mẫu vì thiếu dữ liệu ({exc.message}).") from exc
+    with tempfile.TemporaryDirectory(prefix="thidua-charts-") as work:
+        data["charts_block"] = charts_block(tpl, data.get("charts", []), Path(work))
+        try:
+            tpl.render(data, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+        except (UndefinedError, TemplateSyntaxError) as exc:
+            raise TemplateError(template, f"không điền được mẫu vì thiếu dữ liệu ({exc.message}).") from exc
     properties = tpl.docx.core_properties
     properties.title = str(data.get("title", ""))
     properties.author = str(data.get("school_header", ""))
@@ -428,6 +472,8 @@ class LocalDocumentBuilder:
             check_template(self.template_path(name), CONTEXT_KEYS)
 
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
-        """Render `context` with the named template into `<out_dir>/<basename>.docx` and its PDF."""
+        """Render `context` with the named template into `<out_dir>/<basename>.docx`, its PDF and its annex
+        workbook `<basename>_phu_luc.xlsx` (every table with real numbers, for the district's own sums)."""
         docx = render_docx(self.template_path(template_name), context, self.out_dir / f"{basename}.docx")
-        return BuiltReport(docx=docx, pdf=docx_to_pdf(docx, self.out_dir, self.pdf_timeout))
+        annex = write_annex(_nfc(context), self.out_dir / f"{basename}_phu_luc.xlsx")
+        return BuiltReport(docx=docx, pdf=docx_to_pdf(docx, self.out_dir, self.pdf_timeout), annex=annex)

@@ -67,10 +67,18 @@ def test_report_ends_with_the_decree_closing_mark(built: dict[str, BuiltReport],
     assert paragraphs[-1].endswith(f"{load_context(deadline_id)['school_name']}./.")
 
 
-def test_evaluation_lists_each_flag_with_rule_content_and_legal_basis(built: dict[str, BuiltReport]) -> None:
-    [flag] = load_context("D5")["flags"]
+def test_evaluation_lists_each_flag_once_numbered_with_rule_content_and_legal_basis(
+        built: dict[str, BuiltReport]) -> None:
+    flags = load_context("D5")["flags"]
+    assert flags
     paragraphs = [p.text for p in Document(str(built["D5"].docx)).paragraphs]
-    assert f"- {flag['rule_id']}: {flag['message']}. Căn cứ: {flag['reference']}." in paragraphs
+    for flag in flags:
+        who = f" ({flag['full_name']}, tổ {flag['team']})" if flag["full_name"] else ""
+        line = f"{flag['no']}. {flag['rule_id']}{who}: {flag['message']} Căn cứ: {flag['reference']}."
+        assert paragraphs.count(line) == 1
+        assert flag["message"].endswith(".") and ".." not in line
+    table_cells = " ".join(" ".join(row) for table in docx_tables(built["D5"].docx) for row in table)
+    assert not any(flag["message"] in table_cells for flag in flags)  # the list is the one place flags are told
 
 
 def test_evaluation_without_flags_says_there_are_none(tmp_path: Path,
@@ -81,6 +89,7 @@ def test_evaluation_without_flags_says_there_are_none(tmp_path: Path,
     out = render_docx(TEMPLATES / "evaluation.docx", context, tmp_path / "D5.docx")
     assert "Không có trường hợp nào chưa đáp ứng điều kiện theo quy định." in docx_text(out)
     assert docx_tables(out)[-2][1] == [EMPTY_TABLE_TEXT]
+    assert "Căn cứ:" not in docx_text(out)
 
 
 @pytest.mark.parametrize(("kind", "word"), [("annual", "tổng kết"), ("interim", "sơ kết")])

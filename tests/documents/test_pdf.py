@@ -15,7 +15,7 @@ from connectors.local.documents import BuiltReport, ConversionError, LocalDocume
 
 from .conftest import ARTIFACTS, FIXTURES, TEMPLATES, load_context
 
-PNG_NAMES = {"D1": "registration", "D2": "exemplars", "D5": "evaluation", "D8": "review"}
+PNG_NAMES = {"D1": "registration", "D2": "exemplars", "D3": "interim", "D5": "evaluation", "D8": "annual"}
 
 
 def _squash(text: str) -> str:

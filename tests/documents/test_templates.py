@@ -22,10 +22,15 @@ from connectors.local.documents import (
 
 from .conftest import FIXTURES, TEMPLATES, load_context
 
+#: A minimal template that shows everything Nghị định 30 requires, to which a test adds its own lines.
+REQUIRED_LINES = ("{{ school_header }}", "{{ number }}", "{{ place_date }}", "{{ kind_label }}", "{{ title }}",
+                  "{{p tables_block }}", "{%p for line in recipients %}", "{{ line }}", "{%p endfor %}",
+                  "{{ signer_title }}", "{{ signer_name }}")
 
-def _template_with(tmp_path: Path, *lines: str, name: str = "mau.docx") -> Path:
+
+def _template_with(tmp_path: Path, *lines: str, name: str = "mau.docx", complete: bool = True) -> Path:
     document = Document()
-    for line in lines:
+    for line in (*REQUIRED_LINES, *lines) if complete else lines:
         document.add_paragraph(line)
     path = tmp_path / name
     document.save(str(path))
@@ -66,6 +71,21 @@ def test_unknown_placeholder_is_named(tmp_path: Path) -> None:
     assert caught.value.placeholders == ("nguoi_ky",)
 
 
+@pytest.mark.parametrize("left_out", ["{{ signer_name }}", "{{p tables_block }}", "{{ number }}"])
+def test_a_template_missing_a_required_placeholder_is_rejected_naming_it(tmp_path: Path, left_out: str) -> None:
+    path = _template_with(tmp_path, *(line for line in REQUIRED_LINES if line != left_out), complete=False)
+    name = left_out.strip("{} ").removeprefix("p ").strip()
+    with pytest.raises(TemplateError, match=r'"mau.docx".*thiếu trường bắt buộc') as caught:
+        check_template(path, CONTEXT_KEYS)
+    assert caught.value.placeholders == (name,)
+
+
+def test_the_evaluation_template_must_list_the_flags(tmp_path: Path) -> None:
+    path = _template_with(tmp_path, name="evaluation.docx")
+    with pytest.raises(TemplateError, match=r"\{\{ flags \}\}"):
+        check_template(path, CONTEXT_KEYS)
+
+
 def test_non_zip_template_is_named_as_broken(tmp_path: Path) -> None:
     path = tmp_path / "registration.docx"
     path.write_bytes(b"this is not a Word file")
@@ -87,7 +107,7 @@ def test_missing_template_is_named(tmp_path: Path) -> None:
 
 
 def test_jinja_syntax_error_is_reported_for_the_clerk(tmp_path: Path) -> None:
-    path = _template_with(tmp_path, "{% if kind == 'annual' %}tổng kết")
+    path = _template_with(tmp_path, "{% if kind == 'annual' %}tổng kết", complete=False)
     with pytest.raises(TemplateError, match=r'"mau.docx".*lỗi cú pháp'):
         check_template(path, CONTEXT_KEYS)
 

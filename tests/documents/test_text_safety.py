@@ -28,10 +28,10 @@ def test_ampersand_and_angle_brackets_render_literally(tmp_path: Path, context_o
 
 def test_template_tags_in_teacher_text_are_not_evaluated(tmp_path: Path, context_of: Context) -> None:
     context = context_of("D1")
-    context["tables"][2]["rows"][0][4] = "{{ signer_name }} {% if 1 %}x{% endif %}"
+    context["tables"][3]["rows"][0][5] = "{{ signer_name }} {% if 1 %}x{% endif %}"
     context["intro"] = "Ghi chú {{ title }}"
     out = render_docx(TEMPLATES / "registration.docx", context, tmp_path / "D1.docx")
-    assert docx_tables(out)[3][1][4] == "{{ signer_name }} {% if 1 %}x{% endif %}"
+    assert docx_tables(out)[4][1][5] == "{{ signer_name }} {% if 1 %}x{% endif %}"
     assert "Ghi chú {{ title }}" in docx_text(out)
 
 

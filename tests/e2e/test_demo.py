@@ -101,7 +101,7 @@ def _tables(docx: Path) -> dict[str, list[list[str]]]:
     document = Document(str(docx))
     captions = [p.text.strip() for p in document.paragraphs if p.text.strip().startswith("Bảng ")]
     grids = [[[c.text.strip() for c in row.cells] for row in t.rows] for t in document.tables
-             if t.rows and t.rows[0].cells[0].text.strip() in ("Tổ", "STT", "Nội dung")]
+             if t.rows and t.rows[0].cells[0].text.strip() in ("Tổ", "STT", "Nội dung", "Danh hiệu")]
     assert len(captions) == len(grids), (captions, [g[0] for g in grids])
     return dict(zip(captions, grids, strict=True))
 
@@ -155,7 +155,7 @@ def test_registration_report_numbers_match_the_sheets(demo: tuple[Path, Any], su
             assert _cell(grid, team.name, title.name) == registered[(team.name, title.name)], (team.name, title.name)
     assert _cell(grid, "Toàn trường", "Tổng") == sum(registered.values())
     assert _cell(grid, "Toàn trường", "Số viên chức") == len(sheets.team_by_email)
-    not_registered = _table(tables, "Bảng 4.")
+    not_registered = _table(tables, "Bảng 5.")
     assert len(not_registered) - 1 == len(sheets.team_by_email) - sum(registered.values())
 
 

@@ -1,0 +1,95 @@
+"""The annex workbook sent with each report: every table of the report as a sheet, with real numbers.
+
+The district re-adds the schools' figures in its own spreadsheets; Vietnamese-formatted text ("1.234",
+"12,5%") would not sum, so counts become integers and ratios become fractions shown as percentages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+_COUNT = re.compile(r"^\d{1,3}(\.\d{3})*$")
+_PERCENT = re.compile(r"^\d+(,\d+)?%$")
+_SHEET_NAME = re.compile(r"^(Bảng \d+[a-z]?)\.")
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_THIN = Side(style="thin", color="000000")
+FLAGS_SHEET = "Cần xem xét"
+
+
+def cell_value(text: str) -> str | int | float:
+    """ "1.234" → 1234, "12,5%" → 0.125; everything else stays text (names, dates, "15 tháng")."""
+    if _COUNT.match(text):
+        return int(text.replace(".", ""))
+    if _PERCENT.match(text):
+        return float(text[:-1].replace(",", ".")) / 100
+    return text
+
+
+def _sheet_name(caption: str, index: int, taken: set[str]) -> str:
+    match = _SHEET_NAME.match(caption)
+    name = _FORBIDDEN.sub(" ", match.group(1) if match else f"Bảng {index}")[:31]
+    while name in taken:
+        name = f"{name[:28]} {index}"
+    taken.add(name)
+    return name
+
+
+def _write_grid(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
+                total: Sequence[str] = ()) -> None:
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([cell_value(str(v)) for v in row])
+    if total:
+        sheet.append([cell_value(str(v)) for v in total])
+    last = sheet.max_row
+    for row_cells in sheet.iter_rows(min_row=2, max_row=last):
+        for cell in row_cells:
+            cell.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            if isinstance(cell.value, float):
+                cell.number_format = "0.0%"
+            if cell.row == 2 or (total and cell.row == last):
+                cell.font = Font(bold=True)
+    for i, header in enumerate(headers, start=1):
+        longest = max([len(str(header)), *(len(str(r[i - 1])) for r in rows if i - 1 < len(r))], default=8)
+        sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
+    sheet.freeze_panes = "A3"
+
+
+def write_annex(context: dict[str, Any], out: Path) -> Path:
+    """One sheet per report table (named "Bảng 1", "Bảng 2a", …) and, for the evaluation, the flags."""
+    workbook = Workbook()
+    cover = workbook.active
+    assert cover is not None
+    cover.title = "Thông tin"
+    for label, key in (("Đơn vị", "school_name"), ("Báo cáo", "title"), ("Số", "number"), ("Ngày", "place_date"),
+                       ("Hạn", "due_before")):
+        cover.append([label, str(context.get(key, ""))])
+    cover.column_dimensions["A"].width = 12
+    cover.column_dimensions["B"].width = 90
+    taken = {cover.title}
+    for index, table in enumerate(context.get("tables", []), start=1):
+        sheet = workbook.create_sheet(_sheet_name(table["caption"], index, taken))
+        _write_grid(sheet, table["caption"], table["headers"], table["rows"], table.get("total") or ())
+    flags = context.get("flags") or []
+    if flags:
+        sheet = workbook.create_sheet(FLAGS_SHEET)
+        _write_grid(sheet, "Các trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét",
+                    ["STT", "Mã", "Họ và tên", "Tổ", "Nội dung", "Căn cứ"],
+                    [[str(f["no"]), f["rule_id"], f["full_name"], f["team"], f["message"], f["reference"]]
+                     for f in flags])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    workbook.save(partial)
+    partial.replace(out)
+    return out

@@ -1,0 +1,110 @@
+"""Report charts as PNG: the core supplies each chart's data (`context["charts"]`), this draws it for print.
+
+matplotlib with the Agg backend (no display needed), a serif font that carries Vietnamese diacritics (Liberation
+Serif looks like Times New Roman; DejaVu Serif is the fallback), black and greys with hatching so a chart still
+reads on a black-and-white office printer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot is imported: no display on a server
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
+
+FONTS = ["Liberation Serif", "DejaVu Serif", "Times New Roman"]
+WIDTH_CM, HEIGHT_CM = 16.0, 8.5
+DPI = 200
+GREYS = ["#1f1f1f", "#7a7a7a", "#bdbdbd", "#ffffff", "#4d4d4d", "#e0e0e0"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "--"]
+
+
+class ChartError(Exception):
+    """A chart's data is not one of the kinds this module draws."""
+
+
+def _style() -> Any:
+    return {"font.family": "serif", "font.serif": FONTS, "font.size": 9, "axes.titlesize": 10,
+            "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _wrap(label: str, width: int = 10) -> str:
+    """Team names broken into short lines, so eight bars fit under a 16 cm chart."""
+    words, lines, line = label.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _stacked_bars(ax: Axes, spec: dict[str, Any]) -> None:
+    categories: Sequence[str] = spec["categories"]
+    positions = range(len(categories))
+    bottom = [0] * len(categories)
+    for i, series in enumerate(spec["series"]):
+        values = series["values"]
+        ax.bar(positions, values, bottom=bottom, label=series["name"], color=GREYS[i % len(GREYS)],
+               hatch=HATCHES[i % len(HATCHES)], edgecolor="black", linewidth=0.6)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    for x, total in zip(positions, bottom, strict=True):
+        ax.annotate(str(total), (x, total), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    ax.set_xticks(list(positions), [_wrap(c) for c in categories], fontsize=7.5)
+    ax.set_ylabel("Số người")
+    ax.set_ylim(0, max(bottom, default=0) * 1.15 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False, ncols=min(4, len(spec["series"])), loc="upper center",
+              bbox_to_anchor=(0.5, -0.3))
+
+
+def _day_number(iso_day: str) -> float:
+    """matplotlib's date axis unit: days since its default epoch, 1970-01-01."""
+    return float((dt.date.fromisoformat(iso_day) - dt.date(1970, 1, 1)).days)
+
+
+def _cumulative(ax: Axes, spec: dict[str, Any]) -> None:
+    days = [_day_number(d) for d in spec["dates"]]
+    deadline = _day_number(spec["deadline"])
+    if days:
+        ax.step(days, spec["values"], where="post", color="black", linewidth=1.5, label="Số đã nộp (cộng dồn)")
+    ax.axvline(deadline, color="black", linestyle="--", linewidth=1, label=spec["deadline_label"])
+    if spec.get("target"):
+        ax.axhline(spec["target"], color="#7a7a7a", linestyle=":", linewidth=1,
+                   label=f"Số cần nộp: {spec['target']}")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))  # type: ignore[no-untyped-call]
+    ax.set_ylabel("Số đã nộp")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=True, loc="lower right")
+
+
+DRAW = {"stacked_bars": _stacked_bars, "cumulative": _cumulative}
+
+
+def render_chart(spec: dict[str, Any], out: Path) -> Path:
+    """Draw one chart spec into `out` (PNG, 16 × 8,5 cm at 200 dpi: sharp in print, small in email)."""
+    draw = DRAW.get(spec.get("kind", ""))
+    if draw is None:
+        raise ChartError(f"Không vẽ được biểu đồ loại «{spec.get('kind')}»; các loại: {', '.join(DRAW)}.")
+    with plt.rc_context(_style()):
+        figure, ax = plt.subplots(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), layout="constrained")
+        try:
+            draw(ax, spec)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            figure.savefig(out, dpi=DPI, format="png")
+        finally:
+            plt.close(figure)
+    return out
