@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from emulator.cli import emulator_command
 from flows.settings import DEFAULT_PLAN, RunSettings
 from thidua.calendar import calendar, warnings
 from thidua.plan import Plan, PlanError, parse_plan
@@ -378,6 +379,9 @@ def resend(
                            reason=reason.strip())
     console.print(f"Đã gửi bản thay thế {deadline_id} phiên bản {version} ({result.delivery_status}), "
                   f"Message-ID {result.message_id}; lý do: {reason.strip()}", highlight=False)
+
+
+app.command(name="emulator")(emulator_command)
 
 
 if __name__ == "__main__":
