@@ -23,6 +23,11 @@ TABLES_MARKER = "{{tables}}"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
+def template_key(template: str, kind: str) -> str:
+    """Google templates are per template file and report kind: `{% if kind %}` wording is fixed at provisioning."""
+    return f"{template}:{kind}"
+
+
 def utf16_len(text: str) -> int:
     """Docs indexes count UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
@@ -110,7 +115,7 @@ class GoogleDocsBuilder:
         self._out = out_dir
 
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
-        template_id = self._google.templates.get(template_name)
+        template_id = self._google.templates.get(template_key(template_name, str(context.get("kind", ""))))
         if not template_id:
             raise TemplateError(Path(template_name), "chưa có bản mẫu Google Docs (chạy `thidua google provision`)")
         template = self._api.execute(self._docs.get(documentId=template_id), "docs_read")

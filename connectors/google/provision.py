@@ -21,7 +21,7 @@ from googleapiclient.http import MediaIoBaseUpload
 from markupsafe import Markup
 
 from connectors.google.api import GoogleApi
-from connectors.google.docs import DOCX, TABLES_MARKER
+from connectors.google.docs import DOCX, TABLES_MARKER, template_key
 from connectors.google.sheets import a1_sheet
 from connectors.local.documents import CONTEXT_KEYS
 from thidua.plan import GoogleSettings, Plan, Source, SourceKind
@@ -30,11 +30,6 @@ FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 GOOGLE_FORM = "application/vnd.google-apps.form"
-
-
-def template_key(template: str, kind: str) -> str:
-    """Google templates are per template file and report kind: `{% if kind %}` wording is fixed at provisioning."""
-    return f"{template}:{kind}"
 
 
 def starter_docx(template: Path, kind: str) -> bytes:

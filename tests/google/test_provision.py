@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.google.api import GoogleApi
-from connectors.google.docs import template_placeholders
-from connectors.google.provision import Provisioner, template_key
+from connectors.google.docs import template_key, template_placeholders
+from connectors.google.provision import Provisioner
 from emulator.server import WorkspaceEmulator
 from emulator.testing import WorkspaceClients
 from thidua.plan import GoogleSettings, parse_plan
