@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from connectors.google.api import Charges, GoogleApi
 from connectors.local.documents import BuiltReport, LocalDocumentBuilder
 from connectors.local.files import FileSource
 from connectors.local.smtp import SmtpMailer
@@ -75,10 +76,9 @@ def local_backend(data_dir: Path, templates_dir: Path, reports_dir: Path, smtp_h
 
 
 def google_backend(plan: Plan, reports_dir: Path, base_url: str | None = None, secret: str | None = None,
-                   throttle: Callable[[str], None] | None = None) -> Backend:
+                   throttle: Callable[[Charges], None] | None = None) -> Backend:
     """Clients for the plan's Workspace; credentials from `secret` or THIDUA_GOOGLE_CREDENTIALS, never logged."""
     from connectors.google import endpoints
-    from connectors.google.api import GoogleApi
     from connectors.google.auth import credential_info, load_credentials
     from connectors.google.docs import GoogleDocsBuilder
     from connectors.google.gmail import GmailMailer

@@ -22,6 +22,8 @@ from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
+from connectors.google.quotas import DEFAULT_QUOTAS, WorkspaceQuotas
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -45,30 +47,35 @@ class RetryPolicy:
         return max(backoff, retry_after or 0.0)
 
 
+Charges = list[tuple[str, int]]
+
+
 @dataclass
 class GoogleApi:
-    """Executes calls; `throttle(bucket)` runs before each attempt (the flows plug Prefect rate limits in)."""
+    """Executes calls; `throttle(charges)` runs before each attempt with the quota buckets and units the call
+    draws from (connectors/google/quotas.py, the one source of those numbers) — the flows plug Prefect rate
+    limits in there."""
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    throttle: Callable[[str], None] = lambda bucket: None
+    throttle: Callable[[Charges], None] = lambda charges: None
+    quotas: WorkspaceQuotas = DEFAULT_QUOTAS
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     calls: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
 
-    def execute(self, request: HttpRequest, bucket: str, *, idempotent: bool = True) -> Any:
+    def execute(self, request: HttpRequest, *, idempotent: bool = True) -> Any:
         """A googleapiclient request, with our retries instead of the library's (which ignore Retry-After)."""
-        return self.call(
-            lambda: request.execute(num_retries=0),
-            bucket,
-            idempotent=idempotent,
-            method=getattr(request, "methodId", "") or bucket,
-        )
+        return self.call(lambda: request.execute(num_retries=0), request.methodId, request.method,
+                         idempotent=idempotent)
 
-    def call(self, function: Callable[[], Any], bucket: str, *, idempotent: bool = True, method: str = "") -> Any:
+    def call(self, function: Callable[[], Any], method: str, http_method: str = "GET", *,
+             idempotent: bool = True) -> Any:
+        """`method` is the discovery id (e.g. sheets.spreadsheets.values.batchGet): it names the quota and scope."""
+        charges = self.quotas.charges(method, http_method)
         for attempt in range(self.policy.attempts):
-            self.throttle(bucket)
-            self.calls[bucket] += 1
+            self.throttle(charges)
+            self.calls[method] += 1
             try:
                 return function()
             except RefreshError as error:
@@ -80,20 +87,20 @@ class GoogleApi:
                 status, retry_after, body = _describe(error)
                 if status == 403 and "insufficient" in body.lower():
                     raise GoogleAuthError(
-                        f"Mã truy cập Google thiếu phạm vi (scope) cho {method or bucket}. Cần cấp: "
+                        f"Mã truy cập Google thiếu phạm vi (scope) cho {method}. Cần cấp: "
                         f"{', '.join(scopes_for(method)) or 'xem tài liệu của phương thức'}."
                     ) from error
                 if status == 401:
-                    raise GoogleAuthError(f"Google từ chối mã truy cập (401) khi gọi {method or bucket}.") from error
+                    raise GoogleAuthError(f"Google từ chối mã truy cập (401) khi gọi {method}.") from error
                 retryable = status == 429 or (idempotent and status in RETRY_STATUSES)
                 if not retryable or attempt == self.policy.attempts - 1:
                     raise
-                self.retries[bucket] += 1
+                self.retries[method] += 1
                 self.sleep(self.policy.delay(attempt, retry_after, self.rng))
             except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, requests.ConnectionError):
                 if not idempotent or attempt == self.policy.attempts - 1:
                     raise
-                self.retries[bucket] += 1
+                self.retries[method] += 1
                 self.sleep(self.policy.delay(attempt, None, self.rng))
         raise AssertionError("unreachable: the last attempt returns or raises")
 

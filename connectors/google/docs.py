@@ -118,7 +118,7 @@ class GoogleDocsBuilder:
         template_id = self._google.templates.get(template_key(template_name, str(context.get("kind", ""))))
         if not template_id:
             raise TemplateError(Path(template_name), "chưa có bản mẫu Google Docs (chạy `thidua google provision`)")
-        template = self._api.execute(self._docs.get(documentId=template_id), "docs_read")
+        template = self._api.execute(self._docs.get(documentId=template_id))
         names, marker = template_placeholders(template)
         unknown = sorted(n for n in names if n not in context and n != "tables")
         if unknown:
@@ -144,11 +144,11 @@ class GoogleDocsBuilder:
             }
             for name in sorted(names - {"tables"})
         )
-        self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}), "docs_write")
+        self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}))
         self._out.mkdir(parents=True, exist_ok=True)
         paths = {}
         for mime, suffix in ((DOCX, ".docx"), (PDF, ".pdf")):
-            data = self._api.execute(self._drive.export(fileId=document_id, mimeType=mime), "drive")
+            data = self._api.execute(self._drive.export(fileId=document_id, mimeType=mime))
             paths[suffix] = self._out / f"{basename}{suffix}"
             paths[suffix].write_bytes(data)
         return BuiltReport(docx=paths[".docx"], pdf=paths[".pdf"])
@@ -156,8 +156,8 @@ class GoogleDocsBuilder:
     def _fresh_copy(self, template_id: str, name: str, folder: str) -> str:
         """A re-run replaces its own earlier copy instead of piling up Docs with the same name."""
         query = f"name = '{name}' and '{folder}' in parents and trashed = false"
-        earlier = self._api.execute(self._drive.list(q=query, fields="files(id)"), "drive").get("files", [])
+        earlier = self._api.execute(self._drive.list(q=query, fields="files(id)")).get("files", [])
         for old in earlier:
-            self._api.execute(self._drive.delete(fileId=old["id"]), "drive")
+            self._api.execute(self._drive.delete(fileId=old["id"]))
         body = {"name": name, "parents": [folder]} if folder else {"name": name}
-        return str(self._api.execute(self._drive.copy(fileId=template_id, body=body, fields="id"), "drive")["id"])
+        return str(self._api.execute(self._drive.copy(fileId=template_id, body=body, fields="id"))["id"])

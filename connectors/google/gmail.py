@@ -30,7 +30,7 @@ class GmailOutbox:
 
     def contains(self, message_id: str) -> bool:
         query = f"rfc822msgid:{message_id.strip('<>')} in:sent"
-        reply = self._api.execute(self._messages.list(userId=self._user, q=query, maxResults=1), "gmail")
+        reply = self._api.execute(self._messages.list(userId=self._user, q=query, maxResults=1))
         return bool(reply.get("messages"))
 
     def sent_ids(self, message_id: str) -> set[str]:
@@ -55,7 +55,7 @@ class GmailMailer:
             if attempt and self.outbox.contains(message_id):
                 return  # an earlier attempt reached Google; its answer was what got lost
             try:
-                self._api.execute(self._messages.send(userId=self._user, body={"raw": raw}), "gmail", idempotent=False)
+                self._api.execute(self._messages.send(userId=self._user, body={"raw": raw}), idempotent=False)
                 return
             except HttpError as error:
                 if int(error.resp.status) < 500 or attempt == self._attempts - 1:

@@ -115,7 +115,7 @@ class Provisioner:
         query = f"name = '{escaped}' and mimeType = '{mime}' and trashed = false"
         if parent:
             query += f" and '{parent}' in parents"
-        found = self._api.execute(self._files.list(q=query, fields="files(id)", pageSize=2), "drive")["files"]
+        found = self._api.execute(self._files.list(q=query, fields="files(id)", pageSize=2))["files"]
         return str(found[0]["id"]) if found else None
 
     def _find_or_create(self, name: str, mime: str, parent: str | None, create: Callable[[str], str]) -> str:
@@ -128,7 +128,7 @@ class Provisioner:
     def _folder(self, name: str, parent: str | None) -> str:
         def create(folder_name: str) -> str:
             body = {"name": folder_name, "mimeType": FOLDER, **({"parents": [parent]} if parent else {})}
-            return str(self._api.execute(self._files.create(body=body, fields="id"), "drive", idempotent=False)["id"])
+            return str(self._api.execute(self._files.create(body=body, fields="id"), idempotent=False)["id"])
 
         return self._find_or_create(name, FOLDER, parent, create)
 
@@ -137,42 +137,29 @@ class Provisioner:
         request = self._files.create(
             body={"name": name, "mimeType": GOOGLE_DOC, "parents": [parent]}, media_body=media, fields="id"
         )
-        return str(self._api.execute(request, "drive", idempotent=False)["id"])
+        return str(self._api.execute(request, idempotent=False)["id"])
 
     def _move(self, file_id: str, parent: str) -> None:
         """Drive files have one parent: a form created in My Drive is moved, not linked, into the folder."""
-        current = self._api.execute(self._files.get(fileId=file_id, fields="parents"), "drive").get("parents", [])
+        current = self._api.execute(self._files.get(fileId=file_id, fields="parents")).get("parents", [])
         self._api.execute(self._files.update(fileId=file_id, addParents=parent, removeParents=",".join(current),
-                                             fields="id"), "drive")
+                                             fields="id"))
 
     def _response_sheet(self, name: str, source: Source, parent: str) -> str:
-        spreadsheet = self._api.call(
-            lambda: self._sheets.create(name, folder_id=parent),
-            "sheets_write",
-            idempotent=False,
-            method="sheets.spreadsheets.create",
-        )
+        # gspread creates a spreadsheet through Drive (files.create), then opens it (spreadsheets.get).
+        spreadsheet = self._api.call(lambda: self._sheets.create(name, folder_id=parent), "drive.files.create",
+                                     "POST", idempotent=False)
         worksheet = spreadsheet.sheet1
-        self._api.call(
-            lambda: worksheet.update_title(source.sheet or source.name),
-            "sheets_write",
-            method="sheets.spreadsheets.batchUpdate",
-        )
-        self._api.call(
-            lambda: self._sheets.http_client.values_update(
-                spreadsheet.id,
-                f"{a1_sheet(source.sheet or source.name)}!A1",
-                params={"valueInputOption": "RAW"},
-                body={"values": [list(source.columns.values())]},
-            ),
-            "sheets_write",
-            method="sheets.spreadsheets.values.update",
-        )
+        self._api.call(lambda: worksheet.update_title(source.sheet or source.name),
+                       "sheets.spreadsheets.batchUpdate", "POST")
+        self._api.call(lambda: self._sheets.http_client.values_update(
+            spreadsheet.id, f"{a1_sheet(source.sheet or source.name)}!A1", params={"valueInputOption": "RAW"},
+            body={"values": [list(source.columns.values())]}), "sheets.spreadsheets.values.update", "PUT")
         return str(spreadsheet.id)
 
     def _form(self, name: str, source: Source, parent: str) -> str:
         created = self._api.execute(
-            self._forms.create(body={"info": {"title": name, "documentTitle": name}}), "forms_write", idempotent=False
+            self._forms.create(body={"info": {"title": name, "documentTitle": name}}), idempotent=False
         )
         form_id = str(created["formId"])
         questions = [(f, header) for f, header in source.columns.items() if f not in ("timestamp",)]
@@ -180,7 +167,7 @@ class Provisioner:
             {"createItem": {"item": self._question(f, header), "location": {"index": i}}}
             for i, (f, header) in enumerate(questions)
         ]
-        self._api.execute(self._forms.batchUpdate(formId=form_id, body={"requests": requests}), "forms_write")
+        self._api.execute(self._forms.batchUpdate(formId=form_id, body={"requests": requests}))
         self._move(form_id, parent)
         return form_id
 

@@ -24,7 +24,7 @@ def seed_response_sheets(plan: Plan, grids: Mapping[str, list[list[str]]], clien
             continue
         body = {"valueInputOption": "RAW",
                 "data": [{"range": f"{a1_sheet(source.sheet or source.name)}!A1", "values": grids[source.id]}]}
-        api.call(partial(client.http_client.values_batch_update, source.spreadsheet_id, body), "sheets_write",
-                 method="sheets.spreadsheets.values.batchUpdate")
+        api.call(partial(client.http_client.values_batch_update, source.spreadsheet_id, body),
+                 "sheets.spreadsheets.values.batchUpdate", "POST")
         calls += 1
     return calls

@@ -64,8 +64,7 @@ class SheetsSource:
                     [a1_sheet(s.sheet) for s in group],
                     params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
                 ),
-                "sheets_read",
-                method="sheets.spreadsheets.values.batchGet",
+                "sheets.spreadsheets.values.batchGet",
             )
             for source, value_range in zip(group, reply.get("valueRanges", []), strict=True):
                 cells = [[str(v) for v in row] for row in value_range.get("values", [])]
@@ -85,7 +84,7 @@ class FormsSource:
     def read(self, source: Source) -> Table:
         if not source.form_id:
             raise SourceNotProvisioned(source)
-        form = self._api.execute(self._forms.get(formId=source.form_id), "forms_read")
+        form = self._api.execute(self._forms.get(formId=source.form_id))
         titles = {
             item["questionItem"]["question"]["questionId"]: item.get("title", "")
             for item in form.get("items", [])
@@ -96,7 +95,7 @@ class FormsSource:
         token = None
         while True:
             request = self._forms.responses().list(formId=source.form_id, pageSize=self._page_size, pageToken=token)
-            page = self._api.execute(request, "forms_responses_list")
+            page = self._api.execute(request)
             responses.extend(page.get("responses", []))
             token = page.get("nextPageToken")
             if not token:

@@ -113,4 +113,4 @@ def test_429_is_retried_after_the_servers_retry_after(workspace: WorkspaceClient
     finally:
         emulator.faults.configure([])
     assert len(waits) == api.policy.attempts - 1
-    assert api.retries["gmail"] == api.policy.attempts - 1
+    assert api.retries["gmail.users.messages.list"] == api.policy.attempts - 1

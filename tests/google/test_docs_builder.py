@@ -31,7 +31,8 @@ def _template(workspace: WorkspaceClients, text: str) -> str:
 
 def _plan_for(template_id: str) -> Plan:
     plan = parse_plan((REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml").read_text(encoding="utf-8"))
-    google = GoogleSettings(user="van.thu@truong-thcs.edu.vn", templates={"registration.docx:registration": template_id})
+    google = GoogleSettings(user="van.thu@truong-thcs.edu.vn",
+                            templates={"registration.docx:registration": template_id})
     return plan.model_copy(update={"google": google})
 
 
