@@ -133,8 +133,9 @@ def test_registration_rows_per_team_and_school(built: tuple[Sheets, dict[str, An
         _has_row(text, title, n, _pct(n, len(sheets.team_of)))
     registered_emails = {_email(r) for r in registered}
     missing = [e for e in sheets.team_of if e not in registered_emails]
-    assert f"Bảng 5. Viên chức, người lao động chưa đăng ký danh hiệu thi đua STT Họ và tên Tổ 1 " in text
-    assert f" {len(missing)} " in text.split("Bảng 5.")[1]
+    not_registered = text.split("Bảng 5.")[1].split("Trên đây")[0]
+    assert f" {len(missing)} " in not_registered and f" {len(missing) + 1} " not in not_registered
+    assert load_workbook(reports["D1"][0].annex)["Bảng 5"].max_row - 2 == len(missing)
     collective = sheets.current("F2", _send_at(deadline), lambda r: sheets.team(r))
     assert len(collective) == len(PLAN.teams)
     for row in collective:
