@@ -1,0 +1,60 @@
+"""Prefect rate limits keep a burst of Google calls under the quota: the emulator answers no 429."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from connectors.google.api import GoogleApi
+from connectors.google.quotas import Limit, uniform_quotas
+from connectors.google.sheets import SheetsSource
+from emulator.server import EmulatorConfig, WorkspaceEmulator
+from emulator.testing import WorkspaceClients
+from flows.quota import prefect_throttle
+from tests.conftest import PrefectServer
+from thidua.plan import Source, SourceKind
+
+# 12 reads per 3 s per user: a burst of 24 reads must be spread over about 6 s to stay under it.
+QUOTAS = uniform_quotas(None).with_limits(sheets_read=Limit(per_user=12, per_project=100, window_seconds=3))
+BURST = 24
+
+
+@pytest.fixture(scope="module")
+def small_quota_emulator() -> Iterator[WorkspaceEmulator]:
+    with WorkspaceEmulator(EmulatorConfig(quotas=QUOTAS)) as running:
+        yield running
+
+
+def _source(workspace: WorkspaceClients) -> Source:
+    spreadsheet = workspace.gspread().create("Bảng")
+    spreadsheet.sheet1.update([["Họ và tên"], ["Lan"]], "A1")
+    return Source(id="roster", name="Danh sách", kind=SourceKind.ROSTER, sheet="Sheet1",
+                  spreadsheet_id=spreadsheet.id,
+                  columns={"full_name": "Họ và tên", "email": "e", "team": "t", "position": "p"})
+
+
+def _burst(emulator: WorkspaceEmulator, api: GoogleApi) -> tuple[int, float]:
+    workspace = WorkspaceClients(emulator)
+    source = _source(workspace)
+    reader = SheetsSource(workspace.gspread(), api)
+    time.sleep(3.1)  # let the set-up's own reads leave the window
+    emulator.log.clear()
+    start = time.monotonic()
+    for _ in range(BURST):
+        reader.read(source)
+    return emulator.log.count("sheets.spreadsheets.values.batchGet", status=429), time.monotonic() - start
+
+
+def test_without_the_throttle_a_burst_trips_429s(small_quota_emulator: WorkspaceEmulator) -> None:
+    too_many, _ = _burst(small_quota_emulator, GoogleApi(sleep=lambda s: time.sleep(min(s, 0.5))))
+    assert too_many > 0
+
+
+def test_prefect_rate_limits_keep_the_burst_under_quota(small_quota_emulator: WorkspaceEmulator,
+                                                        prefect_api: PrefectServer) -> None:
+    throttle = prefect_throttle(WorkspaceClients(small_quota_emulator).user, "thidua-emulator", QUOTAS)
+    too_many, seconds = _burst(small_quota_emulator, GoogleApi(throttle=throttle))
+    assert too_many == 0
+    assert seconds >= 3.0
