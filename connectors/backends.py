@@ -6,7 +6,7 @@ Sheets/Forms + Docs + Gmail (the real Google, or the emulator at `google_base_ur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -75,18 +75,19 @@ def local_backend(data_dir: Path, templates_dir: Path, reports_dir: Path, smtp_h
     )
 
 
-def google_backend(plan: Plan, reports_dir: Path, base_url: str | None = None, secret: str | None = None,
+def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, Any], base_url: str | None = None,
                    throttle: Callable[[Charges], None] | None = None) -> Backend:
-    """Clients for the plan's Workspace; credentials from `secret` or THIDUA_GOOGLE_CREDENTIALS, never logged."""
+    """Clients for the plan's Workspace (Google itself, or the emulator at `base_url`); the credentials are
+    used, never logged."""
     from connectors.google import endpoints
-    from connectors.google.auth import credential_info, load_credentials
+    from connectors.google.auth import load_credentials
     from connectors.google.docs import GoogleDocsBuilder
     from connectors.google.gmail import GmailMailer
     from connectors.google.sheets import FormsSource, SheetsSource
 
     if plan.google is None:
         raise ValueError("backend: google needs the plan's google section")
-    credentials = load_credentials(credential_info(secret), plan.google.user, base_url)
+    credentials = load_credentials(credential_info, plan.google.user, base_url)
     api = GoogleApi(throttle=throttle) if throttle else GoogleApi()
 
     def service(name: str, version: str) -> Any:

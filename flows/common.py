@@ -8,8 +8,10 @@ scheduled check run (flows/check.py) is for.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from email.utils import make_msgid
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +20,11 @@ from prefect import get_run_logger, task
 from prefect.client.schemas.objects import FlowRun, State
 from prefect.logging.loggers import flow_run_logger
 
+from connectors.backends import Backend, google_backend, local_backend
+from connectors.google.auth import credential_info, prefect_secret
 from connectors.local.ledger import SqlLedger
-from connectors.local.smtp import SmtpMailer
-from connectors.local.smtp_server import message_ids_in
+from connectors.ports import Mailer
+from flows.quota import prefect_throttle
 from flows.settings import RunSettings
 from thidua.notices import build_notice
 from thidua.plan import Plan, parse_plan
@@ -37,13 +41,33 @@ def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None =
     return SqlLedger(settings.ledger_database, clock=clock)
 
 
-def mailer(settings: RunSettings) -> SmtpMailer:
-    return SmtpMailer(settings.smtp_host, settings.smtp_port)
+def backend(settings: RunSettings) -> Backend:
+    """The run's connectors, one set per thread (httplib2, under googleapiclient, is not thread-safe)."""
+    return _backend(settings, threading.get_ident())
 
 
-def outbox_ids(settings: RunSettings) -> set[str]:
-    """What the mail server holds: how a resumed run tells "sent before the crash" from "never sent"."""
-    return message_ids_in(settings.mail_dir)
+@lru_cache(maxsize=32)
+def _backend(settings: RunSettings, thread: int) -> Backend:
+    if settings.backend == "local":
+        return local_backend(settings.data_dir, settings.templates_dir, settings.reports_dir, settings.smtp_host,
+                             settings.smtp_port, settings.mail_dir)
+    plan = load_plan(settings.plan_path)
+    if plan.google is None:
+        raise ValueError(f"{settings.plan_path}: backend google cần mục google trong kế hoạch")
+    info = credential_info(prefect_secret(settings.google_secret_block) if settings.google_secret_block else None)
+    throttle = None
+    if settings.google_rate_limits:
+        throttle = prefect_throttle(plan.google.user, str(info.get("project_id") or plan.id))
+    return google_backend(plan, settings.reports_dir, info, settings.google_base_url or None, throttle)
+
+
+def mailer(settings: RunSettings) -> Mailer:
+    return backend(settings).mailer
+
+
+def outbox_ids(settings: RunSettings, message_id: str) -> set[str]:
+    """Whether the mail system holds this message: how a resumed run tells "sent before the crash" from "never sent"."""
+    return backend(settings).outbox.sent_ids(message_id)
 
 
 def plan_now(plan: Plan, now: dt.datetime | None) -> dt.datetime:

@@ -25,11 +25,9 @@ from prefect.runtime import flow_run as current_run
 from pydantic import Field
 
 from connectors.local.delivery import deliver_once
-from connectors.local.documents import LocalDocumentBuilder
-from connectors.local.files import FileSource
 from connectors.local.ledger import Approval
 from connectors.ports import DeliveryKey
-from flows.common import alert_clerk_on_failure, load_plan, mailer, open_ledger, outbox_ids, plan_now
+from flows.common import alert_clerk_on_failure, backend, load_plan, mailer, open_ledger, outbox_ids, plan_now
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.calendar import schedule
@@ -91,7 +89,7 @@ class DeadlineResult:
 def read_source(settings: RunSettings, source_id: str) -> Table:
     plan = load_plan(settings.plan_path)
     source = next(s for s in plan.sources if s.id == source_id)
-    return FileSource(settings.data_dir).read(source)
+    return backend(settings).source.read_many([source])[source.id]
 
 
 @task
@@ -120,7 +118,7 @@ def compose_report(settings: RunSettings, deadline_id: str, collected: Collected
 @task(retries=1, retry_delay_seconds=2)
 def render_report(settings: RunSettings, template: str, context: dict[str, Any], basename: str) -> tuple[
         Path, Path | None]:
-    built = LocalDocumentBuilder(settings.templates_dir, settings.reports_dir).build(template, context, basename)
+    built = backend(settings).documents.build(template, context, basename)
     return built.docx, built.pdf
 
 
@@ -262,7 +260,7 @@ def send_report(settings: RunSettings, deadline_id: str, attachment: Path, now: 
     clock = _clock_from(now)
     outcome = deliver_once(
         open_ledger(settings, clock), mailer(settings), message, DeliveryKey(plan.id, deadline.id, version),
-        sent_ids=lambda: outbox_ids(settings), now=clock,
+        sent_ids=lambda: outbox_ids(settings, message_id), now=clock,
         stale_after=dt.timedelta(seconds=settings.stale_after_seconds),
     )
     return outcome.status.value, message_id, outcome.record.sent_at, recipients

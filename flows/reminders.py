@@ -6,6 +6,7 @@ Each reminder is a delivery in the ledger keyed by person and reminder, so a re-
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -33,7 +34,8 @@ def send_reminders(settings: RunSettings, deadline_id: str, days_before: int, no
     for message in emails:
         to = str(message["To"])
         key = DeliveryKey(plan.id, notice_tag(reminder_purpose(deadline, days_before), to), 1)
-        outcome = deliver_once(ledger, smtp, message, key, sent_ids=lambda: outbox_ids(settings),
+        outcome = deliver_once(ledger, smtp, message, key,
+                               sent_ids=partial(outbox_ids, settings, str(message["Message-ID"])),
                                now=lambda: dt.datetime.now(dt.UTC))
         done.append((to, outcome.status.value))
     return done
