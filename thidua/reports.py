@@ -164,6 +164,10 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
           str(by_team[t.id].members or "") if t.id in by_team else "",
           title_names.get(by_team[t.id].title_id, "") if t.id in by_team else "Chưa đăng ký",
           "; ".join(by_team[t.id].pledges) if t.id in by_team else ""] for t in plan.teams],
+        [SCHOOL_ROW, vn_number(sum(c.members or 0 for c in data.collective)),
+         "; ".join(f"{t.name}: {vn_number(sum(1 for c in data.collective if c.title_id == t.id))}"
+                   for t in plan.titles.collective),
+         f"{vn_number(len(data.collective))}/{vn_number(len(plan.teams))} tổ đã đăng ký"],
     )
     key = _team_order(plan)
     people = _people_table(

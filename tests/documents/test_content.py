@@ -103,3 +103,18 @@ def test_review_template_says_annual_or_interim(tmp_path: Path, context_of: Call
 
 def test_registration_explains_registering_titles(built: dict[str, BuiltReport]) -> None:
     assert "đăng ký danh hiệu thi đua cá nhân và sáng kiến, đề tài (nếu có)" in docx_text(built["D1"].docx)
+
+
+@pytest.mark.parametrize("deadline_id", FIXTURES)
+def test_each_chart_is_embedded_as_a_picture_under_its_caption(built: dict[str, BuiltReport],
+                                                               deadline_id: str) -> None:
+    charts = load_context(deadline_id)["charts"]
+    document = Document(str(built[deadline_id].docx))
+    paragraphs = document.paragraphs
+    captions = [i for i, p in enumerate(paragraphs) if p.text in {c["caption"] for c in charts}]
+    assert [paragraphs[i].text for i in captions] == [c["caption"] for c in charts]
+    for i in captions:
+        assert paragraphs[i + 1]._p.xpath(".//pic:pic"), paragraphs[i].text
+    images = [r for r in document.part.rels.values() if r.reltype.endswith("/image")]
+    assert len(images) == len(charts)
+    assert all(r.target_part.blob.startswith(b"\x89PNG") for r in images)
