@@ -337,22 +337,23 @@ def _nfc(value: Any) -> Any:
 
 
 def charts_block(template: DocxTemplate, charts: Sequence[dict[str, Any]], work_dir: Path) -> Markup:
-    """Every chart drawn to PNG and placed at `{{p charts_block }}`: bold caption, then the picture at the text
-    width, kept together on one page."""
+    """Every chart drawn to PNG and placed at `{{p charts_block }}`: the bold caption and the picture (at the text
+    width, 16 cm at most) in one paragraph whose lines are kept together, so a caption never ends a page alone."""
     width = Mm(min(_text_width_mm(template.get_docx()), 160))
     scratch = Document()
     parts = []
     for index, spec in enumerate(charts, start=1):
         png = render_chart(spec, work_dir / f"chart-{index}.png")
-        caption = scratch.add_paragraph()
-        caption.paragraph_format.space_before = Pt(12)
-        caption.paragraph_format.space_after = Pt(6)
-        caption.paragraph_format.keep_with_next = True
-        add_run(caption, str(spec["caption"]), CAPTION_PT, bold=True)
-        inline = template.docx.part.new_pic_inline(str(png), width, None)
-        parts.append(etree.tostring(caption._p, encoding="unicode"))
-        parts.append(f'<w:p xmlns:w="{_W}"><w:pPr><w:jc w:val="center"/></w:pPr>'
-                     f'<w:r><w:drawing>{inline.xml}</w:drawing></w:r></w:p>')
+        paragraph = scratch.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_before = Pt(12)
+        paragraph.paragraph_format.keep_together = True
+        add_run(paragraph, str(spec["caption"]), CAPTION_PT, bold=True)
+        paragraph.add_run().add_break()
+        picture = etree.fromstring(f'<w:r xmlns:w="{_W}"><w:drawing/></w:r>')
+        picture[0].append(template.docx.part.new_pic_inline(str(png), width, None))
+        paragraph._p.append(picture)
+        parts.append(etree.tostring(paragraph._p, encoding="unicode"))
     return Markup("".join(parts))
 
 
