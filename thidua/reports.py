@@ -345,7 +345,16 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
     by_completion = _team_table(plan, "Bảng 1. Mức hoàn thành nhiệm vụ theo tổ", "Tổ", completion,
                                 [c.label for c in reversed(Completion)])
     proposed = _title_crosstab(plan, data.evaluations, "proposed_title_id")
-    by_title = _team_table(plan, "Bảng 2. Danh hiệu đề nghị theo tổ", "Tổ", proposed, [t.name for t in titles])
+
+    def evaluated_and_ratio(team_id: str) -> list[str]:
+        return [vn_number(completion.team_total(team_id)),
+                vn_percent(ratio(proposed.team_total(team_id), completion.team_total(team_id)))]
+
+    by_title = _team_table(
+        plan, "Bảng 2. Danh hiệu đề nghị theo tổ", "Tổ", proposed, [t.name for t in titles],
+        extra=evaluated_and_ratio, extra_headers=["Số được bình xét", "Tỷ lệ đề nghị"],
+        extra_total=[vn_number(completion.school_total()),
+                     vn_percent(ratio(proposed.school_total(), completion.school_total()))])
     results = rules.team_results(plan, data)
     cstdcs_cap, ttldxs_cap = rules.caps(plan, data, results)
     cap_table = ReportTable(

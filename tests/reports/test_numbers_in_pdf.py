@@ -200,7 +200,8 @@ def test_evaluation_rows_caps_and_collective_results(built: tuple[Sheets, dict[s
         by_level = [sum(1 for r in rows if r["completion"].strip() == level) for level in levels]
         _has_row(text.split("Bảng 1.")[1], team.name, *by_level, len(rows))
         by_title = [sum(1 for r in rows if r["proposed_title"].strip() == t) for t in titles]
-        _has_row(text.split("Bảng 2.")[1], team.name, *by_title, sum(by_title))
+        _has_row(text.split("Bảng 2.")[1], team.name, *by_title, sum(by_title), len(rows),
+                 _pct(sum(by_title), len(rows)))
     at_ldtt = sum(1 for r in council if r["proposed_title"].strip() in titles)
     at_cstdcs = sum(1 for r in council if r["proposed_title"].strip() in titles[1:])
     cap = int(at_ldtt * PLAN.rules.cstdcs_share_of_ldtt + 1e-9)
