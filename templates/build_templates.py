@@ -150,10 +150,12 @@ def _tables(document: DocumentObject) -> None:
 
 
 def _finish(document: DocumentObject, closing: str) -> None:
-    """The closing sentence, then "Nơi nhận" at the left and the signer at the right."""
-    _body(document, closing)
-    _para(document, after=6)
+    """The closing sentence, then "Nơi nhận" at the left and the signer at the right, on one page: the row
+    cannot split and the sentence stays with it, so a signature never starts a page alone."""
+    _body(document, closing).paragraph_format.keep_with_next = True
+    _para(document, after=6).paragraph_format.keep_with_next = True
     [[recipients, signer]] = _layout_table(document, 1, (95.0, 70.0))
+    recipients._tc.getparent().get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     _para(recipients, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     _para(recipients, "{%p for line in recipients %}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     _para(recipients, "{{ line }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)

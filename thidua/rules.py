@@ -108,6 +108,7 @@ class TeamResult:
 
 
 def completion_of(level: CompletionLevel) -> Completion:
+    """Plans name a completion level in words ("hoan_thanh_tot"); checks compare the ordered enum."""
     return Completion[level.upper()]
 
 
@@ -117,6 +118,7 @@ def cap_of(rule_id: str, base: int, share: float, proposed: int) -> CapArithmeti
 
 
 def _rank(plan: Plan) -> dict[str, int]:
+    """Individual titles from lowest to highest, in the plan's order (LĐTT, CSTĐ cơ sở, …)."""
     return {t.id: i for i, t in enumerate(plan.titles.individual)}
 
 
@@ -175,6 +177,7 @@ def _individual(plan: Plan, data: Dataset) -> Iterable[Flag]:
     recognised_authors = {i.email for i in data.initiatives if i.recognised}
     registered = {g.email: g for g in data.registrations}
     ldtt_min, cstdcs_min = completion_of(r.ldtt_min_completion), completion_of(r.cstdcs_min_completion)
+    giay_khen_min = completion_of(r.giay_khen_min_completion)
     for e in data.evaluations:
         title = e.proposed_title_id or ""
         asked = f"Đề nghị «{_title_name(plan, title)}»"
@@ -204,7 +207,6 @@ def _individual(plan: Plan, data: Dataset) -> Iterable[Flag]:
             yield _flag("DANH_HIEU_DA_DANG_KY", e, e.team_id, f"{asked} nhưng đầu năm {done}.",
                         f"Kế hoạch số {plan.plan_document.number} (đăng ký danh hiệu thi đua đầu năm)")
         commendation = registration.commendation if registration else ""
-        giay_khen_min = completion_of(r.giay_khen_min_completion)
         if commendation in r.giay_khen_commendations and e.completion < giay_khen_min:
             yield _flag("GIAY_KHEN_HOAN_THANH_TOT", e, e.team_id,
                         f"Đăng ký «{commendation}» nhưng mức hoàn thành nhiệm vụ là «{e.completion.label}» (cần "
