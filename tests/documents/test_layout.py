@@ -95,3 +95,16 @@ def test_page_numbers_start_on_page_two_in_the_top_margin(built: dict[str, Built
     assert pdf is not None
     pages = pdf_text(pdf).split("\f")
     assert pages[1].split()[0] == "2" and pages[0].split()[0] != "1"
+
+
+@pytest.mark.parametrize("deadline_id", FIXTURES)
+def test_closing_recipients_and_signer_stay_on_one_page(built: dict[str, BuiltReport], deadline_id: str) -> None:
+    document = Document(str(built[deadline_id].docx))
+    signature = document.tables[-1]
+    assert signature.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
+    closing = [p for p in document.paragraphs if p.text.startswith("Trên đây là báo cáo")][-1]
+    assert closing.paragraph_format.keep_with_next
+    pdf = built[deadline_id].pdf
+    assert pdf is not None
+    last_page = pdf_text(pdf).split("\f")[-2]  # the text ends with a form feed
+    assert "Trên đây là báo cáo" in last_page and "HIỆU TRƯỞNG" in last_page and "Lưu: VT." in last_page
