@@ -115,7 +115,7 @@ def compose_report(settings: RunSettings, deadline_id: str, collected: Collected
                          baseline.dataset if baseline else None)
 
 
-@task(retries=1, retry_delay_seconds=2)
+@task(retries=3, retry_delay_seconds=2)
 def render_report(settings: RunSettings, template: str, context: dict[str, Any], basename: str) -> tuple[
         Path, Path | None]:
     built = backend(settings).documents.build(template, context, basename)

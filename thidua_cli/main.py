@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -76,38 +77,59 @@ def demo(
     plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch.")] = DEFAULT_PLAN,
     seed: Annotated[int, typer.Option(help="Hạt giống sinh dữ liệu mẫu.")] = 2024,
     staff: Annotated[int, typer.Option(help="Số viên chức trong dữ liệu mẫu.")] = 80,
+    backend: Annotated[str, typer.Option(help="local (tệp + SMTP cục bộ) hoặc google (Google Workspace giả lập).")]
+    = "local",
 ) -> None:
     """Chạy cả năm 2024 trên dữ liệu mẫu: 9 hạn báo cáo, Prefect, SMTP cục bộ; chạy lại không gửi trùng."""
     from connectors.local.files import write_sample
     from connectors.local.smtp_server import LoopbackSmtpServer
     from flows.deadline import AUTO_APPROVER, DeadlineResult, deadline_flow
 
+    if backend not in ("local", "google"):
+        console.print(f"[bold red]--backend chỉ nhận local hoặc google, không phải «{backend}».[/]")
+        raise typer.Exit(code=2)
     plan = _load_or_exit(plan_path)
     _print_warnings(plan)
     if plan.delivery.approval_required:
         console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
                       f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
     out = out.resolve()
-    data_dir = out / "data"
-    write_sample(plan, data_dir, seed=seed, staff=staff)
-    (out / "mail").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     results: list[DeadlineResult] = []
+    calls: dict[str, int] = {}
     failures: list[str] = []
-    with LoopbackSmtpServer(out / "mail") as smtp:
-        settings = RunSettings(plan_path=plan_path.resolve(), data_dir=data_dir, out_dir=out,
-                               smtp_port=smtp.port)
+    with ExitStack() as stack:
+        if backend == "google":
+            from thidua_cli.google_demo import google_workspace, save_sent_mail
+
+            workspace = stack.enter_context(google_workspace(plan, out, seed, staff))
+            settings, count_calls = workspace.settings, workspace.api_calls
+            console.print(f"Google Workspace giả lập tại {workspace.emulator.base_url}: đã khởi tạo "
+                          f"{len(workspace.created)} mục (biểu mẫu, bảng tính, thư mục, mẫu báo cáo).")
+        else:
+            write_sample(plan, out / "data", seed=seed, staff=staff)
+            (out / "mail").mkdir(parents=True, exist_ok=True)
+            smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
+            settings = RunSettings(plan_path=plan_path.resolve(), data_dir=out / "data", out_dir=out,
+                                   smtp_port=smtp.port)
+            count_calls = _no_api_calls
         schedule = calendar(plan)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console) as progress:
             bar = progress.add_task("Khởi động Prefect…", total=len(schedule))
             for item in schedule:
                 progress.update(bar, description=f"{item.id} — {item.deadline.title[:48]}")
+                before = count_calls()
                 try:
                     results.append(deadline_flow(settings, item.id, item.send_at, auto_approve=True))
                 except Exception as error:  # the clerk gets one line per failed deadline, the run goes on
                     failures.append(f"{item.id}: {type(error).__name__}: {error}")
+                calls[item.id] = count_calls() - before
                 progress.advance(bar)
-    summary = [_summary_row(out, r) for r in results]
+        if backend == "google":
+            save_sent_mail(workspace, parse_plan(settings.plan_path.read_text(encoding="utf-8")), out / "mail")
+    summary = [_summary_row(out, r) | ({"api_calls": calls[r.deadline_id]} if backend == "google" else {})
+               for r in results]
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     write_rejects(out / "rejects.csv", [r for result in results for r in result.collected.rejects])
     _print_summary(summary)
@@ -115,6 +137,10 @@ def demo(
         console.print(f"[bold red]Lỗi[/] {failure}", highlight=False)
     if failures:
         raise typer.Exit(code=1)
+
+
+def _no_api_calls() -> int:
+    return 0
 
 
 def _summary_row(out: Path, result: Any) -> dict[str, Any]:

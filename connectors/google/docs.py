@@ -144,7 +144,10 @@ class GoogleDocsBuilder:
             }
             for name in sorted(names - {"tables"})
         )
-        self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}))
+        # Not retried in place: a batchUpdate Google applied before its answer was lost must not run twice. A
+        # failed build is retried whole (the flow's task retry), from a fresh copy.
+        self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}),
+                          idempotent=False)
         self._out.mkdir(parents=True, exist_ok=True)
         paths = {}
         for mime, suffix in ((DOCX, ".docx"), (PDF, ".pdf")):
@@ -160,4 +163,5 @@ class GoogleDocsBuilder:
         for old in earlier:
             self._api.execute(self._drive.delete(fileId=old["id"]))
         body = {"name": name, "parents": [folder]} if folder else {"name": name}
-        return str(self._api.execute(self._drive.copy(fileId=template_id, body=body, fields="id"))["id"])
+        request = self._drive.copy(fileId=template_id, body=body, fields="id")
+        return str(self._api.execute(request, idempotent=False)["id"])

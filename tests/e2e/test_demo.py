@@ -12,9 +12,7 @@ import datetime as dt
 import email
 import email.policy
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 import pytest
 from docx import Document
 
+from tests.e2e.conftest import run_demo
 from thidua.plan import Plan, parse_plan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,16 +29,9 @@ PLAN = REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml"
 VN = dt.timezone(dt.timedelta(hours=7))
 
 
-def _run_demo(out: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "thidua_cli.main", "demo", "--out", str(out)], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=900, check=False)
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    out = tmp_path_factory.mktemp("demo")
-    return out, _run_demo(out)
+def demo(local_demo: tuple[Path, subprocess.CompletedProcess[str]]) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    return local_demo
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +205,7 @@ def test_every_spoiled_row_is_in_the_rejects_with_its_row_number(demo: tuple[Pat
 def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.CompletedProcess[str]],
                                           summary: dict[str, Any]) -> None:
     out, _ = demo
-    again = _run_demo(out)
+    again = run_demo(out)
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(list((out / "mail").glob("*.eml"))) == 9
     second = json.loads((out / "summary.json").read_text(encoding="utf-8"))
