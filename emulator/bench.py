@@ -23,8 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from connectors.google import endpoints
+from emulator.accounts import fake_service_account
 from emulator.server import EmulatorConfig, WorkspaceEmulator
-from emulator.testing import ALL_SCOPES, DEFAULT_USER, fake_service_account
+from emulator.testing import ALL_SCOPES, DEFAULT_USER
 
 Row = tuple[str, str, int, int, float]
 
