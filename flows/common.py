@@ -14,6 +14,7 @@ from email.utils import make_msgid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
@@ -90,9 +91,16 @@ def email_clerk(settings: RunSettings, subject: str, body: str) -> str:
     return str(message["Message-ID"])
 
 
+# Runs that already told the clerk precisely what went wrong (e.g. no approval), so the hook does not repeat it
+# with Prefect's generic message.
+ALREADY_ALERTED: set[UUID] = set()
+
+
 def alert_clerk_on_failure(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     """Flow hook (failed or crashed): tell the clerk which run stopped, why, and by when the report is due."""
     logger = flow_run_logger(flow_run, flow)
+    if flow_run.id in ALREADY_ALERTED:
+        return
     try:
         settings = RunSettings.model_validate(flow_run.parameters["settings"])
         deadline_id = str(flow_run.parameters.get("deadline_id", ""))

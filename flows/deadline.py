@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, Literal
+from uuid import UUID
 
 from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
@@ -27,7 +28,17 @@ from pydantic import Field
 from connectors.local.delivery import deliver_once
 from connectors.local.ledger import Approval
 from connectors.ports import DeliveryKey
-from flows.common import alert_clerk_on_failure, backend, load_plan, mailer, open_ledger, outbox_ids, plan_now
+from flows.common import (
+    ALREADY_ALERTED,
+    alert_clerk_on_failure,
+    backend,
+    email_clerk,
+    load_plan,
+    mailer,
+    open_ledger,
+    outbox_ids,
+    plan_now,
+)
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.calendar import schedule
@@ -209,14 +220,18 @@ def obtain_approval(settings: RunSettings, deadline_id: str, version: int, now: 
     for round_ in range(1, 100):
         email_draft(settings, deadline_id, draft.report, round_, comment)
         seconds = int((until - now).total_seconds())
-        message = (f"Hạn {deadline_id}: chưa có phê duyệt của Hiệu trưởng {plan.signer.name} trước "
-                   f"{until:%H:%M %d/%m/%Y}; báo cáo chưa được gửi.")
-        if seconds <= 0:
-            raise ApprovalMissing(message)
         try:
+            if seconds <= 0:
+                raise FlowPauseTimeout
             decision = pause_flow_run(wait_for_input=ApprovalDecision, timeout=seconds,
                                       key=f"duyet-v{version}-{round_}", poll_interval=settings.approval_poll_seconds)
         except FlowPauseTimeout:
+            message = (f"Hạn {deadline_id}: chưa có phê duyệt của Hiệu trưởng {plan.signer.name} trước "
+                       f"{until:%H:%M %d/%m/%Y}; báo cáo chưa được gửi. Hãy liên hệ Hiệu trưởng, rồi chạy lại.")
+            email_clerk(settings, f"Cảnh báo: hạn {deadline_id} chưa được phê duyệt", message)
+            run_id = current_run.get_id()
+            if run_id:
+                ALREADY_ALERTED.add(UUID(run_id))
             raise ApprovalMissing(message) from None
         if decision.decision == "phê duyệt":
             return record_approval(settings, key, draft.report, plan.signer.name, decision.comment), draft

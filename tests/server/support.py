@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType
@@ -61,8 +65,59 @@ def runs_in_state(name: str, state: StateType) -> list[FlowRun]:
             name=FlowRunFilterName(any_=[name]), state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state]))))
 
 
-def paused_run(name: str, timeout: float = 180.0) -> uuid.UUID:
-    """The id of the flow run called `name` once it waits for the principal."""
-    runs = wait_for(f"{name} to pause for approval", lambda: runs_in_state(name, StateType.PAUSED), timeout)
+def paused_run(name: str, round_: int = 1, timeout: float = 180.0) -> uuid.UUID:
+    """The id of the flow run called `name` once it waits for the principal's decision on draft `round_`."""
+
+    def waiting() -> list[FlowRun]:
+        return [r for r in runs_in_state(name, StateType.PAUSED)
+                if r.state is not None and (r.state.state_details.pause_key or "").endswith(f"-{round_}")]
+
+    runs = wait_for(f"{name} to pause for approval of draft {round_}", waiting, timeout)
     assert isinstance(runs, list)
     return runs[0].id
+
+
+class HoldingSmtpHandler:
+    """A loopback mailbox that can stall one delivery, before or after filing it, so a test can kill the worker
+    at exactly that moment: "after" is the crash between send and record, "before" a crash before the send."""
+
+    def __init__(self, maildir: Path) -> None:
+        self.maildir = maildir
+        maildir.mkdir(parents=True, exist_ok=True)
+        self.hold: str = ""
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        hold, self.hold = self.hold, ""
+        if hold == "before":
+            await self._stall()
+            return "451 stalled"
+        raw: bytes = envelope.original_content
+        temporary = self.maildir / f".{uuid.uuid4().hex}.tmp"
+        temporary.write_bytes(raw)
+        os.replace(temporary, self.maildir / f"{uuid.uuid4().hex}.eml")
+        if hold == "after":
+            await self._stall()
+        return "250 Message accepted for delivery"
+
+    async def _stall(self) -> None:
+        self.holding.set()
+        await asyncio.to_thread(self.release.wait, 120)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid` (flow runs may sit in their own session, so a process group is not enough)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -37,7 +37,8 @@ def test_reminders_reach_exactly_the_people_missing_and_their_team_heads(prefect
 
     # Independently of the core: the roster, minus whoever has a valid F1 answer stamped before `now`.
     roster = {r["Email"].strip().lower(): r for r in _valid_rows(settings.data_dir, "roster.csv", "roster")}
-    answered = {r["Địa chỉ email"].strip().lower() for r in _valid_rows(settings.data_dir, "F1_dang_ky_ca_nhan.csv", "F1")
+    f1 = _valid_rows(settings.data_dir, "F1_dang_ky_ca_nhan.csv", "F1")
+    answered = {r["Địa chỉ email"].strip().lower() for r in f1
                 if dt.datetime.strptime(r["Dấu thời gian"].strip(), "%d/%m/%Y %H:%M:%S").replace(tzinfo=VN) <= now}
     expected_people = set(roster) - answered
     assert expected_people, "the sample should leave someone to remind a week before D1"

@@ -1,0 +1,106 @@
+"""The send waits for the principal: approve sends exactly the approved file; reject with a comment re-drafts and
+waits again; no decision by the set time alerts the clerk and sends nothing; a replacement says "bản thay thế"."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.flow_runs import resume_flow_run
+
+from connectors.local.ledger import SqlLedger
+from connectors.local.smtp_server import LoopbackSmtpServer
+from connectors.ports import DeliveryKey
+from flows.deadline import deadline_flow
+from flows.settings import RunSettings
+from thidua.calendar import schedule
+from thidua.schedule import check_at
+
+from .support import REPO, addresses, paused_run, received, sample_school, seed_plan
+
+PLAN = seed_plan()
+
+
+@pytest.fixture
+def school(prefect_api: Any, tmp_path: Path) -> Iterator[tuple[RunSettings, Path, Any]]:
+    with LoopbackSmtpServer(tmp_path / "mail") as smtp:
+        yield sample_school(tmp_path, smtp.port), tmp_path / "mail", prefect_api
+
+
+def _send_in_background(settings: RunSettings, deadline_id: str,
+                        now: dt.datetime) -> tuple[ThreadPoolExecutor, Future[Any]]:
+    pool = ThreadPoolExecutor(max_workers=1)
+    # The thread must see this test's Prefect settings (a context variable), or it would start its own server.
+    return pool, pool.submit(contextvars.copy_context().run, deadline_flow, settings, deadline_id, now)
+
+
+def _subjects(maildir: Path) -> list[str]:
+    return [str(m["Subject"]) for m in received(maildir)]
+
+
+def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path, Any]) -> None:
+    settings, maildir, server = school
+    now = schedule(PLAN, PLAN.deadline("D3")).send_at
+    pool, future = _send_in_background(settings, "D3", now)
+    with pool:
+        resume_flow_run(paused_run("D3"), run_input={"decision": "phê duyệt", "comment": ""})
+        result = future.result(timeout=300)
+    assert result.delivery_status == "sent" and result.approved_by == PLAN.signer.name
+    drafts = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo chờ phê duyệt]")]
+    assert len(drafts) == 1 and addresses(drafts[0]) == {PLAN.signer.email, PLAN.clerk.email}
+    (report,) = [m for m in received(maildir) if addresses(m) <= PLAN.allow_list]
+    approval = SqlLedger(settings.ledger_database).approval(DeliveryKey(PLAN.id, "D3", 1))
+    assert approval is not None
+    (attachment,) = list(report.iter_attachments())
+    assert attachment.get_content() == approval.report.read_bytes()
+
+    # A replacement, asked for by the clerk, goes out as version 2 and says so.
+    run = subprocess.run(
+        [sys.executable, "-m", "thidua_cli.main", "resend", "D3", "--reason", "Sửa số liệu tổ Toán",
+         "--out", str(settings.out_dir), "--smtp-port", str(settings.smtp_port), "--auto-approve",
+         "--as-of", now.isoformat()],
+        cwd=REPO, env={**server.env, "COLUMNS": "200"},
+        capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "phê duyệt tự động (chạy thử)" in run.stdout
+    replacements = [s for s in _subjects(maildir) if "bản thay thế, phiên bản 2" in s]
+    assert len(replacements) == 1
+
+
+def test_reject_with_a_comment_redrafts_and_waits_again(school: tuple[RunSettings, Path, Any]) -> None:
+    settings, maildir, _ = school
+    now = schedule(PLAN, PLAN.deadline("D4")).send_at
+    pool, future = _send_in_background(settings, "D4", now)
+    with pool:
+        rejection = {"decision": "không duyệt", "comment": "Bổ sung gương tổ Văn phòng"}
+        resume_flow_run(paused_run("D4"), run_input=rejection)
+        second = paused_run("D4", round_=2)
+        drafts = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo")]
+        assert len(drafts) == 2
+        body = drafts[1].get_body(("plain",))
+        assert body is not None and "Bổ sung gương tổ Văn phòng" in body.get_content()
+        assert not [m for m in received(maildir) if addresses(m) <= PLAN.allow_list], "sent before approval"
+        resume_flow_run(second, run_input={"decision": "phê duyệt", "comment": "Đồng ý"})
+        result = future.result(timeout=300)
+    assert result.delivery_status == "sent"
+    assert len([m for m in received(maildir) if addresses(m) <= PLAN.allow_list]) == 1
+
+
+def test_no_approval_by_the_set_time_alerts_the_clerk_and_sends_nothing(
+        school: tuple[RunSettings, Path, Any]) -> None:
+    settings, maildir, _ = school
+    scheduled = schedule(PLAN, PLAN.deadline("D6"))
+    with pytest.raises(Exception, match="chưa có phê duyệt"):
+        deadline_flow(settings, "D6", check_at(PLAN, scheduled) - dt.timedelta(seconds=3))
+    assert not [m for m in received(maildir) if addresses(m) <= PLAN.allow_list]
+    alerts = [m for m in received(maildir) if addresses(m) == {PLAN.clerk.email} and "Cảnh báo" in str(m["Subject"])]
+    assert len(alerts) == 1
+    body = alerts[0].get_body(("plain",))
+    assert body is not None and "chưa có phê duyệt" in body.get_content()

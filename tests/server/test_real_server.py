@@ -1,0 +1,211 @@
+"""The seed plan on a real Prefect server with a process worker: deployed with every run scheduled, late deadlines
+started at once and marked late, a run triggered through the API delivered to a real loopback SMTP server, and a
+worker killed mid-delivery and restarted — one email, not zero and not two. Ends with a screenshot of the UI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+
+from connectors.local.files import write_sample
+from connectors.local.smtp_server import message_ids_in
+from flows.settings import RunSettings
+from thidua import mail
+from thidua.calendar import schedule
+from thidua.schedule import runs
+
+from .support import (
+    PLAN,
+    REPO,
+    HoldingSmtpHandler,
+    descendants,
+    paused_run,
+    received,
+    runs_in_state,
+    seed_plan,
+    wait_for,
+)
+
+SEED = seed_plan()
+POOL = "thidua-test"
+APPROVE = {"decision": "phê duyệt", "comment": ""}
+SCREENSHOT = REPO / "tests" / "artifacts" / "prefect-ui-runs.png"
+
+
+class Worker:
+    """`prefect worker start --type process`, killable with everything it started."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"],
+                env={**self.env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2"},
+                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+
+
+@pytest.fixture(scope="module")
+def env(prefect_server: Any) -> dict[str, str]:
+    return {**prefect_server.env, "COLUMNS": "200"}
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path) -> Iterator[tuple[HoldingSmtpHandler, int]]:
+    handler = HoldingSmtpHandler(tmp_path / "out" / "mail")
+    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller.start()
+    port = controller.server.sockets[0].getsockname()[1]
+    yield handler, port
+    handler.release.set()
+    controller.stop()
+
+
+def _thidua(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run([sys.executable, "-m", "thidua_cli.main", *args], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+def _report_ids(maildir: Path, deadline_id: str) -> list[str]:
+    wanted = mail.report_message_id(SEED.id, deadline_id, 1, SEED.school.email_domain)
+    return [str(m["Message-ID"]) for m in received(maildir) if str(m["Message-ID"]) == wanted]
+
+
+def _completed(name: str, count: int = 1) -> None:
+    wait_for(f"{name} to complete", lambda: len(runs_in_state(name, StateType.COMPLETED)) >= count, 300)
+
+
+def _send_deployment(plan_id: str, deadline_id: str) -> str:
+    return f"thidua-deadline/{plan_id}-{deadline_id}-send"
+
+
+def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, str], tmp_path: Path,
+                                               mailbox: tuple[HoldingSmtpHandler, int]) -> None:
+    from prefect.deployments import run_deployment
+
+    handler, port = mailbox
+    out = tmp_path / "out"
+    write_sample(SEED, out / "data")
+    common = ["--out", str(out), "--smtp-port", str(port), "--work-pool", POOL]
+
+    # 1. Deploy as on the plan's own date: D1 and D2 are already past their send time.
+    deployed = _thidua(env, "deploy", str(PLAN), *common, "--as-of", "2024-03-25T09:00:00+07:00")
+    assert "Trễ hạn:" in deployed.stdout and "D1 lẽ ra gửi lúc 08:00 13/03/2024" in deployed.stdout
+    with get_client(sync_client=True) as client:
+        deployments = client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["thidua", SEED.id])))
+    assert {d.name for d in deployments} == {f"{SEED.id}-{r.name}" for r in runs(SEED)}
+    scheduled = {d.name: d.schedules[0].schedule for d in deployments if d.schedules}
+    late_sends = {f"{SEED.id}-D1-send", f"{SEED.id}-D2-send"}
+    assert late_sends.isdisjoint(scheduled)
+    d8 = scheduled[f"{SEED.id}-D8-send"]
+    assert d8.rrule.startswith("DTSTART:20241113T080000") and d8.timezone == "Asia/Ho_Chi_Minh"  # type: ignore[union-attr]
+
+    worker = Worker(env, tmp_path / "worker.log")
+    worker.start()
+    try:
+        # 2. The late sends run at once, wait for the principal, and go out marked late.
+        for deadline_id in ("D1", "D2"):
+            resume_flow_run(paused_run(deadline_id, timeout=240), run_input=APPROVE)
+        for deadline_id in ("D1", "D2"):
+            _completed(deadline_id)
+            assert len(_report_ids(handler.maildir, deadline_id)) == 1
+        with get_client(sync_client=True) as client:
+            summary = client.read_latest_artifacts(limit=200)
+        assert any(a.key == f"{SEED.id}-d1-summary" and "TRỄ HẠN" in str(a.data) for a in summary)
+
+        # 3. A deadline run triggered through the API, delivered once.
+        d3 = schedule(SEED, SEED.deadline("D3")).send_at
+        run_deployment(_send_deployment(SEED.id, "D3"), parameters={"now": d3.isoformat()}, timeout=0)
+        resume_flow_run(paused_run("D3", timeout=240), run_input=APPROVE)
+        _completed("D3")
+        assert len(_report_ids(handler.maildir, "D3")) == 1
+
+        # 4. Killed between send and record (the mail server has it, the ledger says pending): one email.
+        crash_counts = {}
+        for deadline_id, hold in (("D4", "after"), ("D6", "before")):
+            send_at = schedule(SEED, SEED.deadline(deadline_id)).send_at
+            settings = RunSettings(plan_path=PLAN.resolve(), data_dir=(out / "data").resolve(), out_dir=out.resolve(),
+                                   smtp_port=port, stale_after_seconds=3)
+            parameters = {"now": send_at.isoformat(), "settings": settings.model_dump(mode="json")}
+            handler.holding.clear()
+            handler.release.clear()
+            handler.hold = hold
+            run_deployment(_send_deployment(SEED.id, deadline_id), parameters=parameters, timeout=0)
+            resume_flow_run(paused_run(deadline_id, timeout=240), run_input=APPROVE)
+            assert handler.holding.wait(240), f"{deadline_id} never reached the mail server"
+            worker.kill()
+            handler.release.set()
+            assert len(_report_ids(handler.maildir, deadline_id)) == (1 if hold == "after" else 0)
+            worker.start()
+            wait_for("the stale claim to age", lambda: True)
+            run_deployment(_send_deployment(SEED.id, deadline_id), parameters=parameters, timeout=0)
+            _completed(deadline_id)
+            ids = _report_ids(handler.maildir, deadline_id)
+            crash_counts[deadline_id] = (len(ids), len(set(ids)))
+        assert crash_counts == {"D4": (1, 1), "D6": (1, 1)}, crash_counts
+        print(f"crash tests: {crash_counts} (emails, distinct Message-IDs)")
+        assert len(message_ids_in(handler.maildir)) == len(list(handler.maildir.glob("*.eml")))
+
+        status = _thidua(env, "status", str(PLAN), "--out", str(out), "--as-of", "2024-06-08T09:00:00+07:00")
+        assert "D4" in status.stdout and "đã gửi" in status.stdout
+        _screenshot(env, str(env["PREFECT_API_URL"]).removesuffix("/api"), tmp_path)
+    finally:
+        worker.stop()
+
+    # 5. A moved date and a dropped reminder: re-deploying moves the schedule and leaves no stale deployment.
+    moved = tmp_path / "plan.yaml"
+    moved.write_text(PLAN.read_text(encoding="utf-8").replace("due_before: 2024-12-10", "due_before: 2024-12-17")
+                     .replace("reminder_days: [7, 3]", "reminder_days: [5]"), encoding="utf-8")
+    redeployed = _thidua(env, "deploy", str(moved), *common, "--as-of", "2024-06-08T09:00:00+07:00")
+    assert "lịch cũ" in redeployed.stdout
+    with get_client(sync_client=True) as client:
+        names = {d.name: d for d in client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["thidua", SEED.id])))}
+    assert not [n for n in names if n.endswith(("-reminder-7d", "-reminder-3d"))]
+    assert f"{SEED.id}-D9-reminder-5d" in names
+    d9 = names[f"{SEED.id}-D9-send"].schedules
+    assert len(d9) == 1 and d9[0].schedule.rrule.startswith("DTSTART:20241215T080000")  # type: ignore[union-attr]
+
+
+def _screenshot(env: dict[str, str], ui_url: str, tmp_path: Path) -> None:
+    """The Prefect UI's runs page in headless Chromium, kept under tests/artifacts/."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (scripts/bootstrap.sh installs it)")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+         f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,800", "--virtual-time-budget=20000",
+         f"--screenshot={SCREENSHOT}", f"{ui_url}/runs"],
+        env=env, capture_output=True, timeout=120, check=True)
+    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
