@@ -397,6 +397,15 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
     return _Section(tables, numbers, charts)
 
 
+def _intro(plan: Plan, issued_on: dt.date) -> str:
+    """The opening "căn cứ": a report issued before the plan's own date cannot cite it (the seed plan, dated
+    25/03/2024, has two deadlines on 15/03/2024), so it cites the year's emulation work instead."""
+    if issued_on < plan.plan_document.date:
+        return f"Thực hiện công tác thi đua, khen thưởng năm {plan.year}, {plan.school.name} báo cáo như sau:"
+    return (f"Thực hiện {plan.plan_document.title} (Kế hoạch số {plan.plan_document.number} ngày "
+            f"{plan.plan_document.date:%d/%m/%Y}), {plan.school.name} báo cáo như sau:")
+
+
 def build_context(plan: Plan, deadline: Deadline, data: Dataset, issued_on: dt.date,
                   baseline: Dataset | None = None) -> dict[str, Any]:
     """The report for `deadline` as of `issued_on`; `baseline` is the registration snapshot for annual reports."""
@@ -412,10 +421,7 @@ def build_context(plan: Plan, deadline: Deadline, data: Dataset, issued_on: dt.d
                           baseline if deadline.kind is ReportKind.ANNUAL else None)
     context = _header(plan, deadline, issued_on)
     context["kind"] = deadline.kind.value
-    context["intro"] = (
-        f"Thực hiện {plan.plan_document.title} (Kế hoạch số {plan.plan_document.number} ngày "
-        f"{plan.plan_document.date:%d/%m/%Y}), {plan.school.name} báo cáo như sau:"
-    )
+    context["intro"] = _intro(plan, issued_on)
     context["tables"] = [t.as_dict() for t in section.tables]
     context["charts"] = section.charts
     context["numbers"] = section.numbers

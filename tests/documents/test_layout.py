@@ -101,7 +101,8 @@ def test_page_numbers_start_on_page_two_in_the_top_margin(built: dict[str, Built
 def test_closing_recipients_and_signer_stay_on_one_page(built: dict[str, BuiltReport], deadline_id: str) -> None:
     document = Document(str(built[deadline_id].docx))
     signature = document.tables[-1]
-    assert signature.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
+    row_properties = signature.rows[0]._tr.trPr
+    assert row_properties is not None and row_properties.find(qn("w:cantSplit")) is not None
     closing = [p for p in document.paragraphs if p.text.startswith("Trên đây là báo cáo")][-1]
     assert closing.paragraph_format.keep_with_next
     pdf = built[deadline_id].pdf

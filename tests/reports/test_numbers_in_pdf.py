@@ -140,8 +140,8 @@ def test_registration_rows_per_team_and_school(built: tuple[Sheets, dict[str, An
     assert len(collective) == len(PLAN.teams)
     for row in collective:
         _has_row(text, sheets.team(row), row["members"].strip(), row["title"].strip())
-    for title in PLAN.titles.collective:
-        _has_row(text, f"{title.name}:", sum(1 for r in collective if r["title"].strip() == title.name))
+    for kind in PLAN.titles.collective:
+        _has_row(text, f"{kind.name}:", sum(1 for r in collective if r["title"].strip() == kind.name))
 
 
 @pytest.mark.parametrize("deadline", _deadlines("exemplars"), ids=lambda d: d.id)
