@@ -321,8 +321,10 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
     draft = prepare_report(settings, deadline_id, now)
     attachment, approved_by = draft.report, "không yêu cầu phê duyệt (kế hoạch tắt)"
     if plan.delivery.approval_required:
-        approval, draft = obtain_approval(settings, deadline_id, version, now, check_at(plan, scheduled), draft,
-                                          auto_approve)
+        until = check_at(plan, scheduled)
+        if until <= now:  # already late: the principal still gets the usual time to decide
+            until = now + dt.timedelta(days=max(1, plan.delivery.approval_lead_days))
+        approval, draft = obtain_approval(settings, deadline_id, version, now, until, draft, auto_approve)
         if _sha256(approval.report) != approval.sha256:
             raise ApprovalMissing(f"Hạn {deadline_id}: tệp đã phê duyệt {approval.report} bị thay đổi sau khi duyệt; "
                                   "không gửi. Hãy lập và phê duyệt lại.")

@@ -21,4 +21,15 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&
   fi
 fi
 
+# Headless Chromium, for the screenshot of the Prefect UI that the real-server test keeps (tests/artifacts/).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="-"; fi
+  if [ "$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "thidua: cannot install Chromium here (no apt or no root): the Prefect UI screenshot test is skipped." >&2
+  fi
+fi
+
 uv sync --frozen --quiet
