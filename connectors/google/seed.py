@@ -22,9 +22,15 @@ def seed_response_sheets(plan: Plan, grids: Mapping[str, list[list[str]]], clien
     for source in plan.sources:
         if source.id not in grids or not source.spreadsheet_id:
             continue
+        grid = grids[source.id]
+        spreadsheet = api.call(partial(client.open_by_key, source.spreadsheet_id), "sheets.spreadsheets.get")
+        worksheet = spreadsheet.worksheet(source.sheet or source.name)
+        if worksheet.row_count < len(grid):  # a Forms response sheet grows as answers arrive; this one must too
+            api.call(partial(worksheet.resize, rows=len(grid)), "sheets.spreadsheets.batchUpdate", "POST")
+            calls += 1
         body = {"valueInputOption": "RAW",
-                "data": [{"range": f"{a1_sheet(source.sheet or source.name)}!A1", "values": grids[source.id]}]}
+                "data": [{"range": f"{a1_sheet(source.sheet or source.name)}!A1", "values": grid}]}
         api.call(partial(client.http_client.values_batch_update, source.spreadsheet_id, body),
                  "sheets.spreadsheets.values.batchUpdate", "POST")
-        calls += 1
+        calls += 2
     return calls
