@@ -13,10 +13,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core
+from benchmarks import core, google_calls, prefect_overhead
 
 BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "core": core.run,
+    "google_calls": google_calls.run,
+    "prefect_overhead": prefect_overhead.run,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
