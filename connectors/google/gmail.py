@@ -10,6 +10,7 @@ import base64
 from email.message import EmailMessage
 from typing import Any
 
+import httplib2
 from googleapiclient.errors import HttpError
 
 from connectors.google.api import GoogleApi
@@ -60,4 +61,7 @@ class GmailMailer:
             except HttpError as error:
                 if int(error.resp.status) < 500 or attempt == self._attempts - 1:
                     raise
-                self._api.sleep(self._api.policy.delay(attempt, None, self._api.rng))
+            except (OSError, httplib2.HttpLib2Error):  # a dropped connection: maybe sent, maybe not
+                if attempt == self._attempts - 1:
+                    raise
+            self._api.sleep(self._api.policy.delay(attempt, None, self._api.rng))

@@ -114,3 +114,16 @@ def test_429_is_retried_after_the_servers_retry_after(workspace: WorkspaceClient
         emulator.faults.configure([])
     assert len(waits) == api.policy.attempts - 1
     assert api.retries["gmail.users.messages.list"] == api.policy.attempts - 1
+
+
+def test_gmail_send_survives_dropped_connections_and_sends_once(workspace: WorkspaceClients, plan: Plan,
+                                                                emulator: WorkspaceEmulator) -> None:
+    service = workspace.service("gmail", "v1")
+    emulator.faults.configure([FaultRule(methods=["gmail.users.messages.send"], drop_rate=0.5)], seed=7)
+    try:
+        GmailMailer(service, NO_WAIT, attempts=12).send(_report_email(plan))
+    finally:
+        emulator.faults.configure([])
+    dropped = [e for e in emulator.log.entries("gmail.users.messages.send") if e.status == 0]
+    assert dropped, "the fault rule dropped no connection"
+    assert len(service.users().messages().list(userId="me", q="in:sent").execute()["messages"]) == 1
