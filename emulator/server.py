@@ -423,12 +423,13 @@ class WorkspaceEmulator:
         return response
 
     async def _drop(self, request: Request, method_id: str) -> None:
+        # Logged first: once the connection is aborted, the server may cancel this handler.
+        self.log.add(LogEntry(method_id, request.method, request.url.path, None, 0, time.time(), 0.0))
         client = request.scope.get("client")
         transport = _CONNECTIONS.get((str(client[0]), int(client[1]))) if client else None
         if transport is not None:
             transport.abort()
         await asyncio.sleep(0.01)
-        self.log.add(LogEntry(method_id, request.method, request.url.path, None, 0, time.time(), 0.0))
 
     def _authenticate(self, request: Request, match: Match) -> Grant:
         header = request.headers.get("authorization", "")
