@@ -48,7 +48,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={**server.env, "PREFECT_API_URL": ""}, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env={**server.env, "PREFECT_API_URL": "", "PREFECT_UI_API_URL": server.url}, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -61,7 +61,8 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("prefect server did not start:\n" + (home / "server.log").read_text(errors="replace"))
+                log_text = (home / "server.log").read_text(errors="replace")
+                raise RuntimeError(f"prefect server did not start:\n{log_text}")
             time.sleep(0.5)
         yield server
     finally:

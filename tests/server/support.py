@@ -6,11 +6,13 @@ import asyncio
 import email
 import email.policy
 import os
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -84,16 +86,19 @@ class HoldingSmtpHandler:
     def __init__(self, maildir: Path) -> None:
         self.maildir = maildir
         maildir.mkdir(parents=True, exist_ok=True)
-        self.hold: str = ""
+        self.hold: tuple[str, str] = ("", "")  # ("before" or "after", the Message-ID to stall)
         self.holding = threading.Event()
         self.release = threading.Event()
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        hold, self.hold = self.hold, ""
+        raw: bytes = envelope.original_content
+        when, message_id = self.hold
+        hold = when if message_id and message_id == str(BytesHeaderParser().parsebytes(raw)["Message-ID"]) else ""
+        if hold:
+            self.hold = ("", "")
         if hold == "before":
             await self._stall()
             return "451 stalled"
-        raw: bytes = envelope.original_content
         temporary = self.maildir / f".{uuid.uuid4().hex}.tmp"
         temporary.write_bytes(raw)
         os.replace(temporary, self.maildir / f"{uuid.uuid4().hex}.eml")
@@ -121,3 +126,9 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
