@@ -4,6 +4,11 @@ A body is a list of blocks: a section break (index 0→1), paragraphs (each endi
 (1 for the table start, 1 per row, and per cell 1 + the cell's content). Text is kept per character (with its
 text style) so inserts, deletes and replacements can be exact; lengths are counted in UTF-16 code units, as
 Google counts them. Every batchUpdate is atomic: a failing request leaves the document untouched.
+
+Sizes are cached so that a batchUpdate filling a large table cell by cell is not quadratic: a paragraph's size
+is recomputed whenever its atoms (a tuple, never edited in place) are replaced, and a table keeps its row sizes
+and lazily extended row end offsets. Code that changes a cell's content reports the table rows it went through
+(a `TablePath`, as the locating functions return it) to `resize`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import copy
 import io
 import json
 import threading
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +42,10 @@ class Atom:
             return 1
         return 2 if ord(self.ch) > 0xFFFF else 1
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Atom:
+        """Immutable: a batchUpdate's working copy shares the atoms instead of copying every character."""
+        return self
+
 
 NEWLINE = Atom("\n")
 DEFAULT_PARAGRAPH_STYLE = {"namedStyleType": "NORMAL_TEXT", "direction": "LEFT_TO_RIGHT"}
@@ -43,12 +53,17 @@ DEFAULT_PARAGRAPH_STYLE = {"namedStyleType": "NORMAL_TEXT", "direction": "LEFT_T
 
 @dataclass
 class Paragraph:
-    atoms: list[Atom]
-    style: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PARAGRAPH_STYLE))
+    """`atoms` is stored as a tuple and only ever replaced whole, so `size` is recomputed exactly when it changes."""
 
-    @property
-    def size(self) -> int:
-        return sum(a.size for a in self.atoms)
+    atoms: Sequence[Atom]
+    style: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PARAGRAPH_STYLE))
+    size: int = field(init=False, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "atoms":
+            value = tuple(value)
+            object.__setattr__(self, "size", sum(a.size for a in value))
+        object.__setattr__(self, name, value)
 
     def text(self) -> str:
         return "".join("\ufffc" if a.obj else a.ch for a in self.atoms)
@@ -56,12 +71,57 @@ class Paragraph:
 
 @dataclass
 class Table:
+    """Caches its size, each row's size and the row end offsets (relative to the table start) up to some row.
+
+    Rows are added and removed only through the methods below; after a cell's content changes, call `row_changed`.
+    The end offsets are dropped from the changed row on and extended again only as far as a lookup needs, so
+    filling a table row after row (forwards or backwards) costs a constant per cell.
+    """
+
     rows: list[list[list[Block]]]
     style: dict[str, Any] = field(default_factory=dict)
+    size: int = field(init=False, repr=False, compare=False)
+    _row_sizes: list[int] = field(init=False, repr=False, compare=False)
+    _ends: list[int] = field(init=False, repr=False, compare=False)
 
-    @property
-    def size(self) -> int:
-        return 1 + sum(1 + sum(1 + content_size(cell) for cell in row) for row in self.rows)
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
+        self._row_sizes = [_row_size(row) for row in self.rows]
+        self.size = 1 + sum(self._row_sizes)
+        self._ends = []
+
+    def row_changed(self, r: int) -> None:
+        size = _row_size(self.rows[r])
+        self.size += size - self._row_sizes[r]
+        self._row_sizes[r] = size
+        del self._ends[r:]
+
+    def insert_row(self, at: int, cells: list[list[Block]]) -> None:
+        self.rows.insert(at, cells)
+        size = _row_size(cells)
+        self._row_sizes.insert(at, size)
+        self.size += size
+        del self._ends[at:]
+
+    def delete_row(self, r: int) -> None:
+        del self.rows[r]
+        self.size -= self._row_sizes.pop(r)
+        del self._ends[r:]
+
+    def insert_column(self, at: int) -> None:
+        for cells in self.rows:
+            cells.insert(at, empty_cell())
+        self.reindex()
+
+    def locate_row(self, offset: int) -> tuple[int, int]:
+        """The row holding the unit `offset` after the table start (0 < offset < size) and that row's offset."""
+        ends, sizes = self._ends, self._row_sizes
+        while len(ends) < len(sizes) and (not ends or ends[-1] <= offset):
+            ends.append((ends[-1] if ends else 1) + sizes[len(ends)])
+        r = bisect_right(ends, offset)
+        return r, ends[r - 1] if r else 1
 
 
 @dataclass
@@ -84,6 +144,30 @@ Block = Paragraph | Table | SectionBreak
 
 def content_size(blocks: list[Block]) -> int:
     return sum(b.size for b in blocks)
+
+
+def _row_size(row: list[list[Block]]) -> int:
+    return 1 + sum(1 + content_size(cell) for cell in row)
+
+
+TablePath = tuple[tuple[Table, int], ...]
+"""The (table, row) pairs entered on the way from the body down to a cell's content, outermost first."""
+
+
+def resize(path: TablePath) -> None:
+    """After the content at the end of `path` changed size: update the rows holding it, innermost first."""
+    for table, r in reversed(path):
+        table.row_changed(r)
+
+
+def reindex_tables(blocks: list[Block]) -> None:
+    """Recount every table under `blocks` (after edits made without a path, such as replaceAllText)."""
+    for block in blocks:
+        if isinstance(block, Table):
+            for row in block.rows:
+                for cell in row:
+                    reindex_tables(cell)
+            block.reindex()
 
 
 def empty_cell() -> list[Block]:
@@ -140,6 +224,7 @@ class Spot:
     paragraph: Paragraph
     atom_offset: int
     paragraph_start: int
+    path: TablePath
 
 
 def _atom_offset(paragraph: Paragraph, units: int) -> int | None:
@@ -151,45 +236,50 @@ def _atom_offset(paragraph: Paragraph, units: int) -> int | None:
     return len(paragraph.atoms) if total == units else None
 
 
-def find_spot(blocks: list[Block], start: int, index: int) -> Spot | None:
+def find_spot(blocks: list[Block], start: int, index: int, path: TablePath = ()) -> Spot | None:
     pos = start
     for i, block in enumerate(blocks):
+        if pos > index:
+            break
         end = pos + block.size
         if isinstance(block, Paragraph) and pos <= index < end:
             offset = _atom_offset(block, index - pos)
             if offset is None:
                 return None
-            return Spot(blocks, i, block, offset, pos)
+            return Spot(blocks, i, block, offset, pos, path)
         if isinstance(block, Table) and pos < index < end:
-            cursor = pos + 1
-            for row in block.rows:
+            r, row_start = block.locate_row(index - pos)
+            cursor = pos + row_start + 1
+            for cell in block.rows[r]:
                 cursor += 1
-                for cell in row:
-                    cursor += 1
-                    cell_end = cursor + content_size(cell)
-                    if cursor <= index < cell_end:
-                        return find_spot(cell, cursor, index)
-                    cursor = cell_end
+                cell_end = cursor + content_size(cell)
+                if cursor <= index < cell_end:
+                    return find_spot(cell, cursor, index, (*path, (block, r)))
+                cursor = cell_end
             return None
         pos = end
     return None
 
 
-def find_table(blocks: list[Block], start: int, index: int) -> Table | None:
+def find_table(blocks: list[Block], start: int, index: int, path: TablePath = ()) -> tuple[Table, TablePath] | None:
+    """The table starting at `index` and the path to the content holding it."""
     pos = start
     for block in blocks:
+        if pos > index:
+            break
         if isinstance(block, Table):
             if pos == index:
-                return block
-            cursor = pos + 1
-            for row in block.rows:
-                cursor += 1
-                for cell in row:
+                return block, path
+            if index < pos + block.size:
+                r, row_start = block.locate_row(index - pos)
+                cursor = pos + row_start + 1
+                for cell in block.rows[r]:
                     cursor += 1
-                    found = find_table(cell, cursor, index)
+                    found = find_table(cell, cursor, index, (*path, (block, r)))
                     if found is not None:
                         return found
                     cursor += content_size(cell)
+                return None
         pos += block.size
     return None
 
@@ -213,23 +303,49 @@ def all_paragraphs(blocks: list[Block], start: int = 0) -> list[tuple[Paragraph,
     return out
 
 
-def _cell_container(blocks: list[Block], base: int, start: int, end: int) -> tuple[list[Block], int]:
-    """The innermost content list (body or a table cell) holding the whole range [start, end)."""
+def paragraphs_overlapping(blocks: list[Block], start: int, lo: int, hi: int) -> list[tuple[Paragraph, int]]:
+    """The paragraphs overlapping [lo, hi) with their start indexes; tables are entered at the rows it touches."""
+    out: list[tuple[Paragraph, int]] = []
+    pos = start
+    for block in blocks:
+        if pos >= hi:
+            break
+        end = pos + block.size
+        if end > lo and isinstance(block, Paragraph):
+            out.append((block, pos))
+        elif end > lo and isinstance(block, Table):
+            first, row_start = block.locate_row(max(lo - pos, 1))
+            cursor = pos + row_start
+            for r in range(first, len(block.rows)):
+                if cursor >= hi:
+                    break
+                cursor += 1
+                for cell in block.rows[r]:
+                    cursor += 1
+                    out.extend(paragraphs_overlapping(cell, cursor, lo, hi))
+                    cursor += content_size(cell)
+        pos = end
+    return out
+
+
+def _cell_container(
+    blocks: list[Block], base: int, start: int, end: int, path: TablePath = ()
+) -> tuple[list[Block], int, TablePath]:
+    """The innermost content list (body or a table cell) holding the whole range [start, end), and its path."""
     pos = base
     for block in blocks:
         block_end = pos + block.size
         if isinstance(block, Table) and pos < start and end <= block_end:
-            cursor = pos + 1
-            for row in block.rows:
+            r, row_start = block.locate_row(start - pos)
+            cursor = pos + row_start + 1
+            for cell in block.rows[r]:
                 cursor += 1
-                for cell in row:
-                    cursor += 1
-                    cell_end = cursor + content_size(cell)
-                    if cursor <= start and end <= cell_end:
-                        return _cell_container(cell, cursor, start, end)
-                    cursor = cell_end
+                cell_end = cursor + content_size(cell)
+                if cursor <= start and end <= cell_end:
+                    return _cell_container(cell, cursor, start, end, (*path, (block, r)))
+                cursor = cell_end
         pos = block_end
-    return blocks, base
+    return blocks, base, path
 
 
 # ---------------------------------------------------------------------- JSON rendering
@@ -552,8 +668,9 @@ class _Editor:
 
     def _insert_atoms(self, spot: Spot, atoms: list[Atom]) -> None:
         paragraph = spot.paragraph
-        paragraph.atoms[spot.atom_offset : spot.atom_offset] = atoms
+        paragraph.atoms = [*paragraph.atoms[: spot.atom_offset], *atoms, *paragraph.atoms[spot.atom_offset :]]
         spot.container[spot.position : spot.position + 1] = split_paragraphs(paragraph)
+        resize(spot.path)
 
     @staticmethod
     def _style_at(spot: Spot) -> str:
@@ -590,13 +707,16 @@ class _Editor:
             if not found:
                 continue
             count += len(found)
-            atoms = paragraph.atoms
+            atoms = list(paragraph.atoms)
             for start in reversed(found):
                 style = atoms[start].style
                 atoms[start : start + len(key)] = text_atoms(replacement, style)
+            paragraph.atoms = atoms
             if "\n" in replacement:
                 position = container.index(paragraph)
                 container[position : position + 1] = split_paragraphs(paragraph)
+        if count:
+            reindex_tables(self.doc.body)
         return {"replaceAllText": {"occurrencesChanged": count} if count else {}}
 
     def _deleteContentRange(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -610,7 +730,7 @@ class _Editor:
             raise self.fail("The range must not be empty: endIndex must be greater than startIndex.")
         if end > total:
             raise self.fail(f"Index {end - 1} must be less than the end index of the referenced segment, {total}.")
-        container, base = _cell_container(self.doc.body, 0, start, end)
+        container, base, path = _cell_container(self.doc.body, 0, start, end)
         result: list[Block] = []
         pending: Paragraph | None = None
         pos = base
@@ -621,7 +741,7 @@ class _Editor:
                 if pending is not None:
                     if not isinstance(block, Paragraph):
                         raise self.fail("Invalid deletion range. Cannot delete the requested range.")
-                    block = Paragraph(pending.atoms + block.atoms, pending.style)
+                    block = Paragraph([*pending.atoms, *block.atoms], pending.style)
                     pending = None
                 result.append(block)
                 continue
@@ -638,7 +758,7 @@ class _Editor:
                     kept.append(atom)
                 cursor += atom.size
             if pending is not None:
-                kept = pending.atoms + kept
+                kept = [*pending.atoms, *kept]
                 style = pending.style
             else:
                 style = block.style
@@ -650,6 +770,7 @@ class _Editor:
         if pending is not None:
             raise self.fail("The range cannot include the newline character at the end of the segment.")
         container[:] = result
+        resize(path)
         self.doc.inline_objects = {k: v for k, v in self.doc.inline_objects.items() if self._object_used(k)}
         return {}
 
@@ -669,39 +790,42 @@ class _Editor:
         after = Paragraph(paragraph.atoms[spot.atom_offset :], dict(paragraph.style))
         table = Table([[empty_cell() for _ in range(columns)] for _ in range(rows)])
         spot.container[spot.position : spot.position + 1] = [before, table, after]
+        resize(spot.path)
         return {}
 
-    def _table_at(self, args: dict[str, Any]) -> tuple[Table, int, int]:
+    def _table_at(self, args: dict[str, Any]) -> tuple[Table, int, int, TablePath]:
         location = args.get("tableCellLocation") or {}
         start = location.get("tableStartLocation") or {}
         self._segment(start)
-        table = find_table(self.doc.body, 0, int(start.get("index", 0)))
-        if table is None:
+        found = find_table(self.doc.body, 0, int(start.get("index", 0)))
+        if found is None:
             index = start.get("index", 0)
             raise self.fail(f"Invalid table start location. Must specify the start index of the table. (index {index})")
+        table, path = found
         row, column = int(location.get("rowIndex", 0)), int(location.get("columnIndex", 0))
         if not (0 <= row < len(table.rows)) or not (0 <= column < len(table.rows[row])):
             raise self.fail(f"Invalid table cell location: row {row}, column {column}.")
-        return table, row, column
+        return table, row, column, path
 
     def _insertTableRow(self, args: dict[str, Any]) -> dict[str, Any]:
-        table, row, _ = self._table_at(args)
+        table, row, _, path = self._table_at(args)
         at = row + 1 if args.get("insertBelow") else row
-        table.rows.insert(at, [empty_cell() for _ in table.rows[row]])
+        table.insert_row(at, [empty_cell() for _ in table.rows[row]])
+        resize(path)
         return {}
 
     def _deleteTableRow(self, args: dict[str, Any]) -> dict[str, Any]:
-        table, row, _ = self._table_at(args)
+        table, row, _, path = self._table_at(args)
         if len(table.rows) == 1:
             raise self.fail("Cannot delete the only row of a table; delete the table instead.")
-        del table.rows[row]
+        table.delete_row(row)
+        resize(path)
         return {}
 
     def _insertTableColumn(self, args: dict[str, Any]) -> dict[str, Any]:
-        table, _, column = self._table_at(args)
-        at = column + 1 if args.get("insertRight") else column
-        for cells in table.rows:
-            cells.insert(at, empty_cell())
+        table, _, column, path = self._table_at(args)
+        table.insert_column(column + 1 if args.get("insertRight") else column)
+        resize(path)
         return {}
 
     def _insertInlineImage(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -755,18 +879,20 @@ class _Editor:
     def _updateTextStyle(self, args: dict[str, Any]) -> dict[str, Any]:
         start, end = self._styled_range(args)
         update, fields = args.get("textStyle") or {}, args["fields"]
-        for paragraph, p_start, _, _ in all_paragraphs(self.doc.body):
+        for paragraph, p_start in paragraphs_overlapping(self.doc.body, 0, start, end):
             cursor = p_start
-            for k, atom in enumerate(paragraph.atoms):
+            atoms = []
+            for atom in paragraph.atoms:
                 if start <= cursor < end:
-                    paragraph.atoms[k] = Atom(atom.ch, _merge_style(atom.style, update, fields), atom.obj)
+                    atom = Atom(atom.ch, _merge_style(atom.style, update, fields), atom.obj)
+                atoms.append(atom)
                 cursor += atom.size
+            paragraph.atoms = atoms
         return {}
 
     def _updateParagraphStyle(self, args: dict[str, Any]) -> dict[str, Any]:
         start, end = self._styled_range(args)
         update, fields = args.get("paragraphStyle") or {}, args["fields"]
-        for paragraph, p_start, _, _ in all_paragraphs(self.doc.body):
-            if p_start < end and start < p_start + paragraph.size:
-                paragraph.style = _style(_merge_style(json.dumps(paragraph.style), update, fields))
+        for paragraph, _ in paragraphs_overlapping(self.doc.body, 0, start, end):
+            paragraph.style = _style(_merge_style(json.dumps(paragraph.style), update, fields))
         return {}
