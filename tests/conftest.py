@@ -48,7 +48,8 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={**server.env, "PREFECT_API_URL": "", "PREFECT_UI_API_URL": server.url}, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env={**server.env, "PREFECT_API_URL": "", "PREFECT_UI_API_URL": server.url}, cwd=REPO, stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
