@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterName,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 
 from connectors.local.files import write_sample
@@ -61,17 +67,19 @@ def wait_for(what: str, check: Callable[[], object], timeout: float = 120.0) -> 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def runs_in_state(name: str, state: StateType) -> list[FlowRun]:
+def runs_in_state(name: str, state: StateType, tag: str | None = None) -> list[FlowRun]:
+    """Flow runs by name and state; `tag` keeps to one test's deployments on the session's shared server."""
     with get_client(sync_client=True) as client:
         return client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            name=FlowRunFilterName(any_=[name]), state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state]))))
+            name=FlowRunFilterName(any_=[name]), state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state])),
+            tags=FlowRunFilterTags(all_=[tag]) if tag else None))
 
 
-def paused_run(name: str, round_: int = 1, timeout: float = 180.0) -> uuid.UUID:
+def paused_run(name: str, round_: int = 1, timeout: float = 180.0, tag: str | None = None) -> uuid.UUID:
     """The id of the flow run called `name` once it waits for the principal's decision on draft `round_`."""
 
     def waiting() -> list[FlowRun]:
-        return [r for r in runs_in_state(name, StateType.PAUSED)
+        return [r for r in runs_in_state(name, StateType.PAUSED, tag)
                 if r.state is not None and (r.state.state_details.pause_key or "").endswith(f"-{round_}")]
 
     runs = wait_for(f"{name} to pause for approval of draft {round_}", waiting, timeout)

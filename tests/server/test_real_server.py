@@ -45,6 +45,7 @@ from .support import (
 SEED = seed_plan()
 POOL = "thidua-test"
 APPROVE = {"decision": "phê duyệt", "comment": ""}
+TAG = SEED.id  # runs inherit their deployment's tags; other tests share the server but not this tag
 SCREENSHOT = REPO / "tests" / "artifacts" / "prefect-ui-runs.png"
 
 
@@ -103,7 +104,7 @@ def _report_ids(maildir: Path, deadline_id: str) -> list[str]:
 
 
 def _completed(name: str, count: int = 1) -> None:
-    wait_for(f"{name} to complete", lambda: len(runs_in_state(name, StateType.COMPLETED)) >= count, 300)
+    wait_for(f"{name} to complete", lambda: len(runs_in_state(name, StateType.COMPLETED, TAG)) >= count, 300)
 
 
 def _send_deployment(plan_id: str, deadline_id: str) -> str:
@@ -137,7 +138,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
     try:
         # 2. The late sends run at once, wait for the principal, and go out marked late.
         for deadline_id in ("D1", "D2"):
-            resume_flow_run(paused_run(deadline_id, timeout=240), run_input=APPROVE)
+            resume_flow_run(paused_run(deadline_id, timeout=240, tag=TAG), run_input=APPROVE)
         for deadline_id in ("D1", "D2"):
             _completed(deadline_id)
             assert len(_report_ids(handler.maildir, deadline_id)) == 1
@@ -148,7 +149,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
         # 3. A deadline run triggered through the API, delivered once.
         d3 = schedule(SEED, SEED.deadline("D3")).send_at
         run_deployment(_send_deployment(SEED.id, "D3"), parameters={"now": d3.isoformat()}, timeout=0)
-        resume_flow_run(paused_run("D3", timeout=240), run_input=APPROVE)
+        resume_flow_run(paused_run("D3", timeout=240, tag=TAG), run_input=APPROVE)
         _completed("D3")
         assert len(_report_ids(handler.maildir, "D3")) == 1
 
@@ -163,7 +164,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
             handler.release.clear()
             handler.hold = (hold, mail.report_message_id(SEED.id, deadline_id, 1, SEED.school.email_domain))
             run_deployment(_send_deployment(SEED.id, deadline_id), parameters=parameters, timeout=0)
-            resume_flow_run(paused_run(deadline_id, timeout=240), run_input=APPROVE)
+            resume_flow_run(paused_run(deadline_id, timeout=240, tag=TAG), run_input=APPROVE)
             assert handler.holding.wait(240), f"{deadline_id} never reached the mail server"
             worker.kill()
             handler.release.set()
