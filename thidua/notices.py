@@ -12,10 +12,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from thidua.mail import MailBuildError, check_recipients
+from thidua.mail import UNFOLDED_HEADERS, MailBuildError, check_recipients
 from thidua.text import nfc
-
-_UNFOLDED = SMTP.clone(max_line_length=998)
 
 
 def notice_tag(purpose: str, recipient: str) -> str:
@@ -50,7 +48,5 @@ def build_notice(
     message["Message-ID"] = message_id
     message["Date"] = header_date.strftime("%a, %d %b %Y %H:%M:%S %z")
     message.set_content(nfc(body), subtype="plain", charset="utf-8", cte="base64")
-    # Body encoded at 76 columns above; headers are then written unfolded, because CPython's folder can drop the
-    # space between two encoded words ("danh sáchchưa nộp") when it breaks a long Vietnamese subject.
-    message.policy = _UNFOLDED
+    message.policy = UNFOLDED_HEADERS  # see thidua.mail: CPython's folder can drop spaces in Vietnamese subjects
     return message

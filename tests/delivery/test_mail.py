@@ -184,3 +184,21 @@ def test_date_header_is_written_from_an_aware_time_and_naive_is_refused() -> Non
     assert message["Date"] == "Tue, 21 May 2024 07:00:00 +0700"
     with pytest.raises(MailBuildError, match="múi giờ"):
         build(header_date=datetime(2024, 5, 21, 7, 0))
+
+
+@pytest.mark.parametrize("subject", [
+    # Both broke under CPython's header folder, which drops the space between two encoded words.
+    "thay ký nhắc đăng thế, nhắc đăng sách Xuân năm thay nộp tháng khen văn nộp tháng báo báo tháng tháng tổ (bản hạn",
+    "ký 2) ký nhở báo chưa cáo khen tổ tổ ký văn trước Trường – hạn Lê Trường Trường đua ngày nhở 2) khen",
+])
+def test_long_vietnamese_subjects_keep_every_space(subject: str) -> None:
+    import email
+    import email.policy
+
+    message = build_report_email(
+        sender="vanthu@lax.example.edu.vn", sender_name="Trường THCS Lê Anh Xuân", recipients=[DISTRICT],
+        allow_list=ALLOW_LIST, subject=subject, body_text="x", body_html="<p>x</p>", attachment=PDF_BYTES,
+        attachment_name=ATTACHMENT_NAME, attachment_mime=PDF_MIME, message_id="<a@lax.example.edu.vn>")
+    raw = message.as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"]) == subject
