@@ -21,8 +21,9 @@ QUOTAS = uniform_quotas(None).with_limits(sheets_read=Limit(per_user=12, per_pro
 BURST = 24
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def small_quota_emulator() -> Iterator[WorkspaceEmulator]:
+    """One per test: a burst in one test must not eat the next test's quota window."""
     with WorkspaceEmulator(EmulatorConfig(quotas=QUOTAS)) as running:
         yield running
 
