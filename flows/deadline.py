@@ -255,7 +255,7 @@ def _clock_from(start: dt.datetime) -> Callable[[], dt.datetime]:
 
 @task(retries=3, retry_delay_seconds=2)
 def send_report(settings: RunSettings, deadline_id: str, attachment: Path, now: dt.datetime,
-                version: int = 1) -> tuple[str, str, dt.datetime | None, tuple[str, ...]]:
+                version: int = 1, reason: str = "") -> tuple[str, str, dt.datetime | None, tuple[str, ...]]:
     """Sends once: the ledger and the mailbox together decide, so a retry or a re-run never sends twice."""
     plan = load_plan(settings.plan_path)
     deadline = plan.deadline(deadline_id)
@@ -263,7 +263,7 @@ def send_report(settings: RunSettings, deadline_id: str, attachment: Path, now: 
     texts = mail.compose_report_texts(
         school_name=plan.school.name, report_title=deadline.title,
         recipient_office="; ".join(plan.recipient_names(deadline)), deadline=deadline.due_before,
-        signer_title=plan.signer.title, signer_name=plan.signer.name, version=version,
+        signer_title=plan.signer.title, signer_name=plan.signer.name, version=version, reason=reason,
     )
     message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
     message = mail.build_report_email(
@@ -283,9 +283,9 @@ def send_report(settings: RunSettings, deadline_id: str, attachment: Path, now: 
 
 @flow(name="thidua-deliver")
 def deliver_flow(settings: RunSettings, deadline_id: str, attachment: Path, now: dt.datetime,
-                 version: int = 1) -> tuple[str, str, dt.datetime | None, tuple[str, ...]]:
+                 version: int = 1, reason: str = "") -> tuple[str, str, dt.datetime | None, tuple[str, ...]]:
     """Emails the report to the deadline's recipients (only addresses on the plan's allow-list)."""
-    status, message_id, sent_at, recipients = send_report(settings, deadline_id, attachment, now, version)
+    status, message_id, sent_at, recipients = send_report(settings, deadline_id, attachment, now, version, reason)
     get_run_logger().info("Gửi %s: %s (%s)", deadline_id, status, message_id)
     return status, message_id, sent_at, recipients
 
@@ -329,7 +329,7 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
             raise ApprovalMissing(f"Hạn {deadline_id}: tệp đã phê duyệt {approval.report} bị thay đổi sau khi duyệt; "
                                   "không gửi. Hãy lập và phê duyệt lại.")
         attachment, approved_by = approval.report, approval.approved_by
-    status, message_id, sent_at, recipients = deliver_flow(settings, deadline_id, attachment, now, version)
+    status, message_id, sent_at, recipients = deliver_flow(settings, deadline_id, attachment, now, version, reason)
     result = DeadlineResult(
         deadline_id=deadline.id, due_before=deadline.due_before, send_at=scheduled.send_at,
         late=late or now > scheduled.must_arrive_by, collected=draft.collected, docx=draft.docx, pdf=draft.pdf,

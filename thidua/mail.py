@@ -100,8 +100,10 @@ def compose_report_texts(
     signer_title: str,
     signer_name: str,
     version: int,
+    reason: str = "",
 ) -> ReportTexts:
-    """The Vietnamese subject and bodies for a report sent to a district office; version 2+ is a replacement."""
+    """The Vietnamese subject and bodies for a report sent to a district office; version 2+ is a replacement,
+    and says why when `reason` is given."""
     school_name, report_title, recipient_office, signer_title, signer_name = (
         _nfc(" ".join(s.split())) for s in (school_name, report_title, recipient_office, signer_title, signer_name)
     )
@@ -118,6 +120,8 @@ def compose_report_texts(
             f"Đây là bản thay thế (phiên bản {version}) cho văn bản đã gửi trước đó; "
             "kính đề nghị Quý cơ quan sử dụng bản này."
         )
+        if reason.strip():
+            paragraphs.append(f"Lý do thay thế: {_nfc(' '.join(reason.split()))}")
     greeting = f"Kính gửi: {recipient_office}"
     closing = ["Trân trọng,", signer_title.upper(), signer_name]
     body_text = "\n\n".join([greeting, *paragraphs, "\n".join(closing)]) + "\n"

@@ -202,3 +202,15 @@ def test_long_vietnamese_subjects_keep_every_space(subject: str) -> None:
     raw = message.as_bytes()
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     assert str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"]) == subject
+
+
+def test_replacement_says_why_when_a_reason_is_given() -> None:
+    texts = compose_report_texts(school_name="Trường THCS Lê Anh Xuân", report_title="Sơ kết 6 tháng",
+                                 recipient_office="Phòng GDĐT", deadline=date(2024, 5, 22), signer_title="Hiệu trưởng",
+                                 signer_name="Mai Thanh Bình", version=2, reason="  sửa số liệu  tổ Toán ")
+    assert "Lý do thay thế: sửa số liệu tổ Toán" in texts.body_text
+    assert "Lý do thay thế: sửa số liệu tổ Toán" in texts.body_html
+    first = compose_report_texts(school_name="Trường THCS Lê Anh Xuân", report_title="Sơ kết 6 tháng",
+                                 recipient_office="Phòng GDĐT", deadline=date(2024, 5, 22), signer_title="Hiệu trưởng",
+                                 signer_name="Mai Thanh Bình", version=1, reason="bỏ qua")
+    assert "Lý do" not in first.body_text
