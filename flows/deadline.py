@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,25 +121,32 @@ def collect_flow(settings: RunSettings, deadline_id: str, as_of: dt.datetime) ->
 
 @task
 def compose_report(settings: RunSettings, deadline_id: str, collected: Collected,
-                   issued_on: dt.date, baseline: Collected | None) -> dict[str, Any]:
+                   issued_on: dt.date, baseline: Collected | None) -> Path:
+    """The report's content, kept as JSON beside the reports: what was said, and small enough to hand over by
+    path (a large school's context exceeds what Prefect accepts as flow parameters)."""
     plan = load_plan(settings.plan_path)
-    return build_context(plan, plan.deadline(deadline_id), collected.dataset, issued_on,
-                         baseline.dataset if baseline else None)
+    deadline = plan.deadline(deadline_id)
+    context = build_context(plan, deadline, collected.dataset, issued_on, baseline.dataset if baseline else None)
+    path = settings.contexts_dir / f"{report_basename(plan, deadline)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
 
 
 @task(retries=3, retry_delay_seconds=2)
-def render_report(settings: RunSettings, template: str, context: dict[str, Any], basename: str) -> tuple[
+def render_report(settings: RunSettings, template: str, context_path: Path, basename: str) -> tuple[
         Path, Path | None]:
+    context = json.loads(context_path.read_text(encoding="utf-8"))
     built = backend(settings).documents.build(template, context, basename)
     return built.docx, built.pdf
 
 
 @flow(name="thidua-build-report")
-def build_report_flow(settings: RunSettings, deadline_id: str, context: dict[str, Any]) -> tuple[Path, Path | None]:
+def build_report_flow(settings: RunSettings, deadline_id: str, context_path: Path) -> tuple[Path, Path | None]:
     """Fills the deadline's template and converts it to PDF (skipped, and said so, without LibreOffice)."""
     plan = load_plan(settings.plan_path)
     deadline = plan.deadline(deadline_id)
-    docx, pdf = render_report(settings, deadline.template, context, report_basename(plan, deadline))
+    docx, pdf = render_report(settings, deadline.template, context_path, report_basename(plan, deadline))
     if pdf is None:
         get_run_logger().warning("Không có LibreOffice: bỏ qua bước xuất PDF, gửi tệp DOCX.")
     return docx, pdf

@@ -42,6 +42,10 @@ class RunSettings(BaseModel):
         return self.out_dir / "reports"
 
     @property
+    def contexts_dir(self) -> Path:
+        return self.out_dir / "contexts"
+
+    @property
     def mail_dir(self) -> Path:
         return self.out_dir / "mail"
 

@@ -147,9 +147,10 @@ def _emit(container: Any, blocks: list[Block], in_cell: bool) -> None:
             columns = max((len(r) for r in block.rows), default=1)
             table = container.add_table(rows=len(block.rows), cols=columns)
             table.style = "Table Grid"
-            for r, row in enumerate(block.rows):
-                for c, cell in enumerate(row):
-                    _emit(table.cell(r, c), cell, True)
+            # row.cells, not table.cell(r, c): python-docx rebuilds the whole grid on every table.cell call.
+            for docx_row, row in zip(table.rows, block.rows, strict=True):
+                for docx_cell, cell in zip(docx_row.cells, row, strict=False):
+                    _emit(docx_cell, cell, True)
             first_cell_paragraph = False
 
 
