@@ -1,7 +1,9 @@
 """Google API calls per report at two sizes of the same school: the count must not grow with the rows.
 
 Runs the registration (D1) and exemplars (D2) deadlines with `backend: google` against the emulator, counting
-calls from its request log; the "baseline" is the smaller school, measured in the same run.
+calls from its request log; the "baseline" is the smaller school, measured in the same run. The default
+larger size is 800 staff: at 8,000 the emulator's PDF export (LibreOffice converting a report of some 200 pages)
+outlasts its 180 s timeout on this machine, a limit of the emulator's export, not of the calls counted here.
 """
 
 from __future__ import annotations
@@ -34,5 +36,5 @@ def measure(staff: int) -> list[dict[str, Any]]:
     return rows
 
 
-def run(sizes: tuple[int, ...] = (80, 8000)) -> list[dict[str, Any]]:
+def run(sizes: tuple[int, ...] = (80, 800)) -> list[dict[str, Any]]:
     return [row for staff in sizes for row in measure(staff)]
