@@ -70,9 +70,5 @@ def warnings(plan: Plan) -> list[PlanWarning]:
     return found
 
 
-def phase_of(plan: Plan, day: dt.date) -> str | None:
-    return next((p.id for p in plan.phases if p.contains(day)), None)
-
-
 def quarter_of(day: dt.date) -> int:
     return (day.month - 1) // 3 + 1
