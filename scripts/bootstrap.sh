@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything thidua needs from the project's own files, on a machine that has only Python 3.11,
 # pip and apt: uv (through pip when missing), the locked environment (uv.lock), and Debian's LibreOffice
-# Writer and poppler-utils, which turn reports into PDF and read PDFs back.
+# Writer and poppler-utils, which turn reports into PDF and read PDFs back, and Debian's PostgreSQL, which tests
+# start as a throwaway cluster for a district's shared ledger and Prefect server.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,6 +30,18 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
   else
     echo "thidua: cannot install Chromium here (no apt or no root): the Prefect UI screenshot test is skipped." >&2
+  fi
+fi
+
+# PostgreSQL's server binaries, for a district's shared ledger and Prefect server; the tests do not use Debian's
+# own cluster but start a throwaway one in a temporary directory (tests/postgres.py).
+if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="-"; fi
+  if [ "$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  else
+    echo "thidua: cannot install PostgreSQL here (no apt or no root): the PostgreSQL ledger and server tests skip." >&2
   fi
 fi
 
