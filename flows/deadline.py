@@ -43,6 +43,7 @@ from flows.common import (
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.calendar import schedule
+from thidua.district import title_counts
 from thidua.pipeline import Collected, collect, source_ids_for
 from thidua.plan import Deadline, Plan, ReportKind
 from thidua.reminders import INDIVIDUAL_FORM, Missing, missing
@@ -127,6 +128,7 @@ def compose_report(settings: RunSettings, deadline_id: str, collected: Collected
     plan = load_plan(settings.plan_path)
     deadline = plan.deadline(deadline_id)
     context = build_context(plan, deadline, collected.dataset, issued_on, baseline.dataset if baseline else None)
+    context["title_counts"] = title_counts(deadline.kind, collected.dataset)  # read by the district's roll-up
     path = settings.contexts_dir / f"{report_basename(plan, deadline)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.actions import DeploymentScheduleCreate, WorkPoolCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
 from prefect.client.schemas.schedules import RRuleSchedule
@@ -21,10 +21,12 @@ from prefect.utilities.callables import parameter_schema
 
 from connectors.ports import DeliveryState
 from flows.check import check_flow
-from flows.common import open_ledger
+from flows.common import load_plan, open_ledger
 from flows.deadline import deadline_flow, draft_flow
+from flows.district import ROLLUP_ID, rollup_flow
 from flows.reminders import reminders_flow
 from flows.settings import REPO_ROOT, RunSettings
+from thidua.calendar import calendar
 from thidua.plan import Plan
 from thidua.schedule import RunKind, ScheduledRun, is_late, runs
 
@@ -50,9 +52,16 @@ def deployment_name(plan: Plan, run: ScheduledRun) -> str:
     return f"{plan.id}-{run.name}"
 
 
-def one_off_schedule(run: ScheduledRun, timezone: str) -> RRuleSchedule:
-    """Exactly one occurrence at the run's local wall-clock time (a cron would come back every year)."""
-    return RRuleSchedule(rrule=f"DTSTART:{run.at:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1", timezone=timezone)
+def one_off_schedule(at: dt.datetime, timezone: str) -> RRuleSchedule:
+    """Exactly one occurrence at this local wall-clock time (a cron would come back every year)."""
+    return RRuleSchedule(rrule=f"DTSTART:{at:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1", timezone=timezone)
+
+
+async def ensure_work_pool(client: PrefectClient, work_pool: str) -> None:
+    try:
+        await client.read_work_pool(work_pool)
+    except ObjectNotFound:
+        await client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
 
 
 async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt.datetime,
@@ -65,10 +74,7 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
             if r.key.school_id == plan.id and r.state is DeliveryState.SENT}
     deployed: list[DeployedRun] = []
     async with get_client() as client:
-        try:
-            await client.read_work_pool(work_pool)
-        except ObjectNotFound:
-            await client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
+        await ensure_work_pool(client, work_pool)
         for run in runs(plan):
             flow_object, entrypoint = FLOWS[run.kind]
             parameters: dict[str, Any] = {"settings": settings.model_dump(mode="json"), "deadline_id": run.deadline_id}
@@ -80,7 +86,7 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
                 flow_id=await client.create_flow_from_name(flow_object.name), name=name, entrypoint=entrypoint,
                 path=str(REPO_ROOT), work_pool_name=work_pool, parameters=parameters,
                 parameter_openapi_schema=parameter_schema(flow_object.fn).model_dump_for_openapi(),
-                schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(run, plan.timezone))],
+                schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(run.at, plan.timezone))],
                 tags=["thidua", plan.id, run.kind.value, *([LATE_TAG] if late else [])],
                 description=f"{run.label}: {run.at:%H:%M %d/%m/%Y} ({plan.timezone})",
                 pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
@@ -105,3 +111,29 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
         for deployment in stale:
             await client.delete_deployment(deployment.id)
     return deployed, sorted(d.name for d in stale)
+
+
+async def deploy_rollups(schools: list[RunSettings], work_pool: str, now: dt.datetime, rollup_to: str
+                         ) -> list[tuple[str, dt.datetime, bool]]:
+    """One roll-up per deadline for the district office, at the hour the reports must have arrived: by then the
+    ledger says who delivered on time. Returns (deployment, time, scheduled) per deadline; past ones are skipped."""
+    base = load_plan(schools[0].plan_path)
+    parameters: dict[str, Any] = {"schools": [s.model_dump(mode="json") for s in schools], "rollup_to": rollup_to}
+    done = []
+    async with get_client() as client:
+        await ensure_work_pool(client, work_pool)
+        flow_id = await client.create_flow_from_name(rollup_flow.name)
+        for item in calendar(base):
+            name, at = f"{ROLLUP_ID}-{item.id}", item.must_arrive_by
+            late = at <= now
+            await client.create_deployment(
+                flow_id=flow_id, name=name, entrypoint="flows/district.py:rollup_flow", path=str(REPO_ROOT),
+                work_pool_name=work_pool, parameters=parameters | {"deadline_id": item.id},
+                parameter_openapi_schema=parameter_schema(rollup_flow.fn).model_dump_for_openapi(),
+                schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(at, base.timezone))],
+                tags=["thidua", ROLLUP_ID], description=f"Tổng hợp toàn quận hạn {item.id}: {at:%H:%M %d/%m/%Y}",
+                pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
+                enforce_parameter_schema=False,
+            )
+            done.append((name, at, not late))
+    return done

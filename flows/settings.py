@@ -32,6 +32,9 @@ class RunSettings(BaseModel):
     google_base_url: str = ""
     google_secret_block: str = ""
     google_rate_limits: bool = True
+    # The mailbox the SMTP server files into, when not OUT/mail: a district's schools share one (the lookup of
+    # "was it sent before the crash?" must read where the mail really went).
+    outbox_dir: Path | None = None
     # How often a run waiting for the principal looks for the decision.
     approval_poll_seconds: int = 10
     # A "maybe sent" delivery older than this, absent from the outbox, is sent again (longer than any SMTP send).
@@ -47,7 +50,7 @@ class RunSettings(BaseModel):
 
     @property
     def mail_dir(self) -> Path:
-        return self.out_dir / "mail"
+        return self.outbox_dir or self.out_dir / "mail"
 
     @property
     def ledger_path(self) -> Path:

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from thidua.plan import Plan, School, Team
+from thidua.aggregate import Dataset
+from thidua.plan import Plan, ReportKind, School, Team
+from thidua.reports import vn_number
 from thidua.text import fold
 
 # Names borne by lower-secondary schools across Hồ Chí Minh City; a variant takes one, numbered when reused.
@@ -45,6 +47,12 @@ def _merged_teams(teams: Sequence[Team], merges: Sequence[tuple[str, str]]) -> t
             extra_aliases.setdefault(absorbed[team.id], []).extend([team.name, *team.aliases])
     return tuple(t.model_copy(update={"aliases": (*t.aliases, *extra_aliases.get(t.id, []))})
                  for t in teams if t.id not in absorbed)
+
+
+def staff_counts(count: int, base_staff: int, seed: int = 0) -> list[int]:
+    """Each variant's staff: the base school as given, the others between half and one and a half times it."""
+    rng = random.Random(seed + 1)
+    return [base_staff] + [rng.randint(max(8, base_staff // 2), base_staff * 3 // 2) for _ in range(1, count)]
 
 
 def school_variants(base: Plan, count: int, seed: int = 0) -> list[Plan]:
@@ -79,6 +87,21 @@ def school_variants(base: Plan, count: int, seed: int = 0) -> list[Plan]:
     return [Plan.model_validate(p.model_dump()) for p in plans]  # model_copy skips the plan's own checks
 
 
+def title_counts(kind: ReportKind, data: Dataset) -> dict[str, int]:
+    """What a school's report counts as its titles: proposals at the council (bình xét), registrations otherwise.
+
+    Individual titles come from one person's latest answer each, collective ones from one team's, as the
+    dataset already holds them deduplicated.
+    """
+    counts: dict[str, int] = {}
+    individual = ([e.proposed_title_id for e in data.evaluations] if kind is ReportKind.EVALUATION
+                  else [r.title_id for r in data.registrations])
+    for title_id in [*individual, *(c.title_id for c in data.collective)]:
+        if title_id:
+            counts[title_id] = counts.get(title_id, 0) + 1
+    return counts
+
+
 @dataclass(frozen=True)
 class SchoolDelivery:
     """What the district office needs to know of one school's report for one deadline."""
@@ -101,6 +124,7 @@ def district_rollup(plan: Plan, deadline_id: str, deliveries: Sequence[SchoolDel
     rows = [d for d in deliveries if d.deadline_id == deadline_id]
     rows.sort(key=lambda d: (d.sent_at is None, d.sent_at or d.must_arrive_by, d.school_name))
     titles = {t.id: t.name for t in plan.all_titles}
+    order = {t.id: index for index, t in enumerate(plan.all_titles)}
     totals: dict[str, int] = {}
     for delivery in rows:
         for title_id, count in delivery.titles.items():
@@ -114,13 +138,36 @@ def district_rollup(plan: Plan, deadline_id: str, deliveries: Sequence[SchoolDel
         "on_time": sum(1 for d in rows if not d.late),
         "table": {
             "caption": f"Tình hình gửi báo cáo «{deadline.title}» (hạn trước {deadline.due_before:%d/%m/%Y})",
-            "headers": ["Trường", "Đã gửi lúc", "Đúng hạn"],
+            "headers": ["Trường", "Đã gửi lúc", "Tình trạng"],
             "rows": [[d.school_name, f"{d.sent_at:%H:%M %d/%m/%Y}" if d.sent_at else "Chưa gửi",
                       "Trễ hạn" if d.late else "Đúng hạn"] for d in rows],
         },
         "titles": {
             "caption": "Số danh hiệu toàn quận",
             "headers": ["Danh hiệu", "Số lượng"],
-            "rows": [[titles.get(t, t), str(n)] for t, n in sorted(totals.items(), key=lambda kv: kv[0])],
+            "rows": [[titles.get(t, t), vn_number(n)]
+                     for t, n in sorted(totals.items(), key=lambda kv: order.get(kv[0], len(order)))],
         },
     }
+
+
+def rollup_text(rollup: dict[str, Any], office: str) -> tuple[str, str]:
+    """The roll-up as an email's subject and plain-text body: one page, read on a phone as well as printed."""
+    late = rollup["schools"] - rollup["on_time"]
+    subject = f"Tổng hợp báo cáo «{rollup['title']}»: {rollup['delivered']}/{rollup['schools']} trường đã gửi"
+    lines = [
+        f"Kính gửi {office},",
+        "",
+        f"Tình hình gửi báo cáo «{rollup['title']}» (hạn trước ngày {rollup['due_before']}): "
+        f"{rollup['delivered']}/{rollup['schools']} trường đã gửi, {rollup['on_time']} đúng hạn, {late} trễ hạn "
+        "hoặc chưa gửi.",
+        "",
+        *(f"{number}. {school} — {sent_at} — {state}"
+          for number, (school, sent_at, state) in enumerate(rollup["table"]["rows"], start=1)),
+        "",
+        f"{rollup['titles']['caption']}:",
+        *(f"- {title}: {count}" for title, count in rollup["titles"]["rows"]),
+        "",
+        "Thư này do hệ thống thidua lập tự động từ sổ gửi báo cáo của các trường.",
+    ]
+    return subject, "\n".join(lines) + "\n"

@@ -79,6 +79,10 @@ def demo(
     staff: Annotated[int, typer.Option(help="Số viên chức trong dữ liệu mẫu.")] = 80,
     backend: Annotated[str, typer.Option(help="local (tệp + SMTP cục bộ) hoặc google (Google Workspace giả lập).")]
     = "local",
+    schools: Annotated[int, typer.Option(min=1, help="Số trường (biến thể của trường mẫu, cùng lịch) chạy trên một "
+                                                   "máy chủ Prefect; lớn hơn 1 là chạy thử cả quận.")] = 1,
+    rollup_to: Annotated[str, typer.Option("--rollup-to", help="Khi chạy cả quận: mã nơi nhận (trong kế hoạch) "
+                                                                "nhận thư tổng hợp mỗi hạn, ví dụ phong-gddt.")] = "",
 ) -> None:
     """Chạy cả năm 2024 trên dữ liệu mẫu: 9 hạn báo cáo, Prefect, SMTP cục bộ; chạy lại không gửi trùng."""
     from connectors.local.files import write_sample
@@ -90,6 +94,9 @@ def demo(
         raise typer.Exit(code=2)
     plan = _load_or_exit(plan_path)
     _print_warnings(plan)
+    if schools > 1 and backend != "local":
+        console.print("[bold red]Chạy thử cả quận (--schools) hiện chỉ dùng --backend local.[/]")
+        raise typer.Exit(code=2)
     if plan.delivery.approval_required:
         console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
                       f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
@@ -99,6 +106,9 @@ def demo(
     calls: dict[str, int] = {}
     failures: list[str] = []
     with ExitStack() as stack:
+        if schools > 1:
+            _district_demo(plan, out, stack, seed, staff, schools, rollup_to)
+            return
         if backend == "google":
             from thidua_cli.google_demo import google_workspace, save_sent_mail
 
@@ -135,6 +145,47 @@ def demo(
     _print_summary(summary)
     for failure in failures:
         console.print(f"[bold red]Lỗi[/] {failure}", highlight=False)
+    if failures:
+        raise typer.Exit(code=1)
+
+
+def _district_demo(plan: Plan, out: Path, stack: ExitStack, seed: int, staff: int, schools: int,
+                   rollup_to: str) -> None:
+    from connectors.local.smtp_server import LoopbackSmtpServer
+    from flows.district import DistrictError
+    from thidua_cli.district_demo import district_summary_rows, run_district
+
+    if rollup_to and rollup_to not in {r.id for r in plan.recipients}:
+        console.print(f"[bold red]--rollup-to «{rollup_to}» không có trong danh sách nơi nhận của kế hoạch:[/] "
+                      f"{', '.join(r.id for r in plan.recipients)}", highlight=False)
+        raise typer.Exit(code=2)
+    (out / "mail").mkdir(parents=True, exist_ok=True)
+    smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as progress:
+            run = run_district(plan, out, smtp.port, schools, seed, staff, rollup_to, progress)
+    except DistrictError as error:
+        console.print(f"[bold red]{error}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    summary = district_summary_rows(run, _summary_row)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "rollup.json").write_text(json.dumps(run.rollups, ensure_ascii=False, indent=2), encoding="utf-8")
+    for school in run.schools:
+        write_rejects(school.out_dir / "rejects.csv", [r for o in run.outcomes if o.result is not None
+                                                       and o.school_id == school.out_dir.name
+                                                       for r in o.result.collected.rejects])
+    table = Table(title=f"Toàn quận: {schools} trường × {len(run.rollups)} hạn báo cáo")
+    for column in ("Hạn", "Số trường", "Đã gửi", "Đúng hạn", "Lỗi"):
+        table.add_column(column)
+    for deadline_id, rollup in run.rollups.items():
+        failed = sum(1 for o in run.outcomes if o.deadline_id == deadline_id and o.error)
+        table.add_row(deadline_id, str(rollup["schools"]), str(rollup["delivered"]), str(rollup["on_time"]),
+                      str(failed))
+    console.print(table)
+    failures = [o for o in run.outcomes if o.error]
+    for outcome in failures:
+        console.print(f"[bold red]Lỗi[/] {outcome.school_id} {outcome.deadline_id}: {outcome.error}", highlight=False)
     if failures:
         raise typer.Exit(code=1)
 
@@ -262,7 +313,8 @@ def _ics(plan: Plan, scheduled: list[Any]) -> bytes:
 
 @app.command()
 def deploy(
-    plan_path: PlanOption,
+    plan_path: Annotated[Path, typer.Argument(help="Tệp kế hoạch (YAML), hoặc thư mục kế hoạch của cả quận "
+                                                   "(mỗi trường một tệp).", exists=True)],
     out: OutOption = Path("out"),
     data: DataOption = None,
     smtp_host: SmtpHostOption = "127.0.0.1",
@@ -270,40 +322,64 @@ def deploy(
     ledger: LedgerOption = "",
     work_pool: Annotated[str, typer.Option("--work-pool", help="Work pool (loại process) chạy các lượt.")] = "thidua",
     as_of: AsOfOption = None,
+    rollup_to: Annotated[str, typer.Option("--rollup-to", help="Với thư mục kế hoạch: mã nơi nhận thư tổng hợp "
+                                                                "toàn quận mỗi hạn (bỏ trống: chỉ lưu artifact).")]
+    = "",
 ) -> None:
-    """Đăng ký lịch chạy của kế hoạch lên máy chủ Prefect (PREFECT_API_URL): mỗi hạn, mỗi loại lượt chạy một
-    deployment; lịch cũ không còn trong kế hoạch bị xoá; hạn đã quá giờ gửi chạy ngay, đánh dấu trễ hạn."""
+    """Đăng ký lịch chạy lên máy chủ Prefect (PREFECT_API_URL): mỗi hạn, mỗi loại lượt chạy một deployment,
+    gắn thẻ mã trường; lịch cũ không còn trong kế hoạch bị xoá; hạn đã quá giờ gửi chạy ngay, đánh dấu trễ hạn.
+    Với một thư mục kế hoạch: mỗi trường một thư mục OUT/schools/<mã>, dữ liệu DATA/<mã>, chung một sổ gửi thư,
+    và mỗi hạn một lượt tổng hợp toàn quận lúc hết hạn."""
     import asyncio
 
     from prefect.settings import get_current_settings
 
-    from flows.deploy import deploy_plan
+    from flows.deploy import deploy_plan, deploy_rollups
+    from flows.district import DistrictError, district_schools
 
-    plan = _load_or_exit(plan_path)
     if not get_current_settings().api.url:
         console.print("[bold red]Chưa đặt PREFECT_API_URL:[/] hãy trỏ tới máy chủ Prefect (ví dụ "
                       "http://127.0.0.1:4200/api) rồi chạy lại.", highlight=False)
         raise typer.Exit(code=2)
-    _print_warnings(plan)
-    now = _clock(plan, as_of)
-    settings = _settings(plan_path, out, data, smtp_host, smtp_port, ledger)
-    deployed, removed = asyncio.run(deploy_plan(plan, settings, work_pool, now, rehearsal=as_of is not None))
-    table = Table(title=f"Lịch đã đăng ký — {plan.id} (đồng hồ: {now.isoformat(timespec='minutes')})")
-    for column in ("Lượt chạy", "Thời điểm", "Deployment", "Trạng thái"):
-        table.add_column(column, overflow="fold")
-    for d in deployed:
-        state = "[green]đã lên lịch[/]" if d.scheduled else (
-            f"[bold red]TRỄ HẠN – {d.note}[/]" if d.started_late else f"[yellow]{d.note}[/]")
-        table.add_row(d.run.label, d.run.at.isoformat(timespec="minutes"), d.deployment, state)
-    console.print(table)
+    if plan_path.is_dir():
+        base = _settings(plan_path, out, data, smtp_host, smtp_port, ledger)
+        try:
+            schools = district_schools(plan_path, base, base.out_dir, data.resolve() if data else None)
+        except DistrictError as error:
+            console.print(f"[bold red]Thư mục kế hoạch có lỗi:[/]\n{error}", highlight=False)
+            raise typer.Exit(code=2) from None
+    else:
+        schools = [_settings(plan_path, out, data, smtp_host, smtp_port, ledger)]
+    for settings in schools:
+        plan = _load_or_exit(settings.plan_path)
+        _print_warnings(plan)
+        now = _clock(plan, as_of)
+        deployed, removed = asyncio.run(deploy_plan(plan, settings, work_pool, now, rehearsal=as_of is not None))
+        _print_deployed(plan, now, deployed, removed, brief=len(schools) > 1)
+    if plan_path.is_dir():
+        rollups = asyncio.run(deploy_rollups(schools, work_pool, _clock(plan, as_of), rollup_to))
+        console.print(f"[green]Tổng hợp toàn quận:[/] {sum(s for _, _, s in rollups)}/{len(rollups)} hạn lên lịch "
+                      f"({len(schools)} trường).", highlight=False)
+
+
+def _print_deployed(plan: Plan, now: dt.datetime, deployed: list[Any], removed: list[str], brief: bool) -> None:
     late = [d for d in deployed if d.started_late]
-    for d in late:
-        console.print(f"[bold red]Trễ hạn:[/] {d.run.deadline_id} lẽ ra gửi lúc {d.run.at:%H:%M %d/%m/%Y}; "
-                      f"đã cho chạy ngay (lượt chạy {d.started_late}).", highlight=False)
+    if not brief:
+        table = Table(title=f"Lịch đã đăng ký — {plan.id} (đồng hồ: {now.isoformat(timespec='minutes')})")
+        for column in ("Lượt chạy", "Thời điểm", "Deployment", "Trạng thái"):
+            table.add_column(column, overflow="fold")
+        for d in deployed:
+            state = "[green]đã lên lịch[/]" if d.scheduled else (
+                f"[bold red]TRỄ HẠN – {d.note}[/]" if d.started_late else f"[yellow]{d.note}[/]")
+            table.add_row(d.run.label, d.run.at.isoformat(timespec="minutes"), d.deployment, state)
+        console.print(table)
+        for d in late:
+            console.print(f"[bold red]Trễ hạn:[/] {d.run.deadline_id} lẽ ra gửi lúc {d.run.at:%H:%M %d/%m/%Y}; "
+                          f"đã cho chạy ngay (lượt chạy {d.started_late}).", highlight=False)
     if removed:
         console.print(f"Đã xoá {len(removed)} lịch cũ không còn trong kế hoạch: {', '.join(removed)}", highlight=False)
-    console.print(f"[green]Đã đăng ký {len(deployed)} lượt chạy[/] ({sum(d.scheduled for d in deployed)} lên lịch, "
-                  f"{len(late)} chạy ngay vì trễ hạn).", highlight=False)
+    console.print(f"[green]{plan.id}: đã đăng ký {len(deployed)} lượt chạy[/] ({sum(d.scheduled for d in deployed)} "
+                  f"lên lịch, {len(late)} chạy ngay vì trễ hạn).", highlight=False)
 
 
 def _deadline_state(scheduled: Any, records: list[Any], approved: bool, now: dt.datetime) -> tuple[str, str]:
