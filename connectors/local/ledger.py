@@ -2,8 +2,10 @@
 
 The primary key makes `begin` a claim only one process can win, and `reclaim` a compare-and-set on `attempt`, on
 any database (SQLite by default, the Prefect server's Postgres in production). On SQLite, WAL and IMMEDIATE
-transactions let several processes (Prefect workers, the CLI) share the file safely. The same database keeps the
-principal's approvals, so what was approved is what gets sent.
+transactions let several processes (Prefect workers, the CLI) share the file safely. On PostgreSQL, which a
+district's workers share, READ COMMITTED makes the losing insert wait for the winner and then see its row, and a
+lock serialises the first creation of the tables. The same database keeps the principal's approvals, so what was
+approved is what gets sent.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -49,6 +52,10 @@ _approvals = sa.Table(
 )
 
 
+# Held while the tables are created on PostgreSQL, where two workers' CREATE TABLE on an empty database collide.
+_SCHEMA_LOCK = int.from_bytes(b"thidua/L", "big")
+
+
 class LedgerError(Exception):
     """The ledger was asked something inconsistent with what it holds."""
 
@@ -75,15 +82,23 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
+def _sync_url(url: str) -> sa.URL:
+    """PostgreSQL through psycopg 3, the sync driver installed: `postgresql://` would ask for psycopg2, and the
+    Prefect server's `postgresql+asyncpg://` URL (which a district may reuse) is async only."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _engine(url: str, busy_timeout: float) -> Engine:
-    if not _is_sqlite(url):
-        return sa.create_engine(url, pool_pre_ping=True)
-    # NullPool: a connection per call, so the ledger is safe to use after fork and holds no file open.
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"timeout": busy_timeout})
+    parsed = _sync_url(url)
+    # NullPool everywhere: a connection per call, so the ledger is safe to use after fork, holds no SQLite file
+    # open, and keeps no idle PostgreSQL connections from every worker of a district.
+    if parsed.get_backend_name() != "sqlite":
+        # Explicit, not the server's default: the claims below rely on READ COMMITTED's re-read after a wait.
+        return sa.create_engine(parsed, poolclass=sa.pool.NullPool, isolation_level="READ COMMITTED")
+    engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args={"timeout": busy_timeout})
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -105,24 +120,22 @@ class SqlLedger:
         self.url = url
         self._clock = clock
         self._engine = _engine(url, busy_timeout)
-        _metadata.create_all(self._engine)
+        with self._transaction() as db:
+            if db.dialect.name == "postgresql":
+                db.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+            _metadata.create_all(db)
 
     def begin(self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]) -> DeliveryRecord:
         begun_at = _iso(self._clock())
-        try:
-            with self._transaction() as db:
-                db.execute(_deliveries.insert().values(
-                    **_key_values(key), message_id=message_id, recipients=json.dumps(list(recipients)),
-                    state="pending", begun_at=begun_at, sent_at=None, attempt=1,
-                ))
-                record = self._select(db, key)
-            assert record is not None
-            return replace(record, owned=True)
-        except IntegrityError as error:
-            existing = self.get(key)  # someone else's row: the key was taken, or the Message-ID serves another key
-            if existing is None:
-                raise LedgerError(f"{message_id} is already recorded for another delivery than {key}") from error
-            return existing
+        with self._transaction() as db:
+            won = _insert_unless_taken(db, _deliveries, {
+                **_key_values(key), "message_id": message_id, "recipients": json.dumps(list(recipients)),
+                "state": "pending", "begun_at": begun_at, "sent_at": None, "attempt": 1,
+            })
+            record = self._select(db, key)
+        if record is None:  # nothing inserted and no row for the key: the Message-ID serves another key
+            raise LedgerError(f"{message_id} is already recorded for another delivery than {key}")
+        return replace(record, owned=True) if won else record
 
     def reclaim(self, key: DeliveryKey, attempt: int) -> DeliveryRecord:
         with self._transaction() as db:
@@ -161,14 +174,11 @@ class SqlLedger:
 
     def approve(self, key: DeliveryKey, report: Path, sha256: str, approved_by: str, comment: str = "") -> Approval:
         """Record the approval of `report`; the first approval of a version stands (a repeat returns it)."""
-        try:
-            with self._transaction() as db:
-                db.execute(_approvals.insert().values(
-                    **_key_values(key), report=str(report), sha256=sha256, approved_by=approved_by,
-                    approved_at=_iso(self._clock()), comment=comment,
-                ))
-        except IntegrityError:
-            pass
+        with self._transaction() as db:
+            _insert_unless_taken(db, _approvals, {
+                **_key_values(key), "report": str(report), "sha256": sha256, "approved_by": approved_by,
+                "approved_at": _iso(self._clock()), "comment": comment,
+            })
         found = self.approval(key)
         assert found is not None
         return found
@@ -203,6 +213,22 @@ class SqliteLedger(SqlLedger):
     def __init__(self, path: Path, *, clock: Callable[[], datetime] = _utc_now, busy_timeout: float = 30.0) -> None:
         self.path = path
         super().__init__(f"sqlite:///{path}", clock=clock, busy_timeout=busy_timeout)
+
+
+def _insert_unless_taken(db: Connection, table: sa.Table, values: dict[str, Any]) -> bool:
+    """Insert the row unless a unique key is taken; True if inserted. ON CONFLICT DO NOTHING rather than catching
+    IntegrityError: on PostgreSQL every re-run's repeated `begin` would otherwise log a duplicate-key ERROR."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(db.dialect.name)
+    if dialect is not None:
+        # RETURNING, not rowcount: with psycopg, SQLAlchemy reports rowcount -1 for this insert, inserted or not.
+        inserted = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.school_id)
+        return db.execute(inserted).first() is not None
+    try:  # another database: a plain insert in a savepoint, its duplicate-key error meaning "taken"
+        with db.begin_nested():
+            db.execute(table.insert().values(**values))
+        return True
+    except IntegrityError:
+        return False
 
 
 def _key_values(key: DeliveryKey) -> dict[str, Any]:

@@ -1,15 +1,18 @@
-"""Fixtures for delivery tests: a real loopback SMTP server, real smtplib, a real SQLite ledger file."""
+"""Fixtures for delivery tests: a real loopback SMTP server, real smtplib, and a real ledger on each database a
+school or a district uses: a SQLite file, and a fresh database of the session's throwaway PostgreSQL cluster."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from connectors.local.ledger import SqliteLedger
+from connectors.local.ledger import SqlLedger
 from connectors.local.smtp import SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer
+from tests.postgres import PostgresCluster
 
 from .support import FakeClock
 
@@ -35,6 +38,20 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty ledger database: a SQLite file, or a PostgreSQL database of its own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        return
+    postgres: PostgresCluster = request.getfixturevalue("postgres")
+    database = f"ledger_{uuid.uuid4().hex[:12]}"
+    yield postgres.url(database, "psycopg")
+    postgres.drop_database(database)
+
+
 @pytest.fixture
-def ledger(tmp_path: Path, clock: FakeClock) -> SqliteLedger:
-    return SqliteLedger(tmp_path / "ledger.sqlite3", clock=clock)
+def ledger(ledger_url: str, clock: FakeClock) -> Iterator[SqlLedger]:
+    ledger = SqlLedger(ledger_url, clock=clock)
+    yield ledger
+    ledger.dispose()

@@ -1,4 +1,5 @@
-"""deliver_once over the real loopback SMTP server and a real ledger file: never the same report twice."""
+"""deliver_once over the real loopback SMTP server and a real ledger (SQLite and PostgreSQL): never the same report
+twice."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from connectors.local.delivery import DeliveryConflict, DeliveryInProgress, DeliveryStatus, deliver_once
-from connectors.local.ledger import SqliteLedger
+from connectors.local.ledger import SqlLedger
 from connectors.local.smtp import MailServerUnavailable, SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
 from connectors.ports import DeliveryKey, DeliveryState
@@ -22,7 +23,7 @@ KEY = DeliveryKey("lax", "D3", 1)
 
 
 def _deliver(
-    ledger: SqliteLedger, mailer: SmtpMailer, maildir: Path, clock: FakeClock, message: EmailMessage | None = None
+    ledger: SqlLedger, mailer: SmtpMailer, maildir: Path, clock: FakeClock, message: EmailMessage | None = None
 ) -> DeliveryStatus:
     outcome = deliver_once(
         ledger, mailer, message or report_email(), KEY, sent_ids=lambda: message_ids_in(maildir), now=clock
@@ -31,7 +32,7 @@ def _deliver(
 
 
 def test_first_delivery_sends_and_records_sent(
-    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
+    ledger: SqlLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     outcome = deliver_once(
         ledger, mailer, report_email(), KEY, sent_ids=lambda: message_ids_in(smtp_server.maildir), now=clock
@@ -43,7 +44,7 @@ def test_first_delivery_sends_and_records_sent(
 
 
 def test_second_delivery_of_the_same_key_sends_nothing(
-    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
+    ledger: SqlLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     assert _deliver(ledger, mailer, smtp_server.maildir, clock) is DeliveryStatus.SENT
     assert _deliver(ledger, mailer, smtp_server.maildir, clock) is DeliveryStatus.ALREADY_SENT
@@ -51,7 +52,7 @@ def test_second_delivery_of_the_same_key_sends_nothing(
 
 
 def test_crash_after_send_is_recovered_from_the_maildir_not_resent(
-    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
+    ledger: SqlLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     message = report_email()
     ledger.begin(KEY, message["Message-ID"], (DISTRICT,))
@@ -65,7 +66,7 @@ def test_crash_after_send_is_recovered_from_the_maildir_not_resent(
 
 
 def test_crash_before_send_waits_for_staleness_then_sends_once(
-    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
+    ledger: SqlLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     ledger.begin(KEY, report_email()["Message-ID"], (DISTRICT,))  # the run dies before sending
     with pytest.raises(DeliveryInProgress, match="Để tránh gửi trùng, hãy chạy lại sau 2024-05-21T07:10"):
@@ -80,7 +81,7 @@ def test_crash_before_send_waits_for_staleness_then_sends_once(
 
 
 def test_failed_send_stays_pending_and_a_later_run_sends_it(
-    ledger: SqliteLedger, smtp_server: LoopbackSmtpServer, clock: FakeClock, tmp_path: Path
+    ledger: SqlLedger, smtp_server: LoopbackSmtpServer, clock: FakeClock, tmp_path: Path
 ) -> None:
     with LoopbackSmtpServer(tmp_path / "gone") as stopped:
         dead_port = stopped.port
@@ -96,7 +97,7 @@ def test_failed_send_stays_pending_and_a_later_run_sends_it(
 
 
 def test_a_rebuilt_email_with_another_message_id_is_a_conflict(
-    ledger: SqliteLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
+    ledger: SqlLedger, mailer: SmtpMailer, smtp_server: LoopbackSmtpServer, clock: FakeClock
 ) -> None:
     _deliver(ledger, mailer, smtp_server.maildir, clock)
     other = report_email()
@@ -107,10 +108,10 @@ def test_a_rebuilt_email_with_another_message_id_is_a_conflict(
 
 
 def _race_deliver(
-    ledger_path: Path, port: int, maildir: Path, barrier: Barrier, results: multiprocessing.Queue[str]
+    ledger_url: str, port: int, maildir: Path, barrier: Barrier, results: multiprocessing.Queue[str]
 ) -> None:
     clock = FakeClock()
-    ledger = SqliteLedger(ledger_path, clock=clock)
+    ledger = SqlLedger(ledger_url, clock=clock)
     mailer = SmtpMailer("127.0.0.1", port, timeout=10)
     barrier.wait()
     try:
@@ -119,14 +120,13 @@ def _race_deliver(
         results.put("in_progress")
 
 
-def test_processes_racing_to_deliver_one_report_send_it_once(tmp_path: Path, smtp_server: LoopbackSmtpServer) -> None:
-    ledger_path = tmp_path / "ledger.sqlite3"
-    SqliteLedger(ledger_path)
+def test_processes_racing_to_deliver_one_report_send_it_once(ledger_url: str, smtp_server: LoopbackSmtpServer) -> None:
+    SqlLedger(ledger_url).dispose()
     context = multiprocessing.get_context("spawn")
     racers = 4
     barrier = context.Barrier(racers)
     results: multiprocessing.Queue[str] = context.Queue()
-    args = (ledger_path, smtp_server.port, smtp_server.maildir, barrier, results)
+    args = (ledger_url, smtp_server.port, smtp_server.maildir, barrier, results)
     processes = [context.Process(target=_race_deliver, args=args) for _ in range(racers)]
     for process in processes:
         process.start()
