@@ -13,12 +13,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import core, google_calls, prefect_overhead
+from benchmarks import core, district, google_calls, prefect_overhead
 
 BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "core": core.run,
     "google_calls": google_calls.run,
     "prefect_overhead": prefect_overhead.run,
+    "district": district.run,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

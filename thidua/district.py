@@ -17,6 +17,7 @@ from typing import Any
 from thidua.aggregate import Dataset
 from thidua.plan import Plan, ReportKind, School, Team
 from thidua.reports import vn_number
+from thidua.sample import MIN_PER_TEAM
 from thidua.text import fold
 
 # Names borne by lower-secondary schools across Hồ Chí Minh City; a variant takes one, numbered when reused.
@@ -49,10 +50,12 @@ def _merged_teams(teams: Sequence[Team], merges: Sequence[tuple[str, str]]) -> t
                  for t in teams if t.id not in absorbed)
 
 
-def staff_counts(count: int, base_staff: int, seed: int = 0) -> list[int]:
-    """Each variant's staff: the base school as given, the others between half and one and a half times it."""
+def staff_counts(plans: Sequence[Plan], base_staff: int, seed: int = 0) -> list[int]:
+    """Each school's staff for sample data: the base school as given, the others between half and one and a half
+    times it, never below what the sample generator needs for the school's teams."""
     rng = random.Random(seed + 1)
-    return [base_staff] + [rng.randint(max(8, base_staff // 2), base_staff * 3 // 2) for _ in range(1, count)]
+    counts = [base_staff] + [rng.randint(base_staff // 2, base_staff * 3 // 2) for _ in plans[1:]]
+    return [max(n, MIN_PER_TEAM * len(plan.teams)) for n, plan in zip(counts, plans, strict=True)]
 
 
 def school_variants(base: Plan, count: int, seed: int = 0) -> list[Plan]:

@@ -57,7 +57,7 @@ _GIVEN_MALE = (
 _TEAM_WEIGHTS = {"ngu van": 14, "toan": 14, "khoa hoc tu nhien": 12, "ngoai ngu": 11}
 _DEFAULT_TEAM_WEIGHT = 8
 # Below this a team cannot hold a head, a registrant and the deliberate faults at once.
-_MIN_PER_TEAM = 4
+MIN_PER_TEAM = 4
 _OFFICE_TEAM_WEIGHT = 6
 
 # The school subject each team teaches, for initiative and achievement texts; office teams have none.
@@ -285,9 +285,9 @@ class _Names:
 
 def _staff(plan: Plan, staff: int, rng: random.Random) -> list[_Person]:
     """The roster: heads from the plan, the principal in the office team, everyone else generated."""
-    if staff < _MIN_PER_TEAM * len(plan.teams):
+    if staff < MIN_PER_TEAM * len(plan.teams):
         raise ValueError(
-            f"cần ít nhất {_MIN_PER_TEAM * len(plan.teams)} người cho {len(plan.teams)} tổ, nhận {staff}"
+            f"cần ít nhất {MIN_PER_TEAM * len(plan.teams)} người cho {len(plan.teams)} tổ, nhận {staff}"
         )
     names = _Names(rng, taken=[plan.signer.name])
     emails: set[str] = set()

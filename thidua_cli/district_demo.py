@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.local.files import write_sample
+from flows.common import load_plan
 from flows.district import SchoolOutcome, district_deadline_flow, district_schools
 from flows.settings import RunSettings
 from thidua.calendar import calendar
@@ -32,26 +33,33 @@ def write_district(base: Plan, out: Path, schools: int, seed: int, staff: int) -
     """The district's plan folder and each school's sample answers; returns the plan folder."""
     plans_dir = out / PLANS_DIR
     plans_dir.mkdir(parents=True, exist_ok=True)
-    for plan, people in zip(school_variants(base, schools, seed), staff_counts(schools, staff, seed), strict=True):
+    plans = school_variants(base, schools, seed)
+    for plan, people in zip(plans, staff_counts(plans, staff, seed), strict=True):
         write_plan(plan, plans_dir / f"{plan.id}.yaml")
         write_sample(plan, out / "schools" / plan.id / "data", seed=seed, staff=people)
     return plans_dir
 
 
-def run_district(base: Plan, out: Path, smtp_port: int, schools: int, seed: int, staff: int, rollup_to: str,
-                 progress: Any) -> DistrictRun:
-    """Every deadline in calendar order; within one, the schools side by side (flows.district)."""
+def local_district(base: Plan, out: Path, smtp_port: int, schools: int, seed: int, staff: int) -> list[RunSettings]:
+    """The district on files and one loopback mail server: each school's settings, from its plan file."""
     plans_dir = write_district(base, out, schools, seed, staff)
     settings = RunSettings(plan_path=plans_dir, data_dir=out / "data", out_dir=out, smtp_port=smtp_port)
-    run = DistrictRun(district_schools(plans_dir, settings, out))
-    schedule = calendar(base)
-    bar = progress.add_task("Khởi động Prefect…", total=len(schedule) * len(run.schools))
+    return district_schools(plans_dir, settings, out)
+
+
+def run_district(schools: list[RunSettings], rollup_to: str, progress: Any | None = None) -> DistrictRun:
+    """Every deadline in calendar order; within one, the schools side by side (flows.district)."""
+    run = DistrictRun(schools)
+    schedule = calendar(load_plan(schools[0].plan_path))
+    bar = progress.add_task("Khởi động Prefect…", total=len(schedule) * len(schools)) if progress else None
     for item in schedule:
-        progress.update(bar, description=f"{item.id} — {len(run.schools)} trường")
-        done = district_deadline_flow(run.schools, item.id, item.send_at, auto_approve=True, rollup_to=rollup_to)
+        if progress:
+            progress.update(bar, description=f"{item.id} — {len(schools)} trường")
+        done = district_deadline_flow(schools, item.id, item.send_at, auto_approve=True, rollup_to=rollup_to)
         run.outcomes.extend(done.outcomes)
         run.rollups[item.id] = done.rollup
-        progress.advance(bar, len(done.outcomes))
+        if progress:
+            progress.advance(bar, len(done.outcomes))
     return run
 
 

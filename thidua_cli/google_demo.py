@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -32,13 +33,23 @@ from thidua.sample import generate
 
 @dataclass
 class GoogleDemo:
-    settings: RunSettings
+    """One emulator holding one or more schools' Workspaces; `schools` are their run settings, seed school first."""
+
+    schools: list[RunSettings]
     emulator: WorkspaceEmulator
     created: list[str]
+
+    @property
+    def settings(self) -> RunSettings:
+        return self.schools[0]
 
     def api_calls(self) -> int:
         """Calls the product made (token exchanges are Google's auth, not API calls)."""
         return sum(1 for entry in self.emulator.log.entries() if entry.method_id and entry.path != "/token")
+
+    def rate_limited(self) -> int:
+        """Calls Google (the emulator) refused for quota: the number a district run must keep at zero."""
+        return sum(1 for entry in self.emulator.log.entries() if entry.status == 429)
 
 
 def write_plan(plan: Plan, path: Path) -> None:
@@ -46,30 +57,59 @@ def write_plan(plan: Plan, path: Path) -> None:
                                    sort_keys=False), encoding="utf-8")
 
 
+def _provision_school(emulator: WorkspaceEmulator, info: dict[str, Any], plan: Plan, plan_path: Path, out: Path,
+                      seed: int, staff: int) -> tuple[RunSettings, list[str]]:
+    """One school's Forms, Sheets, folders and templates, created and seeded through the real APIs."""
+    google = plan.google or GoogleSettings(user=plan.delivery.sender)
+    plan = plan.model_copy(update={"google": google, "backend": "google"})
+    credentials = load_credentials(info, google.user, emulator.base_url, SCOPES)
+    api = GoogleApi()
+    gspread_client = endpoints.gspread_client(credentials, emulator.base_url)
+    provisioning = Provisioner(
+        plan, endpoints.build_service("drive", "v3", credentials, emulator.base_url),
+        endpoints.build_service("forms", "v1", credentials, emulator.base_url), gspread_client, api,
+        DEFAULT_TEMPLATES,
+    ).run()
+    write_plan(provisioning.plan, plan_path)
+    parse_plan(plan_path.read_text(encoding="utf-8"))  # the written plan must load as it will in the flows
+    write_sample(plan, out / "data", seed=seed, staff=staff)  # the same answers as files, to compare with
+    seed_response_sheets(provisioning.plan, generate(plan, seed=seed, staff=staff).grids, gspread_client, api)
+    settings = RunSettings(plan_path=plan_path, data_dir=out / "data", out_dir=out, backend="google",
+                           google_base_url=emulator.base_url)
+    return settings, provisioning.created
+
+
 @contextmanager
-def google_workspace(plan: Plan, out: Path, seed: int, staff: int) -> Iterator[GoogleDemo]:
-    with WorkspaceEmulator(EmulatorConfig()) as emulator:
+def google_district(plans: Sequence[Plan], staff: Sequence[int], out: Path, seed: int,
+                    config: EmulatorConfig | None = None) -> Iterator[GoogleDemo]:
+    """Every school in one emulator (one Google project, one delegated user per school), as a district has it.
+
+    With one plan, its files sit in OUT itself (the single-school demo); with several, in OUT/schools/<id> and
+    the plans in OUT/plans, as `thidua deploy` expects a district's folder."""
+    with WorkspaceEmulator(config or EmulatorConfig()) as emulator:
         info = fake_service_account().info(emulator.base_url)
         os.environ[ENV_VAR] = json.dumps(info)  # how the flows find credentials; never a flow parameter
-        google = plan.google or GoogleSettings(user=plan.delivery.sender)
-        plan = plan.model_copy(update={"google": google, "backend": "google"})
-        credentials = load_credentials(info, google.user, emulator.base_url, SCOPES)
-        api = GoogleApi()
-        gspread_client = endpoints.gspread_client(credentials, emulator.base_url)
-        provisioning = Provisioner(
-            plan, endpoints.build_service("drive", "v3", credentials, emulator.base_url),
-            endpoints.build_service("forms", "v1", credentials, emulator.base_url), gspread_client, api,
-            DEFAULT_TEMPLATES,
-        ).run()
-        plan_path = out / "plan.google.yaml"
-        write_plan(provisioning.plan, plan_path)
-        parse_plan(plan_path.read_text(encoding="utf-8"))  # the written plan must load as it will in the flows
-        write_sample(plan, out / "data", seed=seed, staff=staff)  # the same answers as files, to compare with
-        seed_response_sheets(provisioning.plan, generate(plan, seed=seed, staff=staff).grids, gspread_client, api)
-        settings = RunSettings(plan_path=plan_path, data_dir=out / "data", out_dir=out, backend="google",
-                               google_base_url=emulator.base_url)
+        schools, created = [], []
+        for plan, people in zip(plans, staff, strict=True):
+            if len(plans) == 1:
+                school_out, plan_path = out, out / "plan.google.yaml"
+            else:
+                school_out, plan_path = out / "schools" / plan.id, out / "plans" / f"{plan.id}.yaml"
+                plan_path.parent.mkdir(parents=True, exist_ok=True)
+            settings, made = _provision_school(emulator, info, plan, plan_path, school_out, seed, people)
+            schools.append(settings)
+            created.extend(made)
+        if len(plans) > 1:  # one district: one ledger, one record of what was sent
+            schools = [s.model_copy(update={"ledger_url": f"sqlite:///{out / 'deliveries.sqlite'}"})
+                       for s in schools]
         emulator.log.clear()
-        yield GoogleDemo(settings, emulator, provisioning.created)
+        yield GoogleDemo(schools, emulator, created)
+
+
+@contextmanager
+def google_workspace(plan: Plan, out: Path, seed: int, staff: int) -> Iterator[GoogleDemo]:
+    with google_district([plan], [staff], out, seed) as demo:
+        yield demo
 
 
 def save_sent_mail(demo: GoogleDemo, plan: Plan, maildir: Path) -> int:

@@ -94,9 +94,6 @@ def demo(
         raise typer.Exit(code=2)
     plan = _load_or_exit(plan_path)
     _print_warnings(plan)
-    if schools > 1 and backend != "local":
-        console.print("[bold red]Chạy thử cả quận (--schools) hiện chỉ dùng --backend local.[/]")
-        raise typer.Exit(code=2)
     if plan.delivery.approval_required:
         console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
                       f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
@@ -107,7 +104,7 @@ def demo(
     failures: list[str] = []
     with ExitStack() as stack:
         if schools > 1:
-            _district_demo(plan, out, stack, seed, staff, schools, rollup_to)
+            _district_demo(plan, out, stack, seed, staff, schools, rollup_to, backend)
             return
         if backend == "google":
             from thidua_cli.google_demo import google_workspace, save_sent_mail
@@ -150,21 +147,31 @@ def demo(
 
 
 def _district_demo(plan: Plan, out: Path, stack: ExitStack, seed: int, staff: int, schools: int,
-                   rollup_to: str) -> None:
+                   rollup_to: str, backend: str) -> None:
     from connectors.local.smtp_server import LoopbackSmtpServer
     from flows.district import DistrictError
-    from thidua_cli.district_demo import district_summary_rows, run_district
+    from thidua.district import school_variants, staff_counts
+    from thidua_cli.district_demo import district_summary_rows, local_district, run_district
+    from thidua_cli.google_demo import google_district
 
     if rollup_to and rollup_to not in {r.id for r in plan.recipients}:
         console.print(f"[bold red]--rollup-to «{rollup_to}» không có trong danh sách nơi nhận của kế hoạch:[/] "
                       f"{', '.join(r.id for r in plan.recipients)}", highlight=False)
         raise typer.Exit(code=2)
-    (out / "mail").mkdir(parents=True, exist_ok=True)
-    smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
     try:
+        if backend == "google":
+            plans = school_variants(plan, schools, seed)
+            workspace = stack.enter_context(google_district(plans, staff_counts(plans, staff, seed), out, seed))
+            settings = workspace.schools
+            console.print(f"Google Workspace giả lập tại {workspace.emulator.base_url}: {schools} trường, "
+                          f"{len(workspace.created)} mục đã khởi tạo.", highlight=False)
+        else:
+            (out / "mail").mkdir(parents=True, exist_ok=True)
+            smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
+            settings = local_district(plan, out, smtp.port, schools, seed, staff)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console) as progress:
-            run = run_district(plan, out, smtp.port, schools, seed, staff, rollup_to, progress)
+            run = run_district(settings, rollup_to, progress)
     except DistrictError as error:
         console.print(f"[bold red]{error}[/]", highlight=False)
         raise typer.Exit(code=2) from None

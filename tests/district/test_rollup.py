@@ -38,11 +38,13 @@ def test_title_counts_are_registrations_or_proposals_one_per_person_and_team(see
     assert individual == sum(1 for e in data.evaluations if e.proposed_title_id)
 
 
-def test_staff_counts_keep_the_base_school_and_vary_the_others() -> None:
-    counts = staff_counts(10, 80, seed=1)
+def test_staff_counts_keep_the_base_school_vary_the_others_and_respect_the_generators_floor(seed: Plan) -> None:
+    plans = school_variants(seed, 10, seed=1)
+    counts = staff_counts(plans, 80, seed=1)
     assert counts[0] == 80 and len(counts) == 10
     assert all(40 <= n <= 120 for n in counts) and len(set(counts)) > 3
-    assert counts == staff_counts(10, 80, seed=1)
+    assert counts == staff_counts(plans, 80, seed=1)
+    assert all(n >= 4 * len(p.teams) for n, p in zip(staff_counts(plans, 10), plans, strict=True))
 
 
 def test_rollup_email_lists_every_school_and_the_district_totals_the_vietnamese_way(seed: Plan) -> None:

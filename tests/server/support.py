@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -140,3 +144,54 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class Worker:
+    """`prefect worker start --type process`, killable with everything it started."""
+
+    def __init__(self, env: dict[str, str], log: Path, pool: str, limit: int | None = None) -> None:
+        self.env, self.log, self.pool, self.limit = env, log, pool, limit
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool, "--type", "process",
+                 *(["--limit", str(self.limit)] if self.limit else [])],
+                env={**self.env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2"},
+                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def kill(self) -> None:
+        assert self.process is not None
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+
+
+def assert_only_own_school(out: Path, plans: dict[str, Plan]) -> None:
+    """Each school's reports (OUT/schools/<id>/reports) name their own school and no other, by name or mail domain."""
+    from docx import Document
+
+    for school, plan in plans.items():
+        reports = sorted((out / "schools" / school / "reports").glob("*.docx"))
+        assert len(reports) == len(plan.deadlines), school
+        for report in reports:
+            assert report.name.startswith(school)
+            document = Document(str(report))
+            text = "\n".join([p.text for p in document.paragraphs]
+                             + [c.text for t in document.tables for row in t.rows for c in row.cells])
+            assert plan.school.header_name in text, report.name
+            for other in plans.values():
+                if other.id != school:
+                    assert other.school.header_name not in text and other.school.email_domain not in text, (
+                        report.name, other.id)

@@ -4,11 +4,8 @@ worker killed mid-delivery and restarted — one email, not zero and not two. En
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,7 +30,7 @@ from .support import (
     PLAN,
     REPO,
     HoldingSmtpHandler,
-    descendants,
+    Worker,
     free_port,
     paused_run,
     received,
@@ -47,32 +44,6 @@ POOL = "thidua-test"
 APPROVE = {"decision": "phê duyệt", "comment": ""}
 TAG = SEED.id  # runs inherit their deployment's tags; other tests share the server but not this tag
 SCREENSHOT = REPO / "tests" / "artifacts" / "prefect-ui-runs.png"
-
-
-class Worker:
-    """`prefect worker start --type process`, killable with everything it started."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"],
-                env={**self.env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2"},
-                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        for pid in [self.process.pid, *descendants(self.process.pid)]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.kill()
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +104,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
     d8 = scheduled[f"{SEED.id}-D8-send"]
     assert d8.rrule.startswith("DTSTART:20241113T080000") and d8.timezone == "Asia/Ho_Chi_Minh"  # type: ignore[union-attr]
 
-    worker = Worker(env, tmp_path / "worker.log")
+    worker = Worker(env, tmp_path / "worker.log", POOL)
     worker.start()
     try:
         # 2. The late sends run at once, wait for the principal, and go out marked late.

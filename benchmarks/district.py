@@ -1,0 +1,96 @@
+"""A district's year against the emulator with Google's quotas on: N schools × 9 deadlines, one Google project.
+
+Two measurements in one emulator, one Prefect (ephemeral) server:
+- the burst: every school reads every one of its response sheets at the same moment (what the annual report's
+  collection does, 60 schools at once), first with no rate limits — the baseline — then through the Prefect rate
+  limits of flows/quota.py; the 429s are counted from the emulator's request log;
+- the district run: every school's every deadline (thidua_cli.district_demo.run_district, auto-approved), with
+  the rate limits on; wall time, API calls, 429s, and the emails Gmail holds (count and distinct Message-IDs).
+
+The emulator's quota windows are a minute long, so the run waits one window after the burst before it starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from connectors.backends import google_backend
+from connectors.google import endpoints
+from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
+from flows.common import load_plan
+from flows.quota import prefect_throttle
+from flows.settings import RunSettings
+from thidua.district import school_variants, staff_counts
+from thidua.plan import parse_plan
+from thidua_cli.district_demo import run_district
+from thidua_cli.google_demo import GoogleDemo, google_district
+
+PLAN = Path(__file__).resolve().parent.parent / "examples" / "le-anh-xuan-2024" / "plan.yaml"
+QUOTA_WINDOW_SECONDS = 60
+
+
+def _read_everything(settings: RunSettings, throttled: bool) -> int:
+    plan = load_plan(settings.plan_path)
+    assert plan.google is not None
+    info = json.loads(os.environ[ENV_VAR])
+    throttle = prefect_throttle(plan.google.user, str(info["project_id"])) if throttled else None
+    backend = google_backend(plan, settings.reports_dir, info, settings.google_base_url, throttle)
+    return sum(len(t.rows) for t in backend.source.read_many(plan.sources).values())
+
+
+def burst(workspace: GoogleDemo, throttled: bool) -> dict[str, Any]:
+    """Every school's sheets read at once, eight at a time (a worker pool's width, not the machine's)."""
+    start, before = time.perf_counter(), len(workspace.emulator.log.entries())
+    limited_before = workspace.rate_limited()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = sum(pool.map(lambda s: _read_everything(s, throttled), workspace.schools))
+    return {"benchmark": f"burst of reads, {'Prefect rate limits' if throttled else 'no limits (baseline)'}",
+            "schools": len(workspace.schools), "rows": rows,
+            "api_calls": len(workspace.emulator.log.entries()) - before,
+            "429s": workspace.rate_limited() - limited_before, "seconds": time.perf_counter() - start}
+
+
+def sent_message_ids(workspace: GoogleDemo) -> Counter[str]:
+    """Every Message-ID in every school's Gmail sent folder, read back through the Gmail API."""
+    info = json.loads(os.environ[ENV_VAR])
+    found: Counter[str] = Counter()
+    for settings in workspace.schools:
+        plan = load_plan(settings.plan_path)
+        assert plan.google is not None
+        credentials = load_credentials(info, plan.google.user, workspace.emulator.base_url, SCOPES)
+        gmail = endpoints.build_service("gmail", "v1", credentials, workspace.emulator.base_url).users().messages()
+        for item in gmail.list(userId="me", q="in:sent", maxResults=500).execute().get("messages", []):
+            headers = gmail.get(userId="me", id=item["id"], format="metadata",
+                                metadataHeaders=["Message-ID"]).execute()["payload"]["headers"]
+            found.update(h["value"] for h in headers if h["name"].lower() == "message-id")
+    return found
+
+
+def run(schools: int = 60, staff: int = 30) -> list[dict[str, Any]]:
+    base = parse_plan(PLAN.read_text(encoding="utf-8"))
+    plans = school_variants(base, schools, seed=2024)
+    with tempfile.TemporaryDirectory() as folder, google_district(
+            plans, staff_counts(plans, staff, seed=2024), Path(folder), seed=2024) as workspace:
+        rows = [burst(workspace, throttled=False)]
+        time.sleep(QUOTA_WINDOW_SECONDS)
+        rows.append(burst(workspace, throttled=True))
+        time.sleep(QUOTA_WINDOW_SECONDS)
+        calls, limited = workspace.api_calls(), workspace.rate_limited()
+        start = time.perf_counter()
+        district = run_district(workspace.schools, rollup_to="")
+        seconds = time.perf_counter() - start
+        calls, limited = workspace.api_calls() - calls, workspace.rate_limited() - limited
+        ids = sent_message_ids(workspace)
+        failed = [o for o in district.outcomes if o.error]
+        rows.append({"benchmark": "district run, Prefect rate limits", "schools": schools,
+                     "reports": len(district.outcomes) - len(failed), "failed": len(failed), "api_calls": calls,
+                     "429s": limited, "emails": sum(ids.values()), "distinct_message_ids": len(ids),
+                     "seconds": seconds})
+    return rows

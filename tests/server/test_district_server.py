@@ -1,0 +1,143 @@
+"""A district as it really runs: ten schools' plans deployed to one Prefect server on PostgreSQL, a shared ledger
+on PostgreSQL, a process work pool with two workers — one killed mid-run with every flow it was running, then
+restarted — and every school's every report delivered exactly once, holding only its own school's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.deployments import run_deployment
+from prefect.states import Crashed
+
+from connectors.local.ledger import SqlLedger
+from connectors.local.smtp_server import LoopbackSmtpServer
+from connectors.ports import DeliveryState
+from flows.district import rollup_flow
+from thidua import mail
+from thidua.plan import Plan, parse_plan
+from thidua_cli.district_demo import write_district
+
+from .support import REPO, Worker, assert_only_own_school, descendants, received, seed_plan, wait_for
+
+SCHOOLS = 10
+POOL = "thidua-district"
+AS_OF = dt.datetime(2024, 12, 9, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))  # after every send time
+
+
+def _thidua(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run([sys.executable, "-m", "thidua_cli.main", *args], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return run
+
+
+def _sends() -> list[FlowRun]:
+    with get_client(sync_client=True) as client:
+        found = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["thidua", "send"])),
+                                      limit=200)
+    return [r for r in found if r.state is not None]
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _dead_runs(runs: list[FlowRun]) -> list[FlowRun]:
+    """Runs the server still calls running or pending whose process is gone: what a killed worker leaves."""
+    dead = []
+    for run in runs:
+        if run.state is None or run.state.type not in (StateType.RUNNING, StateType.PENDING):
+            continue
+        pid = int((run.infrastructure_pid or "0").rsplit(":", 1)[-1] or 0)
+        if pid and not _alive(pid):
+            dead.append(run)
+    return dead
+
+
+def test_ten_schools_two_workers_one_killed_every_report_exactly_once(
+        prefect_pg_api: Any, postgres: Any, tmp_path: Path) -> None:
+    env = {**prefect_pg_api.env, "COLUMNS": "200"}
+    seed = seed_plan()
+    base = seed.model_copy(update={"delivery": seed.delivery.model_copy(update={"approval_required": False})})
+    out = tmp_path / "district"
+    plans_dir = write_district(base, out, SCHOOLS, seed=9, staff=24)
+    plans = {p.id: p for p in (parse_plan(f.read_text(encoding="utf-8")) for f in plans_dir.glob("*.yaml"))}
+    expected = {mail.report_message_id(p.id, d.id, 1, p.school.email_domain): (p.id, d.id)
+                for p in plans.values() for d in p.deadlines}
+    ledger_url = postgres.url("district_ledger", "psycopg")
+
+    with LoopbackSmtpServer(out / "mail") as smtp:
+        deployed = _thidua(env, "deploy", str(plans_dir), "--out", str(out), "--smtp-port", str(smtp.port),
+                           "--ledger", ledger_url, "--work-pool", POOL, "--as-of", AS_OF.isoformat())
+        assert deployed.stdout.count("chạy ngay vì trễ hạn") == SCHOOLS
+        workers = [Worker(env, tmp_path / f"worker-{n}.log", POOL, limit=2) for n in (1, 2)]
+        for worker in workers:
+            worker.start()
+        try:
+            # Kill the first worker, and every flow it runs, once a fifth of the reports are out and it is busy.
+            wait_for("a fifth of the reports", lambda: len(list((out / "mail").glob("*.eml"))) >= len(expected) // 5
+                     and descendants(workers[0].pid), 900)
+            workers[0].kill()
+            workers[0].start()
+            # Every run ends, or is left running by a process that no longer exists.
+            wait_for("every send to finish or be orphaned", lambda: len(
+                [r for r in _sends() if r.state and r.state.type is StateType.COMPLETED])
+                + len(_dead_runs(_sends())) == len(expected), 1500)
+            orphans = _dead_runs(_sends())
+            assert orphans, "the killed worker was running nothing"
+            # What Prefect's zombie detection does (README): mark them crashed; then run them again, later.
+            with get_client(sync_client=True) as client:
+                for run in orphans:
+                    client.set_flow_run_state(run.id, Crashed(message="worker killed"), force=True)
+            for run in orphans:
+                school = next(t for t in run.tags if t in plans)
+                deployment = f"thidua-deadline/{school}-{run.parameters['deadline_id']}-send"
+                run_deployment(deployment, parameters={"now": (AS_OF + dt.timedelta(minutes=15)).isoformat(),
+                                                       "late": True}, timeout=0)
+            wait_for("the re-runs", lambda: len(
+                [r for r in _sends() if r.state and r.state.type is StateType.COMPLETED]) == len(expected), 900)
+        finally:
+            for worker in workers:
+                worker.stop()
+
+    messages = received(out / "mail")
+    ids = Counter(str(m["Message-ID"]) for m in messages)
+    print(f"district: {len(messages)} emails, {len(ids)} distinct Message-IDs, {len(orphans)} runs killed")
+    assert set(ids) == set(expected) and all(n == 1 for n in ids.values()), ids.most_common(3)
+    records = SqlLedger(ledger_url).all()
+    assert {(r.key.school_id, r.key.deadline_id) for r in records} == set(expected.values())
+    assert {r.state for r in records} == {DeliveryState.SENT}
+    for message in messages:
+        school, _ = expected[str(message["Message-ID"])]
+        assert message["From"].addresses[0].addr_spec == plans[school].delivery.sender
+
+    assert_only_own_school(out, plans)
+    _assert_runs_tagged_by_school(plans)
+    rollup = rollup_flow(_school_settings(out, plans_dir, ledger_url), "D9")
+    assert (rollup["schools"], rollup["delivered"]) == (SCHOOLS, SCHOOLS)
+
+
+def _school_settings(out: Path, plans_dir: Path, ledger_url: str) -> list[Any]:
+    from flows.district import district_schools
+    from flows.settings import RunSettings
+
+    return district_schools(plans_dir, RunSettings(plan_path=plans_dir, data_dir=out, out_dir=out,
+                                                   ledger_url=ledger_url), out)
+
+
+def _assert_runs_tagged_by_school(plans: dict[str, Plan]) -> None:
+    """A school's clerk filters the UI by the school's tag and sees its nine sends, nobody else's."""
+    for school, plan in plans.items():
+        with get_client(sync_client=True) as client:
+            mine = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[school, "send"])))
+        completed = [r for r in mine if r.state and r.state.type is StateType.COMPLETED]
+        assert sorted(r.parameters["deadline_id"] for r in completed) == sorted(d.id for d in plan.deadlines)
+        assert all(Path(r.parameters["settings"]["plan_path"]).stem == school for r in mine)
