@@ -124,8 +124,13 @@ class Rules(_Model):
     ldtt_level_titles: tuple[str, ...] = ("LDTT", "CSTDCS", "CSTD-TP", "CSTD-TQ")
     cstdcs_level_titles: tuple[str, ...] = ("CSTDCS", "CSTD-TP", "CSTD-TQ")
     ldtt_min_completion: CompletionLevel = "hoan_thanh_tot"
+    # The completion that meets Điều 23 khoản 2 on its own; otherwise a recognised initiative is needed.
     cstdcs_min_completion: CompletionLevel = "hoan_thanh_xuat_sac"
-    min_months_worked: float = Field(default=10, ge=0, le=12)
+    # Thông tư 01/2024/TT-BNV: no Lao động tiên tiến for someone recruited less than 06 months ago (was 10
+    # months under Nghị định 91/2017/NĐ-CP, no longer in force).
+    min_months_worked: float = Field(default=6, ge=0, le=12)
+    # Not a cap of Luật 06/2022/QH15 or Nghị định 98/2023/NĐ-CP (15% was Nghị định 91/2017/NĐ-CP's): the plan's
+    # own; set it to 1 where the plan sets none.
     cstdcs_share_of_ldtt: float = Field(default=0.15, gt=0, le=1)
     # A proposed title must have been registered at the start of the year (the school's plan says so).
     proposal_needs_registration: bool = True

@@ -16,7 +16,10 @@ from thidua.records import Completion, Evaluation
 
 LUAT = "Luật Thi đua, khen thưởng số 06/2022/QH15"
 NĐ98 = "Nghị định số 98/2023/NĐ-CP"
+TT01 = "Thông tư số 01/2024/TT-BNV"
+TT29 = "Thông tư số 29/2023/TT-BGDĐT"
 NOT_PINNED = "điều, khoản chưa đối chiếu được với văn bản gốc, xem RULES.md"
+TTLDXS_STANDARD = f"{LUAT}, tiêu chuẩn danh hiệu «Tập thể lao động xuất sắc», khoản 1"
 
 
 @dataclass(frozen=True)
@@ -30,34 +33,50 @@ class Rule:
 
 RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("LDTT_HOAN_THANH_TOT", "Danh hiệu từ «Lao động tiên tiến» trở lên cần mức hoàn thành nhiệm vụ từ «Hoàn "
-         "thành tốt nhiệm vụ» trở lên.", f"{LUAT}, Điều 24 (tiêu chuẩn danh hiệu «Lao động tiên tiến»)"),
+         "thành tốt nhiệm vụ» trở lên.",
+         f"{LUAT}, Điều 24, khoản 1, điểm a (danh hiệu «Lao động tiên tiến»: hoàn thành tốt nhiệm vụ trở lên)"),
     Rule("LDTT_KY_LUAT", "Cá nhân đang bị kỷ luật không được đề nghị danh hiệu thi đua.",
-         f"{LUAT}; {NĐ98} ({NOT_PINNED})"),
-    Rule("LDTT_THANG_CONG_TAC", "Cá nhân cần đủ số tháng công tác trong năm để được xét danh hiệu thi đua.",
-         f"{NĐ98}; Thông tư số 01/2024/TT-BNV ({NOT_PINNED})"),
-    Rule("CSTDCS_HOAN_THANH_XUAT_SAC", "Danh hiệu từ «Chiến sĩ thi đua cơ sở» trở lên cần mức «Hoàn thành xuất "
-         "sắc nhiệm vụ».", f"{LUAT}, Điều 21 (tiêu chuẩn danh hiệu «Chiến sĩ thi đua cơ sở»)"),
-    Rule("CSTDCS_SANG_KIEN", "Danh hiệu từ «Chiến sĩ thi đua cơ sở» trở lên cần sáng kiến được cơ sở công nhận "
-         "(hoặc đề tài, đề án khoa học đã nghiệm thu).",
-         f"{LUAT}, Điều 21 (tiêu chuẩn danh hiệu «Chiến sĩ thi đua cơ sở»)"),
-    Rule("CSTDCS_TY_LE", "Số «Chiến sĩ thi đua cơ sở» không vượt tỷ lệ tối đa so với số cá nhân đạt «Lao động "
-         "tiên tiến».", f"{NĐ98} ({NOT_PINNED})"),
+         f"{LUAT}; {TT01} ({NOT_PINNED})"),
+    Rule("LDTT_THANG_CONG_TAC", "Không xét danh hiệu «Lao động tiên tiến» cho cá nhân mới tuyển dụng dưới số tháng "
+         "tối thiểu; cá nhân cần đủ số tháng công tác trong năm.",
+         f"{TT01}, Điều 1, khoản 5, điểm d (không xét tặng «Lao động tiên tiến» cho cá nhân mới tuyển dụng dưới "
+         f"06 tháng; đối chiếu qua nguồn thứ cấp, xem RULES.md)"),
+    Rule("CSTDCS_XUAT_SAC_HOAC_SANG_KIEN", "Danh hiệu từ «Chiến sĩ thi đua cơ sở» trở lên cần «Hoàn thành xuất sắc "
+         "nhiệm vụ» hoặc sáng kiến được cơ sở công nhận (hoặc đề tài, đề án, công trình khoa học và công nghệ đã "
+         "nghiệm thu: Hội đồng xem xét).",
+         f"{LUAT}, Điều 23, khoản 2 (danh hiệu «Chiến sĩ thi đua cơ sở»: hoàn thành xuất sắc nhiệm vụ hoặc có "
+         f"sáng kiến được cơ sở công nhận hoặc có đề tài khoa học, đề án khoa học, công trình khoa học và công "
+         f"nghệ đã được nghiệm thu)"),
+    Rule("CSTDCS_TY_LE", "Số «Chiến sĩ thi đua cơ sở» không vượt tỷ lệ tối đa do kế hoạch đặt so với số cá nhân "
+         "đạt «Lao động tiên tiến».",
+         f"tỷ lệ do kế hoạch đặt: {LUAT}, Điều 23 và {NĐ98} không quy định tỷ lệ «Chiến sĩ thi đua cơ sở» (mức 15% "
+         f"là của khoản 3 Điều 9 Nghị định số 91/2017/NĐ-CP, hết hiệu lực từ 01/01/2024), xem RULES.md"),
     Rule("DANH_HIEU_DA_DANG_KY", "Danh hiệu đề nghị cuối năm không cao hơn danh hiệu đã đăng ký đầu năm.",
          "Kế hoạch thi đua của nhà trường (đăng ký danh hiệu thi đua đầu năm)"),
     Rule("GIAY_KHEN_HOAN_THANH_TOT", "Đề nghị Giấy khen cần mức hoàn thành nhiệm vụ từ «Hoàn thành tốt nhiệm vụ» "
-         "trở lên.", f"{LUAT} (tiêu chuẩn Giấy khen; {NOT_PINNED})"),
+         "trở lên.",
+         f"mức hoàn thành do kế hoạch đặt; {TT29}, Điều 11, khoản 1 (Giấy khen của hiệu trưởng: gương mẫu chấp hành "
+         f"tốt và có thành tích xuất sắc) không nêu mức hoàn thành nhiệm vụ; tiêu chuẩn Giấy khen trong {LUAT}: "
+         f"{NOT_PINNED}"),
     Rule("TTLDTT_TY_LE_LDTT", "«Tập thể lao động tiên tiến» cần trên tỷ lệ tối thiểu thành viên đạt «Lao động "
-         "tiên tiến».", f"{LUAT} (tiêu chuẩn «Tập thể lao động tiên tiến»; {NOT_PINNED})"),
+         "tiên tiến».", f"{LUAT}, Điều 28 (tiêu chuẩn «Tập thể lao động tiên tiến»; khoản, điểm và tỷ lệ chưa đối "
+                         f"chiếu được với văn bản gốc, xem RULES.md)"),
     Rule("TTLDXS_TY_LE_LDTT", "«Tập thể lao động xuất sắc» cần ít nhất tỷ lệ tối thiểu thành viên đạt «Lao động "
-         "tiên tiến».", f"{LUAT} (tiêu chuẩn «Tập thể lao động xuất sắc»; {NOT_PINNED})"),
+         "tiên tiến».", f"{TTLDXS_STANDARD}, điểm c (ít nhất là 70% cá nhân đạt «Lao động tiên tiến»; số điều "
+                         f"chưa đối chiếu, xem RULES.md)"),
     Rule("TTLDXS_HOAN_THANH", "«Tập thể lao động xuất sắc» cần toàn bộ thành viên hoàn thành nhiệm vụ trở lên.",
-         f"{LUAT} (tiêu chuẩn «Tập thể lao động xuất sắc»; {NOT_PINNED})"),
+         f"{TTLDXS_STANDARD}, điểm c (100% cá nhân hoàn thành nhiệm vụ được giao; số điều chưa đối chiếu, xem "
+         f"RULES.md)"),
     Rule("TTLDXS_CSTDCS", "«Tập thể lao động xuất sắc» cần có cá nhân đạt «Chiến sĩ thi đua cơ sở».",
-         f"{LUAT} (tiêu chuẩn «Tập thể lao động xuất sắc»; {NOT_PINNED})"),
+         f"{TTLDXS_STANDARD}, điểm d (có cá nhân đạt «Chiến sĩ thi đua cơ sở»; số điều chưa đối chiếu, xem "
+         f"RULES.md)"),
     Rule("TAP_THE_KY_LUAT", "Tập thể đề nghị danh hiệu không có thành viên bị kỷ luật (Hội đồng xem xét hình "
-         "thức kỷ luật).", f"{LUAT} (tiêu chuẩn danh hiệu tập thể; {NOT_PINNED})"),
+         "thức kỷ luật).",
+         f"{TTLDXS_STANDARD}, điểm đ (nội bộ đoàn kết, gương mẫu chấp hành tốt chủ trương, chính sách, pháp luật; "
+         f"tiêu chuẩn không nêu riêng điều kiện kỷ luật, Hội đồng cân nhắc); tiêu chuẩn «Tập thể lao động tiên "
+         f"tiến»: {NOT_PINNED}"),
     Rule("TTLDXS_TY_LE", "Số «Tập thể lao động xuất sắc» không vượt tỷ lệ tối đa so với số tập thể đạt «Tập thể "
-         "lao động tiên tiến».", f"{NĐ98} ({NOT_PINNED})"),
+         "lao động tiên tiến».", f"tỷ lệ do kế hoạch đặt; không tìm thấy trong các văn bản đã đọc ({NOT_PINNED})"),
 )}
 
 
@@ -192,14 +211,12 @@ def _individual(plan: Plan, data: Dataset) -> Iterable[Flag]:
                 yield _flag("LDTT_THANG_CONG_TAC", e, e.team_id,
                             f"{asked} nhưng chỉ có {e.months_worked:g} tháng công tác (cần từ "
                             f"{r.min_months_worked:g} tháng).")
-        if title in r.cstdcs_level_titles:
-            if e.completion < cstdcs_min:
-                yield _flag("CSTDCS_HOAN_THANH_XUAT_SAC", e, e.team_id,
-                            f"{asked} nhưng mức hoàn thành nhiệm vụ là «{e.completion.label}» (cần "
-                            f"«{cstdcs_min.label}»).")
-            if e.email not in recognised_authors:
-                yield _flag("CSTDCS_SANG_KIEN", e, e.team_id,
-                            f"{asked} nhưng chưa có sáng kiến được Hội đồng xét sáng kiến công nhận.")
+        # Điều 23, khoản 2: excellent completion OR a recognised initiative (or research: the council checks it).
+        if title in r.cstdcs_level_titles and e.completion < cstdcs_min and e.email not in recognised_authors:
+            yield _flag("CSTDCS_XUAT_SAC_HOAC_SANG_KIEN", e, e.team_id,
+                        f"{asked} nhưng mức hoàn thành nhiệm vụ là «{e.completion.label}» (chưa đạt "
+                        f"«{cstdcs_min.label}») và chưa có sáng kiến được Hội đồng xét sáng kiến công nhận (cần "
+                        f"một trong hai).")
         registration = registered.get(e.email)
         if r.proposal_needs_registration and title in rank and (
                 registration is None or rank.get(registration.title_id, -1) < rank[title]):
@@ -238,7 +255,8 @@ def _caps(plan: Plan, arithmetic: list[CapArithmetic]) -> Iterable[Flag]:
             title, base = (_title_name(plan, t) for t in names[cap.rule_id])
             yield _flag(cap.rule_id, None, "",
                         f"Số đề nghị «{title}» ({cap.proposed}) vượt tỷ lệ {cap.share:.0%} của {cap.base} "
-                        f"«{base}» (tối đa {cap.cap}), thừa {cap.excess}.")
+                        f"«{base}» (tối đa {cap.cap}), thừa {cap.excess}.",
+                        f"Kế hoạch số {plan.plan_document.number}; {RULES[cap.rule_id].reference}")
 
 
 def check(plan: Plan, data: Dataset) -> list[Flag]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from thidua import rules
 from thidua.aggregate import Dataset
 from thidua.dedupe import latest, submission_key
-from thidua.plan import Plan, Team
+from thidua.plan import Plan, Rules, Team
 from thidua.records import (
     CollectiveRegistration,
     Completion,
@@ -67,7 +67,7 @@ def _ids(flags: list[rules.Flag]) -> list[str]:
     return [f.rule_id for f in flags]
 
 
-def _person(plan: Plan, evaluation: Evaluation, recognised: bool = True, registered: str | None = None,
+def _person(plan: Plan, evaluation: Evaluation, recognised: bool | None = True, registered: str | None = None,
             commendation: str = "") -> list[str]:
     """The flags on one person proposed alone (so no cap or collective rule can fire)."""
     title = registered or evaluation.proposed_title_id or "LDTT"
@@ -90,8 +90,10 @@ def test_ldtt_needs_at_least_good_completion(plan: Plan, completion: Completion,
     assert ("LDTT_HOAN_THANH_TOT" in _person(plan, _evaluation("a@x", "LDTT", completion))) is flagged
 
 
-@pytest.mark.parametrize(("months", "flagged"), [(9.5, True), (10, False), (10.5, False)])
+@pytest.mark.parametrize(("months", "flagged"), [(5, True), (5.5, True), (6, False), (6.5, False), (9.5, False)])
 def test_months_worked_threshold_is_inclusive(plan: Plan, months: float, flagged: bool) -> None:
+    # Thông tư 01/2024/TT-BNV: "dưới 06 tháng" is not considered, 6 months is (the 10 of Nghị định 91/2017 is gone).
+    assert plan.rules.min_months_worked == Rules().min_months_worked == 6
     assert ("LDTT_THANG_CONG_TAC" in _person(plan, _evaluation("a@x", "LDTT", months=months))) is flagged
 
 
@@ -106,26 +108,31 @@ def test_discipline_is_flagged_and_the_person_kept(plan: Plan) -> None:
     assert _person(plan, _evaluation("a@x", "LDTT")) == []
 
 
-@pytest.mark.parametrize(("completion", "flagged"), [
-    (Completion.HOAN_THANH_TOT, True), (Completion.HOAN_THANH_XUAT_SAC, False)])
-def test_cstdcs_needs_excellent_completion(plan: Plan, completion: Completion, flagged: bool) -> None:
-    found = _person(plan, _evaluation("a@x", "CSTDCS", completion))
-    assert ("CSTDCS_HOAN_THANH_XUAT_SAC" in found) is flagged
-    assert "LDTT_HOAN_THANH_TOT" not in found
+@pytest.mark.parametrize(("completion", "recognised", "flagged"), [
+    (Completion.HOAN_THANH_XUAT_SAC, True, False), (Completion.HOAN_THANH_XUAT_SAC, False, False),
+    (Completion.HOAN_THANH_XUAT_SAC, None, False), (Completion.HOAN_THANH_TOT, True, False),
+    (Completion.HOAN_THANH_TOT, False, True), (Completion.HOAN_THANH_TOT, None, True)])
+def test_cstdcs_needs_excellent_completion_or_a_recognised_initiative(plan: Plan, completion: Completion,
+                                                                       recognised: bool | None,
+                                                                       flagged: bool) -> None:
+    # Luật 06/2022/QH15, Điều 23, khoản 2: "Hoàn thành xuất sắc nhiệm vụ hoặc có sáng kiến …" (either one).
+    found = _person(plan, _evaluation("a@x", "CSTDCS", completion), recognised=recognised)
+    assert found == (["CSTDCS_XUAT_SAC_HOAC_SANG_KIEN"] if flagged else [])
 
 
-@pytest.mark.parametrize(("recognised", "flagged"), [(True, False), (False, True), (None, True)])
-def test_cstdcs_needs_a_recognised_initiative(plan: Plan, recognised: bool | None, flagged: bool) -> None:
-    evaluation = _evaluation("a@x", "CSTDCS")
-    data = Dataset(evaluations=[evaluation], initiatives=[_initiative("a@x", recognised)],
-                   registrations=[_registered("a@x", "CSTDCS")])
-    assert ("CSTDCS_SANG_KIEN" in _ids(rules.check(plan, data))) is flagged
+def test_cstdcs_flag_keeps_the_person_and_cites_dieu_23(plan: Plan) -> None:
+    data = Dataset(evaluations=[_evaluation("a@x", "CSTDCS", Completion.HOAN_THANH_TOT)],
+                   initiatives=[_initiative("a@x", False)], registrations=[_registered("a@x", "CSTDCS")])
+    (flag,) = [f for f in rules.check(plan, data) if not f.rule_id.endswith("_TY_LE")]
+    assert "Điều 23, khoản 2" in flag.reference and "một trong hai" in flag.message
     assert len(data.evaluations) == 1
 
 
 def test_city_level_title_is_held_to_cstdcs_conditions_too(plan: Plan) -> None:
     assert _person(plan, _evaluation("a@x", "CSTD-TP", Completion.HOAN_THANH_TOT), recognised=False) == [
-        "CSTDCS_HOAN_THANH_XUAT_SAC", "CSTDCS_SANG_KIEN"]
+        "CSTDCS_XUAT_SAC_HOAC_SANG_KIEN"]
+    assert _person(plan, _evaluation("a@x", "CSTD-TP", Completion.HOAN_THANH), recognised=True) == [
+        "LDTT_HOAN_THANH_TOT"]
 
 
 @pytest.mark.parametrize(("registered", "proposed", "flagged"), [
@@ -165,6 +172,8 @@ def test_cstdcs_cap_exactly_met_is_not_flagged_and_one_more_is(plan: Plan) -> No
     (flag,) = rules.check(plan, over)
     assert flag.rule_id == "CSTDCS_TY_LE"
     assert "(4) vượt tỷ lệ 15% của 20 «Lao động tiên tiến» (tối đa 3), thừa 1." in flag.message
+    # The share is the plan's: neither Luật 06/2022/QH15 nor Nghị định 98/2023/NĐ-CP sets one (RULES.md).
+    assert flag.reference.startswith(f"Kế hoạch số {plan.plan_document.number};") and "91/2017" in flag.reference
 
 
 def _team(plan: Plan, registered: str, ldtt: int, others: int, cstdcs: int = 1, failed: int = 0,
