@@ -27,6 +27,7 @@ from prefect.runtime import flow_run as current_run
 from pydantic import Field
 
 from connectors.local.delivery import deliver_once
+from connectors.local.documents import ANNEX_SUFFIX
 from connectors.local.ledger import Approval
 from connectors.ports import DeliveryKey
 from flows.common import (
@@ -172,6 +173,11 @@ def prepare_report(settings: RunSettings, deadline_id: str, now: dt.datetime) ->
     return Draft(collected, missing(plan, deadline, collected.dataset), docx, pdf)
 
 
+def annex_of(report: Path) -> Path:
+    """The annex workbook written beside a report (connectors.local.documents), or beside its approved copy."""
+    return report.with_name(f"{report.stem}{ANNEX_SUFFIX}")
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -183,6 +189,8 @@ def record_approval(settings: RunSettings, key: DeliveryKey, report: Path, appro
     settings.approved_dir.mkdir(parents=True, exist_ok=True)
     kept = settings.approved_dir / f"{report.stem}_v{key.version}{report.suffix}"
     shutil.copyfile(report, kept)
+    if annex_of(report).is_file():  # the annex approved with the report is the one sent with it
+        shutil.copyfile(annex_of(report), annex_of(kept))
     return open_ledger(settings).approve(key, kept, _sha256(kept), approved_by, comment)
 
 
@@ -276,11 +284,14 @@ def send_report(settings: RunSettings, deadline_id: str, attachment: Path, now: 
         signer_title=plan.signer.title, signer_name=plan.signer.name, version=version, reason=reason,
     )
     message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
+    annex = annex_of(attachment)
     message = mail.build_report_email(
         sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=recipients,
         allow_list=plan.allow_list, subject=texts.subject, body_text=texts.body_text, body_html=texts.body_html,
         attachment=attachment.read_bytes(), attachment_name=f"{deadline.id} - {deadline.title}{attachment.suffix}",
         attachment_mime=mail.ATTACHMENT_MIME_BY_SUFFIX[attachment.suffix], message_id=message_id, header_date=now,
+        annex=annex.read_bytes() if annex.is_file() else None,
+        annex_name=f"{deadline.id} - Phụ lục số liệu chi tiết.xlsx",
     )
     clock = _clock_from(now)
     outcome = deliver_once(

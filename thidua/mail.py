@@ -25,6 +25,7 @@ UNFOLDED_HEADERS = SMTP.clone(max_line_length=998)
 PDF_MIME = "application/pdf"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ATTACHMENT_MIME_BY_SUFFIX = {".pdf": PDF_MIME, ".docx": DOCX_MIME}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _ID_PART = re.compile(r"[A-Za-z0-9_-]+")
 _DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -149,8 +150,11 @@ def build_report_email(
     attachment_mime: str,
     message_id: str,
     header_date: datetime | None = None,
+    annex: bytes | None = None,
+    annex_name: str = "",
 ) -> EmailMessage:
-    """The report email, ready for any Mailer: plain text + HTML alternative, the report attached.
+    """The report email, ready for any Mailer: plain text + HTML alternative, the report attached, and the annex
+    workbook (per-person tables, for the district's own sums) after it when there is one.
 
     Headers are RFC 2047-encoded and the filename RFC 2231-encoded by the email package; bodies are base64 so
     the message is 7-bit clean through any relay. Same inputs, same bytes: a rebuilt email is identical. The
@@ -162,12 +166,9 @@ def build_report_email(
         raise MailBuildError(
             f"Kiểu tệp đính kèm {attachment_mime!r} không được hỗ trợ: chỉ gửi báo cáo dạng PDF hoặc DOCX."
         )
-    attachment_name = _nfc(attachment_name.strip())
-    if not attachment_name or any(c in attachment_name for c in '/\\\r\n"'):
-        raise MailBuildError(
-            f"Tên tệp đính kèm {attachment_name!r} không hợp lệ: tên không được để trống, không chứa '/', '\\', "
-            "dấu ngoặc kép hay xuống dòng."
-        )
+    attachment_name = _attachment_name(attachment_name)
+    if annex is not None:
+        annex_name = _attachment_name(annex_name)
     if not _MESSAGE_ID.fullmatch(message_id):
         raise MailBuildError(f"Message-ID {message_id!r} không đúng dạng <...@...>.")
     subject = _nfc(" ".join(subject.split()))
@@ -187,6 +188,8 @@ def build_report_email(
     message.add_alternative(_nfc(body_html), subtype="html", charset="utf-8", cte="base64")
     maintype, subtype = attachment_mime.split("/")
     message.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
+    if annex is not None:
+        message.add_attachment(annex, maintype="application", subtype=XLSX_MIME.split("/")[1], filename=annex_name)
     # Boundaries from the Message-ID rather than random: the same report always serialises to the same bytes.
     # They cannot occur in the parts, whose bodies are base64 (no '-' or '_').
     token = hashlib.sha256(message_id.encode()).hexdigest()[:32]
@@ -196,6 +199,16 @@ def build_report_email(
     alternative.set_boundary(f"=_thidua-alt-{token}")
     message.policy = UNFOLDED_HEADERS
     return message
+
+
+def _attachment_name(name: str) -> str:
+    name = _nfc(name.strip())
+    if not name or any(c in name for c in '/\\\r\n"'):
+        raise MailBuildError(
+            f"Tên tệp đính kèm {name!r} không hợp lệ: tên không được để trống, không chứa '/', '\\', "
+            "dấu ngoặc kép hay xuống dòng."
+        )
+    return name
 
 
 def _addr_spec(recipient: str) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.google.api import GoogleApi
-from connectors.local.documents import BuiltReport, TemplateError
+from connectors.local.annex import write_annex
+from connectors.local.documents import ANNEX_SUFFIX, BuiltReport, TemplateError
 from thidua.plan import Plan
 
 DOCS_SCOPE = "https://www.googleapis.com/auth/documents"
@@ -154,7 +155,9 @@ class GoogleDocsBuilder:
             data = self._api.execute(self._drive.export(fileId=document_id, mimeType=mime))
             paths[suffix] = self._out / f"{basename}{suffix}"
             paths[suffix].write_bytes(data)
-        return BuiltReport(docx=paths[".docx"], pdf=paths[".pdf"])
+        # The annex is built from the same context here (no API call): it travels with the report's email.
+        annex = write_annex(context, self._out / f"{basename}{ANNEX_SUFFIX}")
+        return BuiltReport(docx=paths[".docx"], pdf=paths[".pdf"], annex=annex)
 
     def _fresh_copy(self, template_id: str, name: str, folder: str) -> str:
         """A re-run replaces its own earlier copy instead of piling up Docs with the same name."""

@@ -48,6 +48,8 @@ TABLE_PT = 11
 CAPTION_PT = 13
 EMPTY_TABLE_TEXT = "Không có"
 
+#: The annex workbook's name is the report's with this suffix (the flows find it, and its approved copy, by it).
+ANNEX_SUFFIX = "_phu_luc.xlsx"
 #: Keys every report context has (thidua.reports.build_context); a template may use these and nothing else.
 CONTEXT_KEYS: frozenset[str] = frozenset({
     "governing_body", "school_header", "school_name", "number", "place_date", "kind_label", "title",
@@ -476,5 +478,5 @@ class LocalDocumentBuilder:
         """Render `context` with the named template into `<out_dir>/<basename>.docx`, its PDF and its annex
         workbook `<basename>_phu_luc.xlsx` (every table with real numbers, for the district's own sums)."""
         docx = render_docx(self.template_path(template_name), context, self.out_dir / f"{basename}.docx")
-        annex = write_annex(_nfc(context), self.out_dir / f"{basename}_phu_luc.xlsx")
+        annex = write_annex(_nfc(context), self.out_dir / f"{basename}{ANNEX_SUFFIX}")
         return BuiltReport(docx=docx, pdf=docx_to_pdf(docx, self.out_dir, self.pdf_timeout), annex=annex)

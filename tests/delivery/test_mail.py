@@ -12,6 +12,7 @@ import pytest
 from thidua.mail import (
     DOCX_MIME,
     PDF_MIME,
+    XLSX_MIME,
     MailBuildError,
     RecipientNotAllowed,
     build_report_email,
@@ -146,6 +147,27 @@ def test_docx_attachment_gets_the_word_mime_type() -> None:
     )
     (attachment,) = message.iter_attachments()
     assert attachment.get_content_type() == DOCX_MIME
+
+
+def test_the_annex_workbook_follows_the_report_with_its_own_name_and_type() -> None:
+    message = build_report_email(
+        sender="vanthu@thcs-leanhxuan.edu.vn", sender_name="Trường THCS Lê Anh Xuân", recipients=[DISTRICT],
+        allow_list=ALLOW_LIST, subject="Báo cáo", body_text="Kính gửi", body_html="<p>Kính gửi</p>",
+        attachment=PDF_BYTES, attachment_name=ATTACHMENT_NAME, attachment_mime=PDF_MIME,
+        message_id="<thidua.lax.D8.v1@thcs-leanhxuan.edu.vn>", annex=b"PK\x03\x04annex",
+        annex_name="D8 - Phụ lục số liệu chi tiết.xlsx",
+    )
+    report, annex = message.iter_attachments()
+    assert report.get_content() == PDF_BYTES
+    assert annex.get_content_type() == XLSX_MIME
+    assert annex.get_content() == b"PK\x03\x04annex"
+    assert annex.get_filename() == "D8 - Phụ lục số liệu chi tiết.xlsx"
+    with pytest.raises(MailBuildError, match="Tên tệp đính kèm"):
+        build_report_email(
+            sender="vanthu@thcs-leanhxuan.edu.vn", sender_name="Trường", recipients=[DISTRICT],
+            allow_list=ALLOW_LIST, subject="Báo cáo", body_text="x", body_html="<p>x</p>", attachment=PDF_BYTES,
+            attachment_name=ATTACHMENT_NAME, attachment_mime=PDF_MIME,
+            message_id="<thidua.lax.D8.v1@thcs-leanhxuan.edu.vn>", annex=b"PK", annex_name="phu/luc.xlsx")
 
 
 def test_other_attachment_types_are_refused() -> None:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import email
 import email.policy
+import io
 import json
 import subprocess
 from collections import Counter
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from docx import Document
 
@@ -125,9 +127,13 @@ def test_demo_exits_cleanly_and_delivers_nine_reports_once(demo: tuple[Path, sub
     for message in parsed:
         recipients = {a.addr_spec for a in message["To"].addresses}
         assert recipients <= plan.allow_list
-        (attachment,) = list(message.iter_attachments())
+        attachment, annex = list(message.iter_attachments())
         assert attachment.get_content_type() in ("application/pdf",
                                                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        # The annex workbook travels with the report: it opens, and holds the report's per-person tables.
+        assert annex.get_filename().endswith("Phụ lục số liệu chi tiết.xlsx")
+        workbook = openpyxl.load_workbook(io.BytesIO(annex.get_content()), read_only=True)
+        assert workbook.sheetnames and any(ws.max_row > 1 for ws in workbook.worksheets)
     for row in summary.values():
         assert (out / row["report"]).is_file() and (out / row["docx"]).is_file()
         assert row["rows_read"] == row["rows_accepted"] + row["rows_rejected"]
