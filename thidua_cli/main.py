@@ -332,6 +332,8 @@ def deploy(
     rollup_to: Annotated[str, typer.Option("--rollup-to", help="Với thư mục kế hoạch: mã nơi nhận thư tổng hợp "
                                                                 "toàn quận mỗi hạn (bỏ trống: chỉ lưu artifact).")]
     = "",
+    google_secret_block: Annotated[str, typer.Option("--google-secret-block", help="Kế hoạch backend: google: tên "
+                                                     "Prefect Secret block chứa khóa tài khoản dịch vụ.")] = "",
 ) -> None:
     """Đăng ký lịch chạy lên máy chủ Prefect (PREFECT_API_URL): mỗi hạn, mỗi loại lượt chạy một deployment,
     gắn thẻ mã trường; lịch cũ không còn trong kế hoạch bị xoá; hạn đã quá giờ gửi chạy ngay, đánh dấu trễ hạn.
@@ -357,8 +359,10 @@ def deploy(
             raise typer.Exit(code=2) from None
     else:
         schools = [_settings(plan_path, out, data, smtp_host, smtp_port, ledger)]
-    for settings in schools:
+    for index, settings in enumerate(schools):
         plan = _load_or_exit(settings.plan_path)
+        schools[index] = settings = settings.model_copy(update={"backend": plan.backend,
+                                                                "google_secret_block": google_secret_block})
         _print_warnings(plan)
         now = _clock(plan, as_of)
         deployed, removed = asyncio.run(deploy_plan(plan, settings, work_pool, now, rehearsal=as_of is not None))
