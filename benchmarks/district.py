@@ -17,6 +17,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -36,21 +37,24 @@ PLAN = Path(__file__).resolve().parent.parent / "examples" / "le-anh-xuan-2024" 
 QUOTA_WINDOW_SECONDS = 60
 
 
-def _read_everything(settings: RunSettings, throttled: bool) -> int:
+def _reader(settings: RunSettings, throttled: bool) -> Callable[[], int]:
+    """One school's read of all its sheets; built in the caller's thread, where the rate limits are created
+    (Prefect's client would otherwise start one ephemeral server per thread)."""
     plan = load_plan(settings.plan_path)
     assert plan.google is not None
     info = json.loads(os.environ[ENV_VAR])
     throttle = prefect_throttle(plan.google.user, str(info["project_id"])) if throttled else None
     backend = google_backend(plan, settings.reports_dir, info, settings.google_base_url, throttle)
-    return sum(len(t.rows) for t in backend.source.read_many(plan.sources).values())
+    return lambda: sum(len(t.rows) for t in backend.source.read_many(plan.sources).values())
 
 
 def burst(workspace: GoogleDemo, throttled: bool) -> dict[str, Any]:
     """Every school's sheets read at once, eight at a time (a worker pool's width, not the machine's)."""
+    readers = [_reader(s, throttled) for s in workspace.schools]
     start, before = time.perf_counter(), len(workspace.emulator.log.entries())
     limited_before = workspace.rate_limited()
     with ThreadPoolExecutor(max_workers=8) as pool:
-        rows = sum(pool.map(lambda s: _read_everything(s, throttled), workspace.schools))
+        rows = sum(pool.map(lambda read: read(), readers))
     return {"benchmark": f"burst of reads, {'Prefect rate limits' if throttled else 'no limits (baseline)'}",
             "schools": len(workspace.schools), "rows": rows,
             "api_calls": len(workspace.emulator.log.entries()) - before,

@@ -7,6 +7,7 @@ already replaces its schedules and its future auto-scheduled runs) and start a l
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.actions import DeploymentScheduleCreate, WorkPoolCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
 from prefect.client.schemas.schedules import RRuleSchedule
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.utilities.callables import parameter_schema
 
 from connectors.ports import DeliveryState
@@ -61,7 +62,8 @@ async def ensure_work_pool(client: PrefectClient, work_pool: str) -> None:
     try:
         await client.read_work_pool(work_pool)
     except ObjectNotFound:
-        await client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
+        with contextlib.suppress(ObjectAlreadyExists):  # another school's deploy, at the same moment
+            await client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
 
 
 async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt.datetime,

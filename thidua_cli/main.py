@@ -359,16 +359,28 @@ def deploy(
             raise typer.Exit(code=2) from None
     else:
         schools = [_settings(plan_path, out, data, smtp_host, smtp_port, ledger)]
+    plans = []
     for index, settings in enumerate(schools):
         plan = _load_or_exit(settings.plan_path)
-        schools[index] = settings = settings.model_copy(update={"backend": plan.backend,
-                                                                "google_secret_block": google_secret_block})
+        schools[index] = settings.model_copy(update={"backend": plan.backend,
+                                                     "google_secret_block": google_secret_block})
         _print_warnings(plan)
-        now = _clock(plan, as_of)
-        deployed, removed = asyncio.run(deploy_plan(plan, settings, work_pool, now, rehearsal=as_of is not None))
-        _print_deployed(plan, now, deployed, removed, brief=len(schools) > 1)
+        plans.append(plan)
+
+    async def deploy_all() -> list[tuple[list[Any], list[str]]]:
+        # A few schools at a time: one school's upserts are sequential round trips, the server takes several.
+        gate = asyncio.Semaphore(4)
+
+        async def one(plan: Plan, settings: RunSettings) -> tuple[list[Any], list[str]]:
+            async with gate:
+                return await deploy_plan(plan, settings, work_pool, _clock(plan, as_of), rehearsal=as_of is not None)
+
+        return list(await asyncio.gather(*(one(p, s) for p, s in zip(plans, schools, strict=True))))
+
+    for plan, (deployed, removed) in zip(plans, asyncio.run(deploy_all()), strict=True):
+        _print_deployed(plan, _clock(plan, as_of), deployed, removed, brief=len(schools) > 1)
     if plan_path.is_dir():
-        rollups = asyncio.run(deploy_rollups(schools, work_pool, _clock(plan, as_of), rollup_to))
+        rollups = asyncio.run(deploy_rollups(schools, work_pool, _clock(plans[0], as_of), rollup_to))
         console.print(f"[green]Tổng hợp toàn quận:[/] {sum(s for _, _, s in rollups)}/{len(rollups)} hạn lên lịch "
                       f"({len(schools)} trường).", highlight=False)
 

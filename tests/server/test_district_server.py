@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
@@ -62,6 +63,7 @@ def _dead_runs(runs: list[FlowRun]) -> list[FlowRun]:
     return dead
 
 
+@pytest.mark.timeout(2700)
 def test_ten_schools_two_workers_one_killed_every_report_exactly_once(
         prefect_pg_api: Any, postgres: Any, tmp_path: Path) -> None:
     env = {**prefect_pg_api.env, "COLUMNS": "200"}
