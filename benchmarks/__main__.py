@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+import thidua_cli  # noqa: F401  (Prefect's defaults for a busy machine, set before Prefect is imported)
 from benchmarks import core, district, google_calls, prefect_overhead
 
 BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {

@@ -108,7 +108,8 @@ def school_deadline(settings: RunSettings, school_id: str, deadline_id: str, now
       task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def district_deadline_flow(schools: Sequence[RunSettings], deadline_id: str, now: dt.datetime | None = None,
                            auto_approve: bool = False, rollup_to: str = "") -> DistrictDeadline:
-    """Every school's run of one deadline (two at a time: one per core), then the district's roll-up."""
+    """Every school's run of one deadline, side by side (as many as the task runner's threads: by default two,
+    one per core of a small server; `.with_options(task_runner=…)` for more), then the district's roll-up."""
     plans = [load_plan(s.plan_path) for s in schools]
     futures = [school_deadline.submit(s, p.id, deadline_id, now, auto_approve) for s, p in zip(schools, plans,
                                                                                                  strict=True)]

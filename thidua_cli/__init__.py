@@ -8,3 +8,6 @@ import os
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The embedded (ephemeral) server gets 20 s to start by default; a busy 2-core machine can need more, and a demo
+# that fails for it tells the clerk nothing useful.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prefect.task_runners import ThreadPoolTaskRunner
+
 from connectors.local.files import write_sample
 from flows.common import load_plan
 from flows.district import SchoolOutcome, district_deadline_flow, district_schools
@@ -47,15 +49,17 @@ def local_district(base: Plan, out: Path, smtp_port: int, schools: int, seed: in
     return district_schools(plans_dir, settings, out)
 
 
-def run_district(schools: list[RunSettings], rollup_to: str, progress: Any | None = None) -> DistrictRun:
-    """Every deadline in calendar order; within one, the schools side by side (flows.district)."""
+def run_district(schools: list[RunSettings], rollup_to: str, progress: Any | None = None, parallel: int = 2
+                 ) -> DistrictRun:
+    """Every deadline in calendar order; within one, `parallel` schools side by side (flows.district)."""
     run = DistrictRun(schools)
+    flow = district_deadline_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=parallel))  # type: ignore[arg-type]
     schedule = calendar(load_plan(schools[0].plan_path))
     bar = progress.add_task("Khởi động Prefect…", total=len(schedule) * len(schools)) if progress else None
     for item in schedule:
         if progress:
             progress.update(bar, description=f"{item.id} — {len(schools)} trường")
-        done = district_deadline_flow(schools, item.id, item.send_at, auto_approve=True, rollup_to=rollup_to)
+        done = flow(schools, item.id, item.send_at, auto_approve=True, rollup_to=rollup_to)
         run.outcomes.extend(done.outcomes)
         run.rollups[item.id] = done.rollup
         if progress:
