@@ -11,38 +11,32 @@ if ! command -v uv >/dev/null 2>&1; then
   export PATH="$HOME/.local/bin:$PATH"
 fi
 
-if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+# apt_install WHAT WHY PACKAGE...: Debian packages, as root or through sudo; without either, say what is skipped.
+apt_install() {
+  local what="$1" why="$2"; shift 2
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="-"; fi
   if [ "$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      libreoffice-writer-nogui poppler-utils fonts-liberation >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   else
-    echo "thidua: cannot install LibreOffice/poppler here (no apt or no root): reports stay DOCX, PDF is skipped." >&2
+    echo "thidua: cannot install $what here (no apt or no root): $why" >&2
   fi
+}
+
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  apt_install "LibreOffice/poppler" "reports stay DOCX, PDF is skipped." \
+    libreoffice-writer-nogui poppler-utils fonts-liberation
 fi
 
 # Headless Chromium, for the screenshot of the Prefect UI that the real-server test keeps (tests/artifacts/).
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="-"; fi
-  if [ "$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  else
-    echo "thidua: cannot install Chromium here (no apt or no root): the Prefect UI screenshot test is skipped." >&2
-  fi
+  apt_install "Chromium" "the Prefect UI screenshot test is skipped." chromium
 fi
 
 # PostgreSQL's server binaries, for a district's shared ledger and Prefect server; the tests do not use Debian's
 # own cluster but start a throwaway one in a temporary directory (tests/postgres.py).
 if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="-"; fi
-  if [ "$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-  else
-    echo "thidua: cannot install PostgreSQL here (no apt or no root): the PostgreSQL ledger and server tests skip." >&2
-  fi
+  apt_install "PostgreSQL" "the PostgreSQL ledger and server tests skip." postgresql
 fi
 
 uv sync --frozen --quiet
