@@ -97,8 +97,11 @@ class GoogleApi:
                     raise
                 self.retries[method] += 1
                 self.sleep(self.policy.delay(attempt, retry_after, self.rng))
-            except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, requests.ConnectionError):
-                if not idempotent or attempt == self.policy.attempts - 1:
+            except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, requests.ConnectionError) as error:
+                # A broken pipe means the server had closed the connection (an idle keep-alive, typically after a
+                # long quota wait) before the request was written: nothing reached it, so even a send may retry.
+                never_sent = isinstance(error, BrokenPipeError)
+                if not (idempotent or never_sent) or attempt == self.policy.attempts - 1:
                     raise
                 self.retries[method] += 1
                 self.sleep(self.policy.delay(attempt, None, self.rng))
