@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class RawRow:
     values: dict[str, str]
 
     def is_blank(self) -> bool:
-        return not any(v.strip() for v in self.values.values())
+        """No cell holds anything but whitespace; stops at the first cell that does (usually the first)."""
+        return not any(map(str.strip, self.values.values()))
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,9 @@ class Table:
         if not cells:
             return cls(source_id, sheet, (), ())
         headers = tuple(cells[0])
+        padding = ("",) * len(headers)  # exports drop trailing empty cells: a short line reads as blanks there
         rows = tuple(
-            RawRow(
-                source_id=source_id,
-                sheet=sheet,
-                row_number=index + 2,
-                values={h: (line[i] if i < len(line) else "") for i, h in enumerate(headers)},
-            )
-            for index, line in enumerate(cells[1:])
+            RawRow(source_id, sheet, number, dict(zip(headers, chain(line, padding), strict=False)))
+            for number, line in enumerate(cells[1:], start=2)
         )
         return cls(source_id, sheet, headers, rows)
