@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
@@ -104,8 +105,12 @@ _SHEETS_TIMESTAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(
 _TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y")
 
 
+@lru_cache(maxsize=65_536)
 def parse_timestamp(typed: str, zone: ZoneInfo) -> dt.datetime | None:
-    """Google Sheets' Vietnamese-locale export ("13/3/2024 8:05:09") and the ISO forms XLSX gives."""
+    """Google Sheets' Vietnamese-locale export ("13/3/2024 8:05:09") and the ISO forms XLSX gives.
+
+    Cached: a sheet is read as of its cutoff and then validated, so every stamp would be parsed twice.
+    """
     text = typed.strip()
     exact = _SHEETS_TIMESTAMP.fullmatch(text)
     if exact is not None:  # the export's own format, parsed without strptime's locale machinery

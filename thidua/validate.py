@@ -364,14 +364,22 @@ def validate_table(table: Table, source: Source, vocab: Vocabulary) -> Validated
     return result
 
 
+_OFFSET_CHANGE_MARGIN = dt.timedelta(days=2)
+
+
 def rows_as_of(table: Table, source: Source, zone: ZoneInfo, cutoff: dt.datetime) -> Table:
     """The sheet as it stood at `cutoff`: later answers did not exist yet; undatable rows stay (to be flagged)."""
     if "timestamp" not in source.columns:
         return table
     header = source.columns["timestamp"]
+    # Stamps are in the plan's zone: comparing them with a cutoff in the same zone compares fields, while any
+    # other zone costs two UTC-offset lookups per row. Fields can mislead only near a change of UTC offset,
+    # so stamps within two days of the cutoff are compared exactly.
+    local = cutoff.astimezone(zone)
+    surely_before, surely_after = local - _OFFSET_CHANGE_MARGIN, local + _OFFSET_CHANGE_MARGIN
     kept = []
     for row in table.rows:
         stamp = parse_timestamp(row.values.get(header, ""), zone)
-        if stamp is None or stamp <= cutoff:
+        if stamp is None or stamp <= surely_before or (stamp < surely_after and stamp <= cutoff):
             kept.append(row)
     return Table(table.source_id, table.sheet, table.headers, tuple(kept))
