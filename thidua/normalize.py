@@ -81,12 +81,18 @@ def _team_key(text: str) -> str:
     return _TEAM_PREFIX.sub("", fold(text))
 
 
-def match_title(typed: str, titles: Iterable[Title]) -> str | None:
-    key = fold(typed)
-    for title in titles:
-        if key in (fold(title.name), fold(title.id)):
-            return title.id
-    return None
+class TitleMatcher:
+    """A title typed by its name or its id, folded; the plan's first title wins if two fold alike."""
+
+    def __init__(self, titles: Iterable[Title]) -> None:
+        self.titles = tuple(titles)
+        self._ids: dict[str, str] = {}
+        for title in self.titles:
+            self._ids.setdefault(fold(title.name), title.id)
+            self._ids.setdefault(fold(title.id), title.id)
+
+    def match(self, typed: str) -> str | None:
+        return self._ids.get(fold(typed))
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}

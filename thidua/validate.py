@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from thidua.normalize import TeamMatcher, match_title, parse_number, parse_quarter, parse_timestamp
-from thidua.plan import Plan, Source, SourceKind, Title
+from thidua.normalize import TeamMatcher, TitleMatcher, parse_number, parse_quarter, parse_timestamp
+from thidua.plan import Plan, Source, SourceKind
 from thidua.records import (
     Achievement,
     CollectiveRegistration,
@@ -85,15 +85,34 @@ class Vocabulary:
             index.setdefault(fold(member.full_name), member)
         return index
 
+    @cached_property
+    def individual_titles(self) -> TitleMatcher:
+        return TitleMatcher(self.plan.titles.individual)
+
+    @cached_property
+    def collective_titles(self) -> TitleMatcher:
+        return TitleMatcher(self.plan.titles.collective)
+
 
 _MISSING = "Thiếu câu trả lời cho «{header}»"
 
 
 class _RowReader:
-    """Reads one row field by field, collecting every problem instead of stopping at the first."""
+    """Reads a table's rows in turn, field by field, collecting every problem of a row rather than the first.
 
-    def __init__(self, row: RawRow, source: Source, vocab: Vocabulary) -> None:
-        self.row, self.source, self.vocab = row, source, vocab
+    One reader serves the whole table because its rows share a lot: teachers pick the same few answers (team,
+    title, position) thousands of times, so each distinct cell is cleaned and checked for a formula only once.
+    """
+
+    __slots__ = ("addresses", "cleaned", "columns", "rejects", "row", "source", "values", "vocab")
+
+    def __init__(self, source: Source, vocab: Vocabulary) -> None:
+        self.source, self.vocab, self.columns = source, vocab, source.columns
+        self.cleaned: dict[str, tuple[str, bool]] = {}  # a cell as typed → its clean text, and whether a formula
+        self.addresses: dict[str, str] = {}  # an email as typed → as compared (one string per address, hashed once)
+
+    def start(self, row: RawRow) -> None:
+        self.row, self.values = row, row.values
         self.rejects: list[Reject] = []
 
     def fail(self, field_name: str, value: str, reason: str) -> None:
@@ -102,21 +121,27 @@ class _RowReader:
         )
 
     def header(self, field_name: str) -> str:
-        return self.source.columns.get(field_name, field_name)
+        return self.columns.get(field_name, field_name)
 
     def raw(self, field_name: str) -> str:
-        if field_name not in self.source.columns:
-            return ""
-        return self.row.values.get(self.source.columns[field_name], "")
+        header = self.columns.get(field_name)
+        return "" if header is None else self.values.get(header, "")
 
     def text(self, field_name: str, required: bool = True) -> str:
-        value = clean(self.raw(field_name))
-        if looks_like_formula(value):
+        header = self.columns.get(field_name)  # raw(), inlined: this runs for every field of every row
+        raw = "" if header is None else self.values.get(header, "")
+        value, formula = self.cleaned.get(raw) or self._clean(raw)
+        if formula:
             self.fail(field_name, value, "Câu trả lời trông như công thức bảng tính; hãy nhập lại nội dung thật")
             return ""
         if required and not value:
             self.fail(field_name, value, _MISSING.format(header=self.header(field_name)))
         return value
+
+    def _clean(self, raw: str) -> tuple[str, bool]:
+        value = clean(raw)
+        found = self.cleaned[raw] = (value, looks_like_formula(value))
+        return found
 
     def timestamp(self) -> dt.datetime | None:
         value = clean(self.raw("timestamp"))
@@ -126,7 +151,10 @@ class _RowReader:
         return parsed
 
     def email(self, *, staff_only: bool = True) -> str:
-        value = self.text("email").lower().replace(" ", "")
+        typed = self.text("email")
+        value = self.addresses.get(typed)
+        if value is None:
+            value = self.addresses[typed] = typed.lower().replace(" ", "")
         if not value:
             return ""
         if "@" not in value:
@@ -153,17 +181,17 @@ class _RowReader:
             )
         return found.team_id
 
-    def title(self, field_name: str, titles: tuple[Title, ...], required: bool = True) -> str | None:
+    def title(self, field_name: str, titles: TitleMatcher, required: bool = True) -> str | None:
         value = self.text(field_name, required=required)
         if not value:
             return None
-        title_id = match_title(value, titles)
+        title_id = titles.match(value)
         if title_id is None:
             self.fail(
                 field_name,
                 value,
                 f"«{value}» không phải danh hiệu thi đua trong kế hoạch; chọn một trong: "
-                + "; ".join(t.name for t in titles),
+                + "; ".join(t.name for t in titles.titles),
             )
         return title_id
 
@@ -206,7 +234,7 @@ def _individual_registration(r: _RowReader) -> IndividualRegistration:
         email=email,
         full_name=r.person_name(email),
         team_id=r.team(email),
-        title_id=r.title("title", r.vocab.plan.titles.individual) or "",
+        title_id=r.title("title", r.vocab.individual_titles) or "",
         position=r.text("position", required=False),
         commendation=r.text("commendation", required=False),
         initiative=r.text("initiative", required=False),
@@ -223,7 +251,7 @@ def _collective_registration(r: _RowReader) -> CollectiveRegistration:
         origin=r.origin(r.timestamp()),
         email=r.email(),
         team_id=r.team(),
-        title_id=r.title("title", r.vocab.plan.titles.collective) or "",
+        title_id=r.title("title", r.vocab.collective_titles) or "",
         members=int(members) if members is not None else None,
         pledges=tuple(clean(p) for p in pledges),
     )
@@ -319,7 +347,7 @@ def _evaluation(r: _RowReader) -> Evaluation:
         months_worked=r.number("months_worked", low=0, high=12) or 0.0,
         discipline="" if fold(discipline) in _NO_DISCIPLINE else discipline,
         confidence_vote=r.number("confidence_vote", low=0, high=100) or 0.0,
-        proposed_title_id=r.title("proposed_title", r.vocab.plan.titles.individual, required=False),
+        proposed_title_id=r.title("proposed_title", r.vocab.individual_titles, required=False),
     )
 
 
@@ -345,14 +373,16 @@ def validate_table(table: Table, source: Source, vocab: Vocabulary) -> Validated
     check_headers(table, source)
     result = Validated(rows_read=len(table.rows))
     seen_roster_emails: set[str] = set()
+    reader = _RowReader(source, vocab)
+    read = _READERS[source.kind]
     for row in table.rows:
         if row.is_blank():
             result.rejects.append(
                 Reject(source.id, row.sheet, row.row_number, "", "", "Dòng trống (không có câu trả lời nào)")
             )
             continue
-        reader = _RowReader(row, source, vocab)
-        record = _READERS[source.kind](reader)
+        reader.start(row)
+        record = read(reader)
         if isinstance(record, StaffMember) and record.email:
             if record.email in seen_roster_emails:
                 reader.fail("email", record.email, "Email bị trùng trong danh sách viên chức")
