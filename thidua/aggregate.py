@@ -88,9 +88,10 @@ def crosstab(
     categories: Sequence[str],
 ) -> Crosstab:
     counts: dict[str, Counter[str]] = {t.id: Counter() for t in plan.teams}
+    counted = frozenset(categories)
     for record in records:
         team_id, category = team_of(record), category_of(record)
-        if team_id in counts and category in categories:
+        if team_id in counts and category in counted:
             counts[team_id][category] += 1
     return Crosstab(tuple(categories), {t: dict(c) for t, c in counts.items()})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Generic, Protocol, TypeVar
 
 from thidua.records import (
@@ -42,6 +43,9 @@ def _order(record: _HasOrigin) -> tuple[dt.datetime, int]:
     return (record.origin.submitted_at or _EPOCH, record.origin.row_number)
 
 
+_ROW_NUMBER = attrgetter("origin.row_number")
+
+
 def latest(records: Iterable[R], key: Callable[[R], Hashable]) -> Deduplicated[R]:
     winners: dict[Hashable, R] = {}
     history: list[R] = []
@@ -50,8 +54,8 @@ def latest(records: Iterable[R], key: Callable[[R], Hashable]) -> Deduplicated[R
         if k in winners:
             history.append(winners[k])
         winners[k] = record
-    current = sorted(winners.values(), key=lambda r: r.origin.row_number)
-    return Deduplicated(current=current, history=sorted(history, key=lambda r: r.origin.row_number))
+    current = sorted(winners.values(), key=_ROW_NUMBER)
+    return Deduplicated(current=current, history=sorted(history, key=_ROW_NUMBER))
 
 
 def submission_key(record: Record) -> Hashable:
