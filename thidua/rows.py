@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,11 @@ class Table:
         if not cells:
             return cls(source_id, sheet, (), ())
         headers = tuple(cells[0])
-        padding = ("",) * len(headers)  # exports drop trailing empty cells: a short line reads as blanks there
+        width = len(headers)
+        padding = [""] * width  # exports drop trailing empty cells: a short line reads as blanks there
+        lines = [line if len(line) >= width else [*line, *padding] for line in cells[1:]]
         rows = tuple(
-            RawRow(source_id, sheet, number, dict(zip(headers, chain(line, padding), strict=False)))
-            for number, line in enumerate(cells[1:], start=2)
+            RawRow(source_id, sheet, number, dict(zip(headers, line, strict=False)))
+            for number, line in enumerate(lines, start=2)
         )
         return cls(source_id, sheet, headers, rows)
