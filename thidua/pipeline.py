@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from thidua.aggregate import Dataset
 from thidua.plan import Plan, ReportKind, SourceKind
 from thidua.records import Record, Reject, StaffMember
-from thidua.rows import Table
+from thidua.rows import Table, cyclic_gc_paused
 from thidua.validate import Vocabulary, rows_as_of, validate_table
 
 _BASE = {SourceKind.ROSTER}
@@ -66,24 +64,9 @@ def source_ids_for(plan: Plan, kind: ReportKind) -> list[str]:
     return [s.id for s in plan.sources if s.kind in wanted]
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Collecting allocates a few objects per row and no reference cycles, yet every few thousand of them would
-    set off the cyclic collector, which rescans the caller's whole heap (a district's worth of rows) for nothing.
-    Plain reference counting still frees everything; the cyclic collector resumes as it was.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def collect(plan: Plan, tables: Mapping[str, Table], as_of: dt.datetime) -> Collected:
     """Validates every given table as it stood at `as_of` (the roster first: it is what rows are checked against)."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _collect(plan, tables, as_of)
 
 
