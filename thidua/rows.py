@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,16 +49,28 @@ class Table:
         return cls(source_id, sheet, headers, rows)
 
 
+_gc_pauses = 0
+_gc_pause_lock = threading.Lock()
+_gc_was_enabled = True
+
+
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """For building rows and records in bulk: they form no reference cycles and reference counting frees them,
     yet every few thousand of them would set off the cyclic collector, which rescans the whole heap (a district's
-    worth of rows on a worker) to find nothing. The collector is left as it was found.
+    worth of rows on a worker) to find nothing. Pauses are counted, so schools collected side by side in threads
+    leave the collector as the first pause found it only when the last one ends.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pauses, _gc_was_enabled
+    with _gc_pause_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _gc_pause_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
