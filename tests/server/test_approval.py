@@ -18,7 +18,7 @@ from prefect.flow_runs import resume_flow_run
 from connectors.local.ledger import SqlLedger
 from connectors.local.smtp_server import LoopbackSmtpServer
 from connectors.ports import DeliveryKey
-from flows.deadline import deadline_flow
+from flows.deadline import annex_of, deadline_flow
 from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.schedule import check_at
@@ -58,8 +58,9 @@ def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path
     (report,) = [m for m in received(maildir) if addresses(m) <= PLAN.allow_list]
     approval = SqlLedger(settings.ledger_database).approval(DeliveryKey(PLAN.id, "D3", 1))
     assert approval is not None
-    (attachment,) = list(report.iter_attachments())
+    attachment, annex = list(report.iter_attachments())
     assert attachment.get_content() == approval.report.read_bytes()
+    assert annex.get_content() == annex_of(approval.report).read_bytes()  # the annex approved with it
 
     # A replacement, asked for by the clerk, goes out as version 2 and says so.
     run = subprocess.run(
