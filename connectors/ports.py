@@ -16,9 +16,17 @@ from typing import Protocol
 
 
 class Mailer(Protocol):
-    """Hands a finished email to a mail system; returns only once the system has accepted it."""
+    """Hands a finished email to a mail system; returns only once the system has accepted it.
+
+    Raises NeverSent when the message provably did not reach the system; any other error means "maybe sent".
+    """
 
     def send(self, message: EmailMessage) -> None: ...
+
+
+class NeverSent(Exception):
+    """The mail system never received the message (refused before the data went out, or the wait for quota
+    failed), so the delivery's claim can be dropped and the send retried at once rather than after staleness."""
 
 
 @dataclass(frozen=True, order=True)
@@ -68,6 +76,11 @@ class Ledger(Protocol):
 
     def mark_sent(self, key: DeliveryKey, sent_at: datetime) -> DeliveryRecord:
         """Record that the mail system accepted the message. Idempotent: the first sent_at is kept."""
+        ...
+
+    def release(self, key: DeliveryKey, attempt: int) -> None:
+        """Drop the `pending` record held at `attempt` (the send never started); a later claim or a `sent`
+        record is left alone."""
         ...
 
     def get(self, key: DeliveryKey) -> DeliveryRecord | None: ...

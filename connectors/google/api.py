@@ -35,6 +35,11 @@ class GoogleAuthError(GoogleApiError):
     """Missing, expired or under-scoped credentials: names what to grant."""
 
 
+class QuotaWaitFailed(GoogleApiError):
+    """The wait for quota before a call failed (e.g. the Prefect server holding the limits did not answer): the
+    call itself was never made."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 8
@@ -74,7 +79,13 @@ class GoogleApi:
         """`method` is the discovery id (e.g. sheets.spreadsheets.values.batchGet): it names the quota and scope."""
         charges = self.quotas.charges(method, http_method)
         for attempt in range(self.policy.attempts):
-            self.throttle(charges)
+            try:
+                self.throttle(charges)
+            except Exception as error:  # whatever the plugged-in throttle raises, the call did not go out
+                raise QuotaWaitFailed(
+                    f"Không chờ được hạn mức Google cho {method} ({type(error).__name__}: {error}); "
+                    "lệnh gọi chưa được gửi đi. Hãy kiểm tra máy chủ Prefect, rồi chạy lại."
+                ) from error
             self.calls[method] += 1
             try:
                 return function()

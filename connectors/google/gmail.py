@@ -13,7 +13,12 @@ from typing import Any
 import httplib2
 from googleapiclient.errors import HttpError
 
-from connectors.google.api import GoogleApi
+from connectors.google.api import GoogleApi, GoogleApiError
+from connectors.ports import NeverSent
+
+
+class GmailNeverSent(GoogleApiError, NeverSent):
+    """Gmail refused the first attempt, or it never went out: nothing can have been sent."""
 
 SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
 # messages.list with `q` (the Message-ID search) is refused under gmail.metadata; readonly is the narrowest.
@@ -58,8 +63,15 @@ class GmailMailer:
             try:
                 self._api.execute(self._messages.send(userId=self._user, body={"raw": raw}), idempotent=False)
                 return
+            except GoogleApiError as error:  # no token, or no quota: the request never went out
+                if attempt == 0:
+                    raise GmailNeverSent(str(error)) from error
+                raise
             except HttpError as error:
-                if int(error.resp.status) < 500 or attempt == self._attempts - 1:
+                status = int(error.resp.status)
+                if status < 500 and attempt == 0:
+                    raise GmailNeverSent(f"Gmail từ chối thư ({status}): {error.reason}.") from error
+                if status < 500 or attempt == self._attempts - 1:
                     raise
             except (OSError, httplib2.HttpLib2Error):  # a dropped connection: maybe sent, maybe not
                 if attempt == self._attempts - 1:

@@ -2,6 +2,7 @@
 
 The ledger row is written `pending` before the send and `sent` after it. A `pending` row found later means
 "maybe sent": the outbox (`sent_ids`) decides whether to record it as sent or, once it is stale, to send again.
+A mailer that knows the message never left (NeverSent) gets the row dropped, so a retry need not wait.
 Backend-independent: the Gmail path passes a `sent_ids` that searches sent mail.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger, Mailer
+from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger, Mailer, NeverSent
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -56,7 +57,7 @@ def deliver_once(
 
     `stale_after` must exceed the longest a send can take (the mailer's timeout), so a run that is still
     sending is never taken for a crashed one. If `mailer.send` raises, the row stays `pending` ("maybe sent")
-    and the next call settles it through `sent_ids`.
+    and the next call settles it through `sent_ids` — unless the error is NeverSent, which releases it.
     """
     message_id = message["Message-ID"]
     if message_id is None:
@@ -91,7 +92,11 @@ def deliver_once(
                 f"Chưa gửi {_describe(key)}: một lượt chạy khác vừa nhận gửi lại (lần {record.attempt})."
             )
         status = DeliveryStatus.RESENT_AFTER_CRASH
-    mailer.send(message)
+    try:
+        mailer.send(message)
+    except NeverSent:
+        ledger.release(key, record.attempt)
+        raise
     return DeliveryOutcome(status, ledger.mark_sent(key, now()))
 
 

@@ -162,6 +162,11 @@ class SqlLedger:
             raise LedgerError(f"cannot mark {key} sent: it was never begun")
         return record
 
+    def release(self, key: DeliveryKey, attempt: int) -> None:
+        with self._transaction() as db:
+            db.execute(_deliveries.delete().where(*_key_clause(_deliveries, key), _deliveries.c.state == "pending",
+                                                  _deliveries.c.attempt == attempt))
+
     def get(self, key: DeliveryKey) -> DeliveryRecord | None:
         with self._transaction() as db:
             return self._select(db, key)

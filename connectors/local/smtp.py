@@ -6,6 +6,8 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from connectors.ports import NeverSent
+
 
 class MailDeliveryError(Exception):
     """Sending failed; the message (Vietnamese) says what happened and what to check."""
@@ -18,11 +20,15 @@ class MailServerUnavailable(MailDeliveryError):
     """
 
 
-class MailAuthenticationFailed(MailDeliveryError):
+class MailServerUnreachable(MailServerUnavailable, NeverSent):
+    """The connection failed before the message was handed over: certainly not sent."""
+
+
+class MailAuthenticationFailed(MailDeliveryError, NeverSent):
     """The SMTP server refused the username/password or the TLS handshake."""
 
 
-class MailRejected(MailDeliveryError):
+class MailRejected(MailDeliveryError, NeverSent):
     """The SMTP server refused the sender, every recipient, or the message itself; retrying will not help."""
 
 
@@ -64,12 +70,14 @@ class SmtpMailer:
     def send(self, message: EmailMessage) -> None:
         """Send `message` to its To/Cc/Bcc; returns only when the server has accepted it for every recipient."""
         where = f"{self.host}:{self.port}"
+        handing_over = False
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls(context=self.ssl_context or ssl.create_default_context())
                 if self.username is not None and self.password is not None:
                     smtp.login(self.username, self.password)
+                handing_over = True
                 refused = smtp.send_message(message)
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError, ssl.SSLError) as error:
             raise MailAuthenticationFailed(
@@ -84,17 +92,19 @@ class SmtpMailer:
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
             raise MailRejected(f"Máy chủ thư {where} từ chối thư: {error}.") from error
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
-            raise self._unavailable(where, error) from error
+            raise self._unavailable(where, error, handing_over) from error
         except smtplib.SMTPException as error:
             raise MailDeliveryError(f"Gửi thư qua {where} thất bại: {error}.") from error
         # SMTPException subclasses OSError, so this only catches socket errors and timeouts.
         except OSError as error:
-            raise self._unavailable(where, error) from error
+            raise self._unavailable(where, error, handing_over) from error
         if refused:
             raise MailPartiallyRejected(refused)
 
-    def _unavailable(self, where: str, error: Exception) -> MailServerUnavailable:
-        return MailServerUnavailable(
+    def _unavailable(self, where: str, error: Exception, handing_over: bool) -> MailServerUnavailable:
+        """A failure while the message was going out may have been accepted; one before it was certainly not."""
+        kind = MailServerUnavailable if handing_over else MailServerUnreachable
+        return kind(
             f"Không liên lạc được máy chủ thư {where} (chờ tối đa {self.timeout:g} giây): {error}. "
             "Hãy kiểm tra máy chủ thư đang chạy, rồi chạy lại."
         )

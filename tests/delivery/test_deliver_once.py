@@ -4,6 +4,8 @@ twice."""
 from __future__ import annotations
 
 import multiprocessing
+import socket
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from multiprocessing.synchronize import Barrier
@@ -13,7 +15,7 @@ import pytest
 
 from connectors.local.delivery import DeliveryConflict, DeliveryInProgress, DeliveryStatus, deliver_once
 from connectors.local.ledger import SqlLedger
-from connectors.local.smtp import MailServerUnavailable, SmtpMailer
+from connectors.local.smtp import MailRejected, MailServerUnavailable, MailServerUnreachable, SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
 from connectors.ports import DeliveryKey, DeliveryState
 
@@ -80,15 +82,58 @@ def test_crash_before_send_waits_for_staleness_then_sends_once(
     assert record is not None and record.attempt == 2
 
 
-def test_failed_send_stays_pending_and_a_later_run_sends_it(
+def test_an_unreachable_server_releases_the_claim_and_the_next_run_sends_at_once(
     ledger: SqlLedger, smtp_server: LoopbackSmtpServer, clock: FakeClock, tmp_path: Path
 ) -> None:
     with LoopbackSmtpServer(tmp_path / "gone") as stopped:
         dead_port = stopped.port
-    with pytest.raises(MailServerUnavailable):
+    with pytest.raises(MailServerUnreachable):
         _deliver(ledger, SmtpMailer("127.0.0.1", dead_port, timeout=2), smtp_server.maildir, clock)
+    assert ledger.get(KEY) is None  # nothing left the school: no "maybe sent" to wait out
+
+    live = SmtpMailer("127.0.0.1", smtp_server.port, timeout=5)
+    assert _deliver(ledger, live, smtp_server.maildir, clock) is DeliveryStatus.SENT
+    assert smtp_server.received == 1
+
+
+def test_a_refused_message_releases_the_claim(ledger: SqlLedger, clock: FakeClock, tmp_path: Path) -> None:
+    with LoopbackSmtpServer(tmp_path / "bounces", refused_recipients=[DISTRICT]) as bouncing:
+        with pytest.raises(MailRejected):
+            _deliver(ledger, SmtpMailer("127.0.0.1", bouncing.port, timeout=5), bouncing.maildir, clock)
+        assert bouncing.received == 0
+    assert ledger.get(KEY) is None
+
+
+def _hang_up_after_the_data(listener: socket.socket) -> None:
+    """An SMTP server that takes the whole message, then drops the line instead of answering the final dot."""
+    connection, _ = listener.accept()
+    with connection, connection.makefile("rb") as lines:
+        connection.sendall(b"220 loopback\r\n")
+        for line in lines:
+            command = line.strip().upper()
+            if command == b"DATA":
+                connection.sendall(b"354 go on\r\n")
+            elif command == b".":
+                return
+            elif command.startswith((b"EHLO", b"HELO", b"MAIL", b"RCPT")):
+                connection.sendall(b"250 ok\r\n")
+
+
+def test_a_connection_lost_after_the_data_went_out_stays_maybe_sent(
+    ledger: SqlLedger, smtp_server: LoopbackSmtpServer, clock: FakeClock
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        server = threading.Thread(target=_hang_up_after_the_data, args=(listener,))
+        server.start()
+        with pytest.raises(MailServerUnavailable) as caught:
+            _deliver(ledger, SmtpMailer("127.0.0.1", listener.getsockname()[1], timeout=5), smtp_server.maildir,
+                     clock)
+        server.join()
+    assert not isinstance(caught.value, MailServerUnreachable)
     record = ledger.get(KEY)
     assert record is not None and record.state is DeliveryState.PENDING
+    with pytest.raises(DeliveryInProgress):
+        _deliver(ledger, SmtpMailer("127.0.0.1", smtp_server.port, timeout=5), smtp_server.maildir, clock)
     clock.advance(timedelta(minutes=11))
 
     live = SmtpMailer("127.0.0.1", smtp_server.port, timeout=5)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email
 import email.policy
+import uuid
 from pathlib import Path
 
 import pytest
 
 from connectors.google.api import GoogleApi, GoogleAuthError
-from connectors.google.gmail import GmailMailer
+from connectors.google.gmail import GmailMailer, GmailNeverSent
+from connectors.google.quotas import Limit, uniform_quotas
 from connectors.google.sheets import SheetsSource
+from connectors.local.delivery import DeliveryStatus, deliver_once
+from connectors.local.ledger import SqlLedger
+from connectors.ports import DeliveryKey
 from emulator.faults import FaultRule
 from emulator.server import WorkspaceEmulator
 from emulator.testing import WorkspaceClients
+from flows.quota import prefect_throttle
+from tests.conftest import PrefectServer
 from thidua import mail
 from thidua.plan import Plan, parse_plan
 
@@ -61,8 +69,8 @@ def test_every_sheet_of_a_spreadsheet_is_read_with_one_batch_get(workspace: Work
     assert tables["F2"].rows[1].values["Nội dung giao ước thi đua"] == "- Dạy tốt\n- Học tốt"
 
 
-def _report_email(plan: Plan) -> mail.EmailMessage:
-    deadline = plan.deadlines[0]
+def _report_email(plan: Plan, which: int = 0) -> mail.EmailMessage:
+    deadline = plan.deadlines[which]
     texts = mail.compose_report_texts(school_name=plan.school.name, report_title=deadline.title,
                                       recipient_office="Phòng GDĐT", deadline=deadline.due_before,
                                       signer_title=plan.signer.title, signer_name=plan.signer.name, version=1)
@@ -72,6 +80,36 @@ def _report_email(plan: Plan) -> mail.EmailMessage:
         body_text=texts.body_text, body_html=texts.body_html, attachment=b"%PDF-1.4 test",
         attachment_name="D1 - Đăng ký.pdf", attachment_mime=mail.PDF_MIME,
         message_id=mail.report_message_id(plan.id, deadline.id, 1, plan.school.email_domain))
+
+
+def _sent_count(workspace: WorkspaceClients) -> int:
+    listed = workspace.service("gmail", "v1").users().messages().list(userId="me", q="in:sent").execute()
+    return len(listed.get("messages", []))
+
+
+def test_a_failed_quota_wait_releases_the_claim_and_a_later_run_sends_once(
+        workspace: WorkspaceClients, plan: Plan, prefect_api: PrefectServer, tmp_path: Path) -> None:
+    one_a_day = uniform_quotas(None).with_limits(
+        gmail_messages_per_day=Limit(per_user=1, per_project=None, window_seconds=86_400))
+    throttle = prefect_throttle(workspace.user, f"project-{uuid.uuid4().hex[:8]}", one_a_day, timeout_seconds=1)
+    service = workspace.service("gmail", "v1")
+    throttled = GmailMailer(service, GoogleApi(throttle=throttle))
+    ledger = SqlLedger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+
+    def deliver(mailer: GmailMailer, which: int) -> DeliveryStatus:
+        key = DeliveryKey(plan.id, plan.deadlines[which].id, 1)
+        outcome = deliver_once(ledger, mailer, _report_email(plan, which), key,
+                               sent_ids=lambda: set(), now=lambda: dt.datetime.now(dt.UTC))
+        return outcome.status
+
+    assert deliver(throttled, 0) is DeliveryStatus.SENT
+    with pytest.raises(GmailNeverSent, match=r"Không chờ được hạn mức Google cho gmail\.users\.messages\.send"):
+        deliver(throttled, 1)  # the day's one message is spent: the quota wait times out before any request
+    assert ledger.get(DeliveryKey(plan.id, plan.deadlines[1].id, 1)) is None
+    assert _sent_count(workspace) == 1
+
+    assert deliver(GmailMailer(service, NO_WAIT), 1) is DeliveryStatus.SENT  # at once, not after staleness
+    assert _sent_count(workspace) == 2
 
 
 def test_gmail_send_survives_injected_503s_and_sends_once(workspace: WorkspaceClients, plan: Plan,
