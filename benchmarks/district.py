@@ -1,6 +1,7 @@
 """A district's year against the emulator with Google's quotas on: N schools × 9 deadlines, one Google project.
 
-Two measurements in one emulator, one Prefect (ephemeral) server:
+Two measurements in one emulator, one Prefect server on PostgreSQL (a throwaway cluster, as a district runs it;
+the ephemeral SQLite server answered 503s under 60 schools at once — it is the fallback when PostgreSQL is absent):
 - the burst: every school reads every one of its response sheets at the same moment (what the annual report's
   collection does, 60 schools at once), first with no rate limits — the baseline — then through the Prefect rate
   limits of flows/quota.py; the 429s are counted from the emulator's request log;
@@ -17,8 +18,9 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,8 @@ from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
 from flows.common import load_plan
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
+from tests.postgres import find_bindir, temporary_cluster
+from tests.prefect_server import pointing_at, serving_prefect
 from thidua.district import school_variants, staff_counts
 from thidua.plan import parse_plan
 from thidua_cli.district_demo import run_district
@@ -79,8 +83,25 @@ def sent_message_ids(workspace: GoogleDemo) -> Counter[str]:
     return found
 
 
+@contextmanager
+def prefect_server() -> Iterator[str]:
+    """Points this process's flows at a Prefect server on PostgreSQL; yields which database it runs on."""
+    if find_bindir() is None:
+        yield "SQLite (ephemeral)"
+        return
+    with tempfile.TemporaryDirectory() as home, temporary_cluster() as cluster, serving_prefect(
+            Path(home), PREFECT_API_DATABASE_CONNECTION_URL=cluster.url("prefect", "asyncpg")) as server, \
+            pointing_at(server):
+        yield "PostgreSQL"
+
+
 def run(schools: int = 60, staff: int = 30, parallel: int = 4) -> list[dict[str, Any]]:
     """`parallel`: schools run side by side; Google waits are I/O, so more than the two cores pays off."""
+    with prefect_server() as database:
+        return [{**row, "prefect_db": database} for row in _measure(schools, staff, parallel)]
+
+
+def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
     base = parse_plan(PLAN.read_text(encoding="utf-8"))
     plans = school_variants(base, schools, seed=2024)
     with tempfile.TemporaryDirectory() as folder, google_district(

@@ -8,7 +8,6 @@ import email
 import email.policy
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -138,12 +137,6 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Worker:

@@ -22,6 +22,7 @@ from prefect.flow_runs import resume_flow_run
 from connectors.local.files import write_sample
 from connectors.local.smtp_server import message_ids_in
 from flows.settings import RunSettings
+from tests.prefect_server import free_port
 from thidua import mail
 from thidua.calendar import schedule
 from thidua.schedule import runs
@@ -31,7 +32,6 @@ from .support import (
     REPO,
     HoldingSmtpHandler,
     Worker,
-    free_port,
     paused_run,
     received,
     runs_in_state,
