@@ -6,7 +6,8 @@ the ephemeral SQLite server answered 503s under 60 schools at once — it is the
   collection does, 60 schools at once), first with no rate limits — the baseline — then through the Prefect rate
   limits of flows/quota.py; the 429s are counted from the emulator's request log;
 - the district run: every school's every deadline (thidua_cli.district_demo.run_district, auto-approved), with
-  the rate limits on; wall time, API calls, 429s, and the emails Gmail holds (count and distinct Message-IDs).
+  the rate limits on; wall time, API calls, 429s, and the report emails Gmail holds (count, distinct Message-IDs,
+  expected ones missing) apart from the other emails (the clerk's failure alerts).
 
 The emulator's quota windows are a minute long, so the run waits one window after the burst before it starts.
 """
@@ -35,6 +36,7 @@ from flows.settings import RunSettings
 from tests.postgres import find_bindir, temporary_cluster
 from tests.prefect_server import pointing_at, serving_prefect
 from thidua.district import school_variants, staff_counts
+from thidua.mail import report_message_id
 from thidua.plan import parse_plan
 from thidua_cli.district_demo import run_district
 from thidua_cli.google_demo import GoogleDemo, google_district
@@ -117,9 +119,12 @@ def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
         seconds = time.perf_counter() - start
         calls, limited = workspace.api_calls() - calls, workspace.rate_limited() - limited
         ids = sent_message_ids(workspace)
+        expected = {report_message_id(p.id, d.id, 1, p.school.email_domain) for p in plans for d in p.deadlines}
+        reports = Counter({message_id: n for message_id, n in ids.items() if message_id in expected})
         failed = [o for o in district.outcomes if o.error]
         rows.append({"benchmark": f"district run, Prefect rate limits, {parallel} at a time", "schools": schools,
                      "reports": len(district.outcomes) - len(failed), "failed": len(failed), "api_calls": calls,
-                     "429s": limited, "emails": sum(ids.values()), "distinct_message_ids": len(ids),
+                     "429s": limited, "emails": sum(reports.values()), "distinct_message_ids": len(reports),
+                     "missing": len(expected - set(reports)), "other_emails": sum(ids.values()) - sum(reports.values()),
                      "seconds": seconds})
     return rows
