@@ -119,7 +119,8 @@ def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
         seconds = time.perf_counter() - start
         calls, limited = workspace.api_calls() - calls, workspace.rate_limited() - limited
         ids = sent_message_ids(workspace)
-        expected = {report_message_id(p.id, d.id, 1, p.school.email_domain) for p in plans for d in p.deadlines}
+        deployed = [load_plan(school.plan_path) for school in workspace.schools]
+        expected = {report_message_id(p.id, d.id, 1, p.school.email_domain) for p in deployed for d in p.deadlines}
         reports = Counter({message_id: n for message_id, n in ids.items() if message_id in expected})
         failed = [o for o in district.outcomes if o.error]
         rows.append({"benchmark": f"district run, Prefect rate limits, {parallel} at a time", "schools": schools,
