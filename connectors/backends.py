@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from connectors.google.api import Charges, GoogleApi
+from connectors.google.api import DEFAULT_TIMEOUT_S, Charges, GoogleApi
 from connectors.local.documents import BuiltReport, LocalDocumentBuilder
 from connectors.local.files import FileSource
 from connectors.local.smtp import SmtpMailer
@@ -76,7 +76,8 @@ def local_backend(data_dir: Path, templates_dir: Path, reports_dir: Path, smtp_h
 
 
 def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, Any], base_url: str | None = None,
-                   throttle: Callable[[Charges], None] | None = None) -> Backend:
+                   throttle: Callable[[Charges], None] | None = None,
+                   timeout: float = DEFAULT_TIMEOUT_S) -> Backend:
     """Clients for the plan's Workspace (Google itself, or the emulator at `base_url`); the credentials are
     used, never logged."""
     from connectors.google import endpoints
@@ -91,13 +92,13 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     api = GoogleApi(throttle=throttle) if throttle else GoogleApi()
 
     def service(name: str, version: str) -> Any:
-        return endpoints.build_service(name, version, credentials, base_url)
+        return endpoints.build_service(name, version, credentials, base_url, timeout)
 
     source: RowSource
     if plan.google.read_from == "forms":
         source = OneByOne(FormsSource(service("forms", "v1"), api, ZoneInfo(plan.timezone)).read)
     else:
-        source = SheetsSource(endpoints.gspread_client(credentials, base_url), api)
+        source = SheetsSource(endpoints.gspread_client(credentials, base_url, timeout), api)
     mailer = GmailMailer(service("gmail", "v1"), api)
     return Backend(
         source=source,

@@ -74,6 +74,8 @@ class EmulatorConfig(BaseModel):
     seed_dir: Path | None = None
     snapshot_dir: Path | None = None
     soffice: str | None = "soffice"
+    # LibreOffice's limit per PDF export; a report of hundreds of pages needs more than the default.
+    export_timeout_seconds: float = 180
     log_limit: int = 100_000
 
 
@@ -247,7 +249,7 @@ class WorkspaceEmulator:
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
         self.config = config or EmulatorConfig(**overrides)
-        self.workspace = Workspace(self.config.soffice)
+        self.workspace = Workspace(self.config.soffice, self.config.export_timeout_seconds)
         self.tokens = TokenStore(dict(self.config.trusted_certs), dict(self.config.refresh_tokens))
         self.quota = QuotaKeeper(self.config.quotas, self.config.quotas_enabled)
         self.faults = FaultInjector(list(self.config.faults), self.config.fault_seed)
@@ -346,7 +348,7 @@ class WorkspaceEmulator:
 
     def reset(self) -> None:
         """Forget all state, the log, quota spending and faults (tokens stay valid)."""
-        self.workspace = Workspace(self.config.soffice)
+        self.workspace = Workspace(self.config.soffice, self.config.export_timeout_seconds)
         self.handlers = _collect_handlers(self.workspace)
         self.log.clear()
         self.quota.reset()

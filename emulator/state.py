@@ -14,7 +14,7 @@ SERVICES = ("drive", "sheets", "docs", "forms", "gmail")
 
 
 class Workspace:
-    def __init__(self, soffice: str | None = "soffice") -> None:
+    def __init__(self, soffice: str | None = "soffice", export_timeout_seconds: float = 180) -> None:
         from emulator.docs.export import DocExporter
         from emulator.docs.models import DocsModel
         from emulator.forms.models import FormsModel
@@ -34,7 +34,7 @@ class Workspace:
             sheets=self.sheets,
         )
         self.gmail = GmailModel()
-        self.exporter = DocExporter(soffice)
+        self.exporter = DocExporter(soffice, export_timeout_seconds)
         self.drive.hooks[SPREADSHEET] = GoogleTypeHooks(
             create=lambda sid, name, owner: self.sheets.create(
                 {"properties": {"title": name}}, owner, sid, register=False

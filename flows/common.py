@@ -59,7 +59,8 @@ def _backend(settings: RunSettings, thread: int) -> Backend:
     throttle = None
     if settings.google_rate_limits:
         throttle = prefect_throttle(plan.google.user, str(info.get("project_id") or plan.id))
-    return google_backend(plan, settings.reports_dir, info, settings.google_base_url or None, throttle)
+    return google_backend(plan, settings.reports_dir, info, settings.google_base_url or None, throttle,
+                          settings.google_timeout_seconds)
 
 
 def mailer(settings: RunSettings) -> Mailer:

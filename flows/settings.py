@@ -32,6 +32,8 @@ class RunSettings(BaseModel):
     google_base_url: str = ""
     google_secret_block: str = ""
     google_rate_limits: bool = True
+    # How long one Google call may take; a large school's PDF export can need more than the default.
+    google_timeout_seconds: float = 60
     # The mailbox the SMTP server files into, when not OUT/mail: a district's schools share one (the lookup of
     # "was it sent before the crash?" must read where the mail really went).
     outbox_dir: Path | None = None

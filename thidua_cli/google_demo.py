@@ -107,8 +107,9 @@ def google_district(plans: Sequence[Plan], staff: Sequence[int], out: Path, seed
 
 
 @contextmanager
-def google_workspace(plan: Plan, out: Path, seed: int, staff: int) -> Iterator[GoogleDemo]:
-    with google_district([plan], [staff], out, seed) as demo:
+def google_workspace(plan: Plan, out: Path, seed: int, staff: int,
+                     config: EmulatorConfig | None = None) -> Iterator[GoogleDemo]:
+    with google_district([plan], [staff], out, seed, config) as demo:
         yield demo
 
 

@@ -25,6 +25,7 @@ from googleapiclient.http import HttpRequest
 from connectors.google.quotas import DEFAULT_QUOTAS, WorkspaceQuotas
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_TIMEOUT_S = 60.0  # one HTTP exchange with Google, PDF exports included
 
 
 class GoogleApiError(Exception):

@@ -23,6 +23,8 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient import discovery
 from googleapiclient.discovery_cache import get_static_doc
 
+from connectors.google.api import DEFAULT_TIMEOUT_S
+
 GOOGLE_HOSTS = (
     "https://sheets.googleapis.com/",
     "https://www.googleapis.com/",
@@ -32,7 +34,6 @@ GOOGLE_HOSTS = (
     "https://oauth2.googleapis.com/",
 )
 GSPREAD_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
-DEFAULT_TIMEOUT_S = 60.0
 _AUTHORIZED_SESSION: Any = AuthorizedSession  # unannotated in google-auth
 
 SCOPES = {
@@ -141,11 +142,14 @@ def authorized_session(credentials: Credentials, base_url: str | None = None) ->
     return session
 
 
-def gspread_client(credentials: Credentials, base_url: str | None = None) -> gspread.Client:
+def gspread_client(credentials: Credentials, base_url: str | None = None,
+                   timeout: float = DEFAULT_TIMEOUT_S) -> gspread.Client:
     """A gspread client; with ``base_url`` its fixed Google URLs reach the emulator through the adapter."""
     session: AuthorizedSession = _AUTHORIZED_SESSION(credentials)
     if base_url is not None:
         adapter = ForwardingAdapter(base_url)
         for host in GSPREAD_HOSTS:
             session.mount(host, adapter)
-    return gspread.Client(auth=credentials, session=session)
+    client = gspread.Client(auth=credentials, session=session)
+    client.set_timeout(timeout)
+    return client

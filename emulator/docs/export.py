@@ -36,8 +36,9 @@ _HEADINGS = {f"HEADING_{n}": n for n in range(1, 7)}
 
 
 class DocExporter:
-    def __init__(self, soffice: str | None = "soffice") -> None:
+    def __init__(self, soffice: str | None = "soffice", timeout_seconds: float = 180) -> None:
         self.soffice = shutil.which(soffice) if soffice else None
+        self.timeout_seconds = timeout_seconds
         self._lock = threading.Lock()
 
     def export(self, doc: Document, mime: str) -> bytes:
@@ -74,7 +75,7 @@ class DocExporter:
                     source,
                 ],
                 capture_output=True,
-                timeout=180,
+                timeout=self.timeout_seconds,
                 check=False,
             )
             target = os.path.join(tmp, "document.pdf")
