@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything thidua needs from the project's own files, on a machine that has only Python 3.11,
 # pip and apt: uv (through pip when missing), the locked environment (uv.lock), and Debian's LibreOffice
-# Writer and poppler-utils, which turn reports into PDF and read PDFs back, and Debian's PostgreSQL, which tests
-# start as a throwaway cluster for a district's shared ledger and Prefect server.
+# Writer, poppler-utils and Liberation 2 fonts, which turn reports into PDF and read PDFs back, and Debian's
+# PostgreSQL, which tests start as a throwaway cluster for a district's shared ledger and Prefect server.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,9 +23,12 @@ apt_install() {
   fi
 }
 
-if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+# fonts-liberation2, not fonts-liberation (1.07): only version 2 has ư, ơ and the stacked tones, which the older
+# one leaves to other fonts' fallback glyphs in the PDF and to boxes in the charts.
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+    || [ ! -d /usr/share/fonts/truetype/liberation2 ]; then
   apt_install "LibreOffice/poppler" "reports stay DOCX, PDF is skipped." \
-    libreoffice-writer-nogui poppler-utils fonts-liberation
+    libreoffice-writer-nogui poppler-utils fonts-liberation2
 fi
 
 # Headless Chromium, for the screenshot of the Prefect UI that the real-server test keeps (tests/artifacts/).

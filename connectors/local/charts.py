@@ -1,13 +1,16 @@
 """Report charts as PNG: the core supplies each chart's data (`context["charts"]`), this draws it for print.
 
-matplotlib with the Agg backend (no display needed), a serif font that carries Vietnamese diacritics (Liberation
-Serif looks like Times New Roman; DejaVu Serif is the fallback), black and greys with hatching so a chart still
-reads on a black-and-white office printer.
+matplotlib with the Agg backend (no display needed), a serif font that carries every Vietnamese letter (Liberation
+Serif 2 looks like Times New Roman; Debian's older fonts-liberation 1.07 lacks ư, ơ and the stacked tones, which
+then print as boxes, so a font is used only if the file matplotlib resolves it to has them all, and DejaVu Serif,
+which matplotlib ships, is always there), black and greys with hatching so a chart still reads on a
+black-and-white office printer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,15 @@ matplotlib.use("Agg")  # before pyplot is imported: no display on a server
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
-FONTS = ["Liberation Serif", "DejaVu Serif", "Times New Roman"]
+FONTS = ["Liberation Serif", "Times New Roman", "DejaVu Serif"]
+# Every letter Vietnamese adds to ASCII, lower and upper case: a font missing one of them is not used.
+VIETNAMESE_LETTERS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+VIETNAMESE_LETTERS += VIETNAMESE_LETTERS.upper()
 WIDTH_CM, HEIGHT_CM = 16.0, 8.5
 DPI = 200
 GREYS = ["#1f1f1f", "#7a7a7a", "#bdbdbd", "#ffffff", "#4d4d4d", "#e0e0e0"]
@@ -32,8 +40,23 @@ class ChartError(Exception):
     """A chart's data is not one of the kinds this module draws."""
 
 
+@functools.cache
+def vietnamese_fonts() -> list[str]:
+    """The families of FONTS whose resolved file has every Vietnamese letter, in FONTS' order of preference."""
+    usable = []
+    for family in FONTS:
+        try:
+            path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:  # not installed
+            continue
+        charmap = FT2Font(path).get_charmap()
+        if all(ord(letter) in charmap for letter in VIETNAMESE_LETTERS):
+            usable.append(family)
+    return usable
+
+
 def _style() -> Any:
-    return {"font.family": "serif", "font.serif": FONTS, "font.size": 9, "axes.titlesize": 10,
+    return {"font.family": "serif", "font.serif": vietnamese_fonts(), "font.size": 9, "axes.titlesize": 10,
             "axes.spines.top": False, "axes.spines.right": False}
 
 
