@@ -18,6 +18,7 @@ LUAT = "Luật Thi đua, khen thưởng số 06/2022/QH15"
 NĐ98 = "Nghị định số 98/2023/NĐ-CP"
 TT01 = "Thông tư số 01/2024/TT-BNV"
 TT29 = "Thông tư số 29/2023/TT-BGDĐT"
+NĐ152 = "Nghị định số 152/2025/NĐ-CP"
 NOT_PINNED = "điều, khoản chưa đối chiếu được với văn bản gốc, xem RULES.md"
 TTLDXS_STANDARD = f"{LUAT}, tiêu chuẩn danh hiệu «Tập thể lao động xuất sắc», khoản 1"
 
@@ -36,7 +37,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "thành tốt nhiệm vụ» trở lên.",
          f"{LUAT}, Điều 24, khoản 1, điểm a (danh hiệu «Lao động tiên tiến»: hoàn thành tốt nhiệm vụ trở lên)"),
     Rule("LDTT_KY_LUAT", "Cá nhân đang bị kỷ luật không được đề nghị danh hiệu thi đua.",
-         f"{LUAT}; {TT01} ({NOT_PINNED})"),
+         f"tiêu chuẩn tại Điều 23, Điều 24 {LUAT} không nêu điều kiện kỷ luật; từ 01/07/2025, {NĐ152}, Điều 4 "
+         f"(chưa khen thưởng khi đang xem xét thi hành kỷ luật; thành tích tính từ khi chấp hành xong thời gian "
+         f"kỷ luật); năm 2024: {NOT_PINNED}; Hội đồng xem xét"),
     Rule("LDTT_THANG_CONG_TAC", "Không xét danh hiệu «Lao động tiên tiến» cho cá nhân mới tuyển dụng dưới số tháng "
          "tối thiểu; cá nhân cần đủ số tháng công tác trong năm.",
          f"{TT01}, Điều 1, khoản 5, điểm d (không xét tặng «Lao động tiên tiến» cho cá nhân mới tuyển dụng dưới "
@@ -55,12 +58,13 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "Kế hoạch thi đua của nhà trường (đăng ký danh hiệu thi đua đầu năm)"),
     Rule("GIAY_KHEN_HOAN_THANH_TOT", "Đề nghị Giấy khen cần mức hoàn thành nhiệm vụ từ «Hoàn thành tốt nhiệm vụ» "
          "trở lên.",
-         f"mức hoàn thành do kế hoạch đặt; {TT29}, Điều 11, khoản 1 (Giấy khen của hiệu trưởng: gương mẫu chấp hành "
-         f"tốt và có thành tích xuất sắc) không nêu mức hoàn thành nhiệm vụ; tiêu chuẩn Giấy khen trong {LUAT}: "
-         f"{NOT_PINNED}"),
+         f"mức hoàn thành do kế hoạch đặt: {LUAT}, Điều 75, khoản 2 giao Bộ, ban, ngành, tỉnh quy định tiêu chuẩn "
+         f"Giấy khen; {TT29}, Điều 11, khoản 1 (Giấy khen của hiệu trưởng: gương mẫu chấp hành tốt và có thành tích "
+         f"xuất sắc) không nêu mức hoàn thành nhiệm vụ"),
     Rule("TTLDTT_TY_LE_LDTT", "«Tập thể lao động tiên tiến» cần trên tỷ lệ tối thiểu thành viên đạt «Lao động "
          "tiên tiến».", f"{LUAT}, Điều 28 (tiêu chuẩn «Tập thể lao động tiên tiến»; khoản, điểm và tỷ lệ chưa đối "
-                         f"chiếu được với văn bản gốc, xem RULES.md)"),
+                         f"chiếu được với văn bản gốc: mức «trên 50%» là của Luật Thi đua, khen thưởng trước "
+                         f"năm 2022, xem RULES.md)"),
     Rule("TTLDXS_TY_LE_LDTT", "«Tập thể lao động xuất sắc» cần ít nhất tỷ lệ tối thiểu thành viên đạt «Lao động "
          "tiên tiến».", f"{TTLDXS_STANDARD}, điểm c (ít nhất là 70% cá nhân đạt «Lao động tiên tiến»; số điều "
                          f"chưa đối chiếu, xem RULES.md)"),
@@ -74,9 +78,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "thức kỷ luật).",
          f"{TTLDXS_STANDARD}, điểm đ (nội bộ đoàn kết, gương mẫu chấp hành tốt chủ trương, chính sách, pháp luật; "
          f"tiêu chuẩn không nêu riêng điều kiện kỷ luật, Hội đồng cân nhắc); tiêu chuẩn «Tập thể lao động tiên "
-         f"tiến»: {NOT_PINNED}"),
+         f"tiến»: {NOT_PINNED} (luật trước năm 2022 loại trừ tập thể có cá nhân bị kỷ luật từ hình thức cảnh "
+         f"cáo trở lên)"),
     Rule("TTLDXS_TY_LE", "Số «Tập thể lao động xuất sắc» không vượt tỷ lệ tối đa so với số tập thể đạt «Tập thể "
-         "lao động tiên tiến».", f"tỷ lệ do kế hoạch đặt; không tìm thấy trong các văn bản đã đọc ({NOT_PINNED})"),
+         "lao động tiên tiến».", f"tỷ lệ do kế hoạch đặt: tiêu chuẩn «Tập thể lao động xuất sắc» của {LUAT} và "
+                                 f"phạm vi của {NĐ98} không quy định tỷ lệ này; {TT01}: {NOT_PINNED}"),
 )}
 
 
