@@ -55,7 +55,8 @@ def test_google_reports_say_what_the_local_reports_say(google_demo: tuple[Path, 
     (google_out, google_run), (local_out, local_run) = google_demo, local_demo
     assert google_run.returncode == 0, google_run.stdout + google_run.stderr
     assert local_run.returncode == 0, local_run.stdout + local_run.stderr
-    assert "Traceback" not in google_run.stdout + google_run.stderr
+    output = google_run.stdout + google_run.stderr
+    assert "Traceback" not in output, output[max(0, output.find("Traceback") - 1000):][:6000]
     google, local = _summary(google_out), _summary(local_out)
     assert sorted(google) == sorted(local) == [f"D{i}" for i in range(1, 10)]
     for deadline_id, row in google.items():
