@@ -89,8 +89,10 @@ def _stacked_bars(ax: Axes, spec: dict[str, Any]) -> None:
     ax.set_ylabel("Số người")
     ax.set_ylim(0, max(bottom, default=0) * 1.15 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=8, frameon=False, ncols=min(4, len(spec["series"])), loc="upper center",
-              bbox_to_anchor=(0.5, -0.3))
+    # Under the chart, outside the axes (constrained layout makes room for it), two titles a line: four titles on
+    # one line are wider than the page.
+    ax.get_figure().legend(fontsize=8, frameon=False, ncols=min(2, len(spec["series"])),  # type: ignore[union-attr]
+                           loc="outside lower center")
 
 
 def _day_number(iso_day: str) -> float:

@@ -6,10 +6,15 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import matplotlib.image
+import numpy as np
+import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
 from connectors.local.charts import VIETNAMESE_LETTERS, render_chart, vietnamese_fonts
+
+from .conftest import load_context
 
 
 def test_every_font_the_charts_use_has_every_vietnamese_letter() -> None:
@@ -29,3 +34,12 @@ def test_a_chart_with_every_vietnamese_letter_draws_without_a_missing_glyph(tmp_
         warnings.simplefilter("error")  # matplotlib's "Glyph … missing from font(s)" becomes a failure
         png = render_chart(spec, tmp_path / "chart.png")
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("deadline_id", ["D1", "D3", "D5", "D8"])
+def test_nothing_is_cut_at_the_sides_of_a_chart(deadline_id: str, tmp_path: Path) -> None:
+    """A legend wider than the picture (four titles on one line) lost its ends at both sides."""
+    for n, spec in enumerate(load_context(deadline_id)["charts"]):
+        image = matplotlib.image.imread(render_chart(spec, tmp_path / f"{n}.png"))
+        edges = np.concatenate([image[:, :3, :3], image[:, -3:, :3]], axis=1)
+        assert (edges > 0.9).all(), (deadline_id, spec["caption"])
