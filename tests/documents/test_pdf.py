@@ -80,3 +80,16 @@ def test_a_hanging_converter_is_killed_at_the_timeout(tmp_path: Path, monkeypatc
 def test_a_failed_conversion_says_which_file(tmp_path: Path) -> None:
     with pytest.raises(ConversionError, match=r"không-có\.docx"):
         docx_to_pdf(tmp_path / "không-có.docx", tmp_path / "out", timeout=60)
+
+
+def test_the_page_of_the_first_chart_is_kept_for_a_person_to_look_at(built: dict[str, BuiltReport]) -> None:
+    """The registration report's chart page, where a missing Vietnamese glyph would show as boxes."""
+    pdf = built["D1"].pdf
+    assert pdf is not None
+    caption = _squash(load_context("D1")["charts"][0]["caption"])
+    pages = [_squash(page) for page in pdf_text(pdf).split("\f")]  # pdftotext ends each page with a form feed
+    page = next(n for n, text in enumerate(pages, start=1) if caption in text)
+    stem = ARTIFACTS / "registration-chart"
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                    str(stem)], check=True, timeout=60)
+    assert stem.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
