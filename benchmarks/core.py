@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sample_data.generator import generate
 from thidua.aggregate import crosstab
 from thidua.pipeline import collect
 from thidua.plan import Plan, parse_plan
 from thidua.records import Record
 from thidua.rows import Table
-from thidua.sample import generate
 
 PLAN = Path(__file__).resolve().parent.parent / "examples" / "le-anh-xuan-2024" / "plan.yaml"
 AS_OF = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)

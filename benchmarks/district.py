@@ -34,9 +34,10 @@ from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
 from flows.common import load_plan
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
+from sample_data.generator import staff_counts
 from tests.postgres import find_bindir, temporary_cluster
 from tests.prefect_server import pointing_at, serving_prefect
-from thidua.district import school_variants, staff_counts
+from thidua.district import school_variants
 from thidua.mail import report_message_id
 from thidua.plan import parse_plan
 from thidua_cli.district_demo import run_district

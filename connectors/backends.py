@@ -1,83 +1,108 @@
-"""One place that turns "local" or "google" into the four parts a deadline run needs.
+"""Every backend, registered once by name; the plan (`backend:`) chooses which one a run gets.
 
-Flows ask for a `Backend` and use only its ports, so the same flow code runs on files + SMTP or on
-Sheets/Forms + Docs + Gmail (the real Google, or the emulator at `google_base_url`).
+A backend is a factory from the plan and the run's places to a `connectors.ports.Backend`. Adding one means
+writing its ports, registering its factory here with `@register("name")`, and allowing the name in the plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from connectors.google.api import DEFAULT_TIMEOUT_S, Charges, GoogleApi
-from connectors.local.documents import BuiltReport, LocalDocumentBuilder
+from connectors.local.documents import LocalDocumentBuilder
 from connectors.local.files import FileSource
 from connectors.local.smtp import SmtpMailer
 from connectors.local.smtp_server import message_ids_in
-from connectors.ports import Mailer
-from thidua.plan import Plan, Source
-from thidua.rows import Table
+from connectors.ports import Backend, OneByOne, RowSource
+from thidua.plan import Plan
+
+Throttle = Callable[[Charges], None]
 
 
-class RowSource(Protocol):
-    def read_many(self, sources: Sequence[Source]) -> dict[str, Table]: ...
+class RunPlaces(Protocol):
+    """What a backend may need of a run beyond the plan: folders, the SMTP server, the Google endpoint.
+
+    `flows.settings.RunSettings` has exactly these; connectors never import it.
+    """
+
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def templates_dir(self) -> Path: ...
+    @property
+    def reports_dir(self) -> Path: ...
+    @property
+    def mail_dir(self) -> Path: ...
+    @property
+    def smtp_host(self) -> str: ...
+    @property
+    def smtp_port(self) -> int: ...
+    @property
+    def google_base_url(self) -> str: ...
+    @property
+    def google_secret_block(self) -> str: ...
+    @property
+    def google_timeout_seconds(self) -> float: ...
 
 
-class DocumentBuilder(Protocol):
-    def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport: ...
+#: Makes a throttle from the Workspace user and project, when the run shares Google's quotas with others.
+ThrottleFor = Callable[[str, str], Throttle]
+BackendFactory = Callable[[Plan, RunPlaces, "ThrottleFor | None"], Backend]
+BACKENDS: dict[str, BackendFactory] = {}
 
 
-class Outbox(Protocol):
-    """Where a sent report can be found again by its Message-ID, after a crash."""
+def register(name: str) -> Callable[[BackendFactory], BackendFactory]:
+    """Adds a backend under `name`, the word a plan's `backend:` uses for it."""
 
-    def sent_ids(self, message_id: str) -> set[str]: ...
+    def add(factory: BackendFactory) -> BackendFactory:
+        BACKENDS[name] = factory
+        return factory
 
-
-@dataclass
-class Backend:
-    source: RowSource
-    documents: DocumentBuilder
-    mailer: Mailer
-    outbox: Outbox
-    api_calls: Callable[[], int] = field(default=lambda: 0)
+    return add
 
 
-@dataclass(frozen=True)
-class OneByOne:
-    """A one-source reader as a RowSource: right for files and the Forms API, which have no batch read."""
-
-    read: Callable[[Source], Table]
-
-    def read_many(self, sources: Sequence[Source]) -> dict[str, Table]:
-        return {source.id: self.read(source) for source in sources}
+def open_backend(plan: Plan, places: RunPlaces, throttle_for: ThrottleFor | None = None) -> Backend:
+    """The backend the plan names, with its clients opened for this run."""
+    factory = BACKENDS.get(plan.backend)
+    if factory is None:
+        raise ValueError(f"kế hoạch {plan.id}: không có backend «{plan.backend}» (có: {', '.join(sorted(BACKENDS))})")
+    return factory(plan, places, throttle_for)
 
 
-@dataclass(frozen=True)
 class MaildirOutbox:
     """The loopback SMTP server's folder of received messages."""
 
-    maildir: Path
+    def __init__(self, maildir: Path) -> None:
+        self.maildir = maildir
 
     def sent_ids(self, message_id: str) -> set[str]:
+        """The Message-ID if the server filed a message with it."""
         return message_ids_in(self.maildir) & {message_id}
 
 
 def local_backend(data_dir: Path, templates_dir: Path, reports_dir: Path, smtp_host: str, smtp_port: int,
                   mail_dir: Path) -> Backend:
+    """Files in, DOCX/PDF out, SMTP to send, the SMTP server's maildir to find a sent message again."""
     return Backend(
         source=OneByOne(FileSource(data_dir).read),
         documents=LocalDocumentBuilder(templates_dir, reports_dir),
         mailer=SmtpMailer(smtp_host, smtp_port),
         outbox=MaildirOutbox(mail_dir),
+        sources_ready=data_dir.is_dir,
     )
 
 
+@register("local")
+def _local(plan: Plan, places: RunPlaces, throttle_for: ThrottleFor | None) -> Backend:
+    return local_backend(places.data_dir, places.templates_dir, places.reports_dir, places.smtp_host,
+                         places.smtp_port, places.mail_dir)
+
+
 def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, Any], base_url: str | None = None,
-                   throttle: Callable[[Charges], None] | None = None,
-                   timeout: float = DEFAULT_TIMEOUT_S) -> Backend:
+                   throttle: Throttle | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> Backend:
     """Clients for the plan's Workspace (Google itself, or the emulator at `base_url`); the credentials are
     used, never logged."""
     from connectors.google import endpoints
@@ -108,3 +133,15 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
         api_calls=lambda: sum(api.calls.values()),
     )
 
+
+@register("google")
+def _google(plan: Plan, places: RunPlaces, throttle_for: ThrottleFor | None) -> Backend:
+    from connectors.google.auth import credential_info, prefect_secret
+
+    if plan.google is None:
+        raise ValueError(f"kế hoạch {plan.id}: backend google cần mục google trong kế hoạch")
+    block = places.google_secret_block
+    info = credential_info(prefect_secret(block) if block else None)
+    throttle = throttle_for(plan.google.user, str(info.get("project_id") or plan.id)) if throttle_for else None
+    return google_backend(plan, places.reports_dir, info, places.google_base_url or None, throttle,
+                          places.google_timeout_seconds)

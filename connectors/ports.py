@@ -1,18 +1,87 @@
-"""The roles a backend plays, as small protocols.
+"""The seam: every role a backend plays, as a small protocol, and the values those roles exchange.
 
-Flows depend on these interfaces only; each backend (local, Google) supplies implementations, and the same
-contract tests run against every one of them.
+Flows depend on these interfaces only; each backend (local files + SMTP, Google Workspace) supplies
+implementations and is registered once in `connectors.backends`. Nothing here knows a backend.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
-# --- Delivery -------------------------------------------------------------------------------------------------
+from thidua.plan import Source
+from thidua.rows import Table
+
+# --- Sources ---------------------------------------------------------------------------------------------------
+
+
+class RowSource(Protocol):
+    """Where the answers come from (files, Sheets, Forms): every sheet asked for, read as it stands now."""
+
+    def read_many(self, sources: Sequence[Source]) -> dict[str, Table]:
+        """Each source's table, keyed by source id; a batch read where the backend has one."""
+        ...
+
+
+@dataclass(frozen=True)
+class OneByOne:
+    """A one-source reader as a RowSource: right for files and the Forms API, which have no batch read."""
+
+    read: Callable[[Source], Table]
+
+    def read_many(self, sources: Sequence[Source]) -> dict[str, Table]:
+        """Reads the sources one after the other."""
+        return {source.id: self.read(source) for source in sources}
+
+
+# --- Documents -------------------------------------------------------------------------------------------------
+
+#: Keys every report context has (thidua.reports.build_context); a template may use these and nothing else.
+CONTEXT_KEYS: frozenset[str] = frozenset({
+    "governing_body", "school_header", "school_name", "number", "place_date", "kind_label", "title",
+    "deadline_id", "due_before", "signer_title", "signer_name", "recipients", "intro", "kind", "tables",
+    "charts", "numbers", "flags",
+})
+#: The annex workbook is written beside its report under the report's name and this suffix, by every builder.
+ANNEX_SUFFIX = "_phu_luc.xlsx"
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """The files of one rendered report; `pdf` is None when no converter is available, `annex` when none was
+    written."""
+
+    docx: Path
+    pdf: Path | None
+    annex: Path | None = None
+
+
+class DocumentError(Exception):
+    """A report could not be produced as a file; the message says why, in Vietnamese, for the clerk."""
+
+
+class TemplateError(DocumentError):
+    """A template is broken or uses a placeholder the report context does not provide."""
+
+    def __init__(self, template: Path, message: str, placeholders: Sequence[str] = ()) -> None:
+        super().__init__(f'Mẫu báo cáo "{template.name}": {message}')
+        self.template = template
+        self.placeholders = tuple(placeholders)
+
+
+class DocumentBuilder(Protocol):
+    """Turns a report's context into files (DOCX, PDF, annex) on disk, whatever renders them."""
+
+    def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
+        """Renders `template_name` with `context` into files named after `basename`."""
+        ...
+
+# --- Delivery ------------------------------------------------------------------------------------------------
 
 
 class Mailer(Protocol):
@@ -21,7 +90,9 @@ class Mailer(Protocol):
     Raises NeverSent when the message provably did not reach the system; any other error means "maybe sent".
     """
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage) -> None:
+        """Hand `message` over; return once the mail system accepted it."""
+        ...
 
 
 class NeverSent(Exception):
@@ -62,6 +133,11 @@ class DeliveryRecord:
     attempt: int
     owned: bool = False
 
+    @property
+    def version(self) -> int:
+        """The report version this record delivers (1, or 2+ for a replacement)."""
+        return self.key.version
+
 
 class Ledger(Protocol):
     """The delivery record that makes sending a report exactly-once, across crashes and racing processes."""
@@ -83,6 +159,66 @@ class Ledger(Protocol):
         record is left alone."""
         ...
 
-    def get(self, key: DeliveryKey) -> DeliveryRecord | None: ...
+    def get(self, key: DeliveryKey) -> DeliveryRecord | None:
+        """The record of one delivery, if any."""
+        ...
 
-    def all(self) -> list[DeliveryRecord]: ...
+    def all(self) -> list[DeliveryRecord]:
+        """Every record, ordered by school, deadline and version."""
+        ...
+
+    def history(self, school_id: str, deadline_id: str) -> list[DeliveryRecord]:
+        """Every version of one school's report for one deadline, oldest version first."""
+        ...
+
+    def approve(self, key: DeliveryKey, report: Path, sha256: str, approved_by: str, comment: str = "") -> Approval:
+        """Record the principal's approval of `report`; the first approval of a version stands."""
+        ...
+
+    def approval(self, key: DeliveryKey) -> Approval | None:
+        """The approval of one version, if given."""
+        ...
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The principal's approval of one report version: the exact file (by digest) that may be sent."""
+
+    key: DeliveryKey
+    report: Path
+    sha256: str
+    approved_by: str
+    approved_at: datetime
+    comment: str
+
+
+class Outbox(Protocol):
+    """Where a sent report can be found again by its Message-ID, after a crash."""
+
+    def sent_ids(self, message_id: str) -> set[str]:
+        """`{message_id}` if the mail system holds that message, else the empty set."""
+        ...
+
+
+# --- A backend: one of each role --------------------------------------------------------------------------------
+
+
+def _no_calls() -> int:
+    return 0
+
+
+def _always() -> bool:
+    return True
+
+
+@dataclass
+class Backend:
+    """The four roles a deadline run needs, from one backend; `api_calls` counts remote calls where it can, and
+    `sources_ready` says whether there is anything to read yet (a school's data folder may not exist)."""
+
+    source: RowSource
+    documents: DocumentBuilder
+    mailer: Mailer
+    outbox: Outbox
+    api_calls: Callable[[], int] = field(default=_no_calls)
+    sources_ready: Callable[[], bool] = field(default=_always)

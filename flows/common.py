@@ -1,4 +1,7 @@
-"""What every thidua flow shares: the plan, the ledger, the mailer, and the clerk's alert when a run fails.
+"""What every thidua flow shares: the plan, the backend, the ledger, and the clerk's alert when a run fails.
+
+A run loads its plan once (`load_plan`) and hands it to every step, so a send resumed days after an approval
+pause uses the plan that was approved, not whatever the file says then.
 
 Alerting from the flow's own hooks (not a Prefect automation) keeps the alert on the school's own SMTP server and
 allow-list, with no notification block to configure; a worker killed outright runs no hook, which is what the
@@ -21,10 +24,9 @@ from prefect import get_run_logger, task
 from prefect.client.schemas.objects import FlowRun, State
 from prefect.logging.loggers import flow_run_logger
 
-from connectors.backends import Backend, google_backend, local_backend
-from connectors.google.auth import credential_info, prefect_secret
-from connectors.local.ledger import SqlLedger
-from connectors.ports import Mailer
+from connectors.backends import open_backend
+from connectors.ledger import SqlLedger
+from connectors.ports import Backend, Ledger, Mailer
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
 from thidua.notices import build_notice
@@ -32,44 +34,38 @@ from thidua.plan import Plan, parse_plan
 
 
 def load_plan(path: Path) -> Plan:
+    """The plan file, read and checked: once per run, at its start."""
     return parse_plan(path.read_text(encoding="utf-8"), filename=str(path))
 
 
-def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None = None) -> SqlLedger:
+def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None = None) -> Ledger:
+    """The run's delivery ledger (and approvals): the SQL ledger on the settings' database, for every backend."""
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     if clock is None:
         return SqlLedger(settings.ledger_database)
     return SqlLedger(settings.ledger_database, clock=clock)
 
 
-def backend(settings: RunSettings) -> Backend:
-    """The run's connectors, one set per thread (httplib2, under googleapiclient, is not thread-safe)."""
-    return _backend(settings, threading.get_ident())
+def backend(settings: RunSettings, plan: Plan) -> Backend:
+    """The run's connectors, as the plan's `backend:` names them; one set per thread (httplib2, under
+    googleapiclient, is not thread-safe)."""
+    return _backend(settings, plan.model_dump_json(), threading.get_ident())
 
 
 @lru_cache(maxsize=32)
-def _backend(settings: RunSettings, thread: int) -> Backend:
-    if settings.backend == "local":
-        return local_backend(settings.data_dir, settings.templates_dir, settings.reports_dir, settings.smtp_host,
-                             settings.smtp_port, settings.mail_dir)
-    plan = load_plan(settings.plan_path)
-    if plan.google is None:
-        raise ValueError(f"{settings.plan_path}: backend google cần mục google trong kế hoạch")
-    info = credential_info(prefect_secret(settings.google_secret_block) if settings.google_secret_block else None)
-    throttle = None
-    if settings.google_rate_limits:
-        throttle = prefect_throttle(plan.google.user, str(info.get("project_id") or plan.id))
-    return google_backend(plan, settings.reports_dir, info, settings.google_base_url or None, throttle,
-                          settings.google_timeout_seconds)
+def _backend(settings: RunSettings, plan_json: str, thread: int) -> Backend:
+    throttle_for = prefect_throttle if settings.google_rate_limits else None
+    return open_backend(Plan.model_validate_json(plan_json), settings, throttle_for)
 
 
-def mailer(settings: RunSettings) -> Mailer:
-    return backend(settings).mailer
+def mailer(settings: RunSettings, plan: Plan) -> Mailer:
+    """The backend's mailer."""
+    return backend(settings, plan).mailer
 
 
-def outbox_ids(settings: RunSettings, message_id: str) -> set[str]:
+def outbox_ids(settings: RunSettings, plan: Plan, message_id: str) -> set[str]:
     """Whether the mail system holds this message: how a resumed run tells "sent before the crash" from "never sent"."""
-    return backend(settings).outbox.sent_ids(message_id)
+    return backend(settings, plan).outbox.sent_ids(message_id)
 
 
 def plan_now(plan: Plan, now: dt.datetime | None) -> dt.datetime:
@@ -78,16 +74,15 @@ def plan_now(plan: Plan, now: dt.datetime | None) -> dt.datetime:
 
 
 @task(retries=2, retry_delay_seconds=2)
-def email_clerk(settings: RunSettings, subject: str, body: str) -> str:
+def email_clerk(settings: RunSettings, plan: Plan, subject: str, body: str) -> str:
     """An alert to the clerk only (the allow-list is the clerk's address); repeated alerts are harmless."""
-    plan = load_plan(settings.plan_path)
     message = build_notice(
         sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=[plan.clerk.email],
         allow_list=[plan.clerk.email], subject=f"[{plan.school.name}] {subject}", body=body,
         message_id=make_msgid("thidua.canhbao", domain=plan.school.email_domain),
         header_date=dt.datetime.now(ZoneInfo(plan.timezone)),
     )
-    mailer(settings).send(message)
+    mailer(settings, plan).send(message)
     get_run_logger().warning("Đã gửi cảnh báo cho thư ký: %s", subject)
     return str(message["Message-ID"])
 
@@ -114,6 +109,6 @@ def alert_clerk_on_failure(flow: Any, flow_run: FlowRun, state: State[Any]) -> N
             + (f"Báo cáo phải đến nơi nhận trước ngày {due:%d/%m/%Y}.\n" if due else "")
             + "Hãy mở Prefect UI để xem nhật ký, khắc phục rồi chạy lại.\n"
         )
-        email_clerk.fn(settings, f"Cảnh báo: hạn {deadline_id} – lượt chạy không hoàn thành", body)
+        email_clerk.fn(settings, plan, f"Cảnh báo: hạn {deadline_id} – lượt chạy không hoàn thành", body)
     except Exception as error:  # a hook must never hide the run's own failure
         logger.error("Không gửi được cảnh báo cho thư ký: %s", error)

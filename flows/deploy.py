@@ -20,7 +20,6 @@ from prefect.client.schemas.schedules import RRuleSchedule
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.utilities.callables import parameter_schema
 
-from connectors.ports import DeliveryState
 from flows.check import check_flow
 from flows.common import load_plan, open_ledger
 from flows.deadline import deadline_flow, draft_flow
@@ -28,6 +27,7 @@ from flows.district import ROLLUP_ID, rollup_flow
 from flows.reminders import reminders_flow
 from flows.settings import REPO_ROOT, RunSettings
 from thidua.calendar import calendar
+from thidua.delivery_state import first_sent_at
 from thidua.plan import Plan
 from thidua.schedule import RunKind, ScheduledRun, is_late, runs
 
@@ -42,6 +42,8 @@ LATE_TAG = "trễ hạn"
 
 @dataclass(frozen=True)
 class DeployedRun:
+    """One run's deployment: scheduled, or (past its time) started at once or skipped, with why."""
+
     run: ScheduledRun
     deployment: str
     scheduled: bool
@@ -50,6 +52,7 @@ class DeployedRun:
 
 
 def deployment_name(plan: Plan, run: ScheduledRun) -> str:
+    """Stable per plan and run, so a re-deploy updates the deployment rather than adding one."""
     return f"{plan.id}-{run.name}"
 
 
@@ -59,6 +62,7 @@ def one_off_schedule(at: dt.datetime, timezone: str) -> RRuleSchedule:
 
 
 async def ensure_work_pool(client: PrefectClient, work_pool: str) -> None:
+    """Creates the (process) work pool unless it exists."""
     try:
         await client.read_work_pool(work_pool)
     except ObjectNotFound:
@@ -72,8 +76,8 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
 
     `rehearsal`: `now` is a simulated clock, which late runs then read the sheets at (as the demo does).
     """
-    sent = {r.key.deadline_id for r in open_ledger(settings).all()
-            if r.key.school_id == plan.id and r.state is DeliveryState.SENT}
+    ledger = open_ledger(settings)
+    sent = {d.id for d in plan.deadlines if first_sent_at(ledger.history(plan.id, d.id)) is not None}
     deployed: list[DeployedRun] = []
     async with get_client() as client:
         await ensure_work_pool(client, work_pool)

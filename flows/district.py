@@ -19,13 +19,15 @@ from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from connectors.local.delivery import deliver_once
-from connectors.ports import DeliveryKey, DeliveryState
+from connectors.delivery import deliver_once
+from connectors.ports import DeliveryKey
 from flows.common import load_plan, mailer, open_ledger, outbox_ids, plan_now
-from flows.deadline import DeadlineResult, deadline_flow, report_basename
+from flows.deadline import DeadlineResult, deadline_flow
+from flows.report import report_basename
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.calendar import schedule
+from thidua.delivery_state import first_sent_at
 from thidua.district import SchoolDelivery, district_rollup, rollup_text
 from thidua.notices import build_notice
 from thidua.plan import Plan, PlanError, parse_plan
@@ -87,6 +89,8 @@ class SchoolOutcome:
 
 @dataclass(frozen=True)
 class DistrictDeadline:
+    """Every school's outcome for one deadline, and the district's roll-up of them."""
+
     outcomes: list[SchoolOutcome]
     rollup: dict[str, Any]
 
@@ -120,26 +124,21 @@ def district_deadline_flow(schools: Sequence[RunSettings], deadline_id: str, now
     return DistrictDeadline(outcomes, rollup_flow(schools, deadline_id, now, rollup_to))
 
 
-def school_deliveries(schools: Sequence[RunSettings], deadline_id: str) -> list[SchoolDelivery]:
+def school_deliveries(schools: Sequence[RunSettings], plans: Sequence[Plan], deadline_id: str
+                      ) -> list[SchoolDelivery]:
     """What the district knows of each school's report, from the ledger(s) and the report's own counts."""
-    ledgers = {s.ledger_database: s for s in schools}
-    sent: dict[str, dt.datetime] = {}
-    for settings in ledgers.values():
-        for record in open_ledger(settings).all():
-            if (record.key.deadline_id == deadline_id and record.state is DeliveryState.SENT
-                    and record.sent_at is not None):
-                first = sent.get(record.key.school_id)
-                sent[record.key.school_id] = min(first, record.sent_at) if first else record.sent_at
+    ledgers = {s.ledger_database: open_ledger(s) for s in schools}  # usually one, shared by the district
+    sent = {plan.id: first_sent_at(ledgers[settings.ledger_database].history(plan.id, deadline_id))
+            for settings, plan in zip(schools, plans, strict=True)}
     deliveries = []
-    for settings in schools:
-        plan = load_plan(settings.plan_path)
+    for settings, plan in zip(schools, plans, strict=True):
         deadline = plan.deadline(deadline_id)
         context = settings.contexts_dir / f"{report_basename(plan, deadline)}.json"
         titles: dict[str, int] = {}
-        if plan.id in sent and context.is_file():
+        if sent[plan.id] is not None and context.is_file():
             titles = json.loads(context.read_text(encoding="utf-8")).get("title_counts", {})
         deliveries.append(SchoolDelivery(plan.id, plan.school.name, deadline_id,
-                                         schedule(plan, deadline).must_arrive_by, sent.get(plan.id), titles))
+                                         schedule(plan, deadline).must_arrive_by, sent[plan.id], titles))
     return deliveries
 
 
@@ -148,8 +147,9 @@ def rollup_flow(schools: Sequence[RunSettings], deadline_id: str, now: dt.dateti
                 rollup_to: str = "") -> dict[str, Any]:
     """The one-page summary for the district office, as an artifact; emailed once to `rollup_to` (a recipient id
     of the plans) when given."""
-    base = load_plan(schools[0].plan_path)
-    rollup = district_rollup(base, deadline_id, school_deliveries(schools, deadline_id))
+    plans = [load_plan(s.plan_path) for s in schools]
+    base = plans[0]
+    rollup = district_rollup(base, deadline_id, school_deliveries(schools, plans, deadline_id))
     key = f"{ROLLUP_ID}-{deadline_id}".lower()
     create_table_artifact(key=key, table={"columns": rollup["table"]["headers"], "data": rollup["table"]["rows"]},
                           description=rollup["table"]["caption"])
@@ -175,11 +175,13 @@ def send_rollup(settings: RunSettings, plan: Plan, deadline_id: str, rollup: dic
     message = build_notice(sender=f"thidua@{domain}", sender_name="Hệ thống thidua", recipients=[recipient.email],
                            allow_list=plan.allow_list, subject=subject, body=body, message_id=message_id,
                            header_date=now)
-    outcome = deliver_once(open_ledger(settings), mailer(settings), message, DeliveryKey(ROLLUP_ID, deadline_id, 1),
-                           sent_ids=lambda: outbox_ids(settings, message_id), now=lambda: now)
+    outcome = deliver_once(open_ledger(settings), mailer(settings, plan), message,
+                           DeliveryKey(ROLLUP_ID, deadline_id, 1),
+                           sent_ids=lambda: outbox_ids(settings, plan, message_id), now=lambda: now)
     return outcome.status.value
 
 
 def district_schools(folder: Path, base: RunSettings, root: Path, data_root: Path | None = None
                      ) -> list[RunSettings]:
+    """Each plan of the folder with its school's settings under the district's root."""
     return [school_settings(base, path, plan, root, data_root) for path, plan in load_plans(folder)]

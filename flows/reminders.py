@@ -11,31 +11,31 @@ from functools import partial
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from connectors.local.delivery import deliver_once
+from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
 from flows.common import alert_clerk_on_failure, load_plan, mailer, open_ledger, outbox_ids, plan_now
-from flows.deadline import collect_flow
+from flows.report import collect_flow
 from flows.settings import RunSettings
 from thidua.notices import notice_tag
 from thidua.pipeline import Collected
+from thidua.plan import Plan
 from thidua.reminders import missing, reminder_emails, reminder_purpose
 
 
 @task(retries=2, retry_delay_seconds=2)
-def send_reminders(settings: RunSettings, deadline_id: str, days_before: int, now: dt.datetime,
+def send_reminders(settings: RunSettings, plan: Plan, deadline_id: str, days_before: int, now: dt.datetime,
                    collected: Collected) -> list[tuple[str, str]]:
     """Sends each reminder once; returns (recipient, delivery status) pairs."""
-    plan = load_plan(settings.plan_path)
     deadline = plan.deadline(deadline_id)
     emails = reminder_emails(plan, deadline, missing(plan, deadline, collected.dataset), collected.dataset,
                              days_before=days_before, form_names={s.kind: s.name for s in plan.sources}, now=now)
-    ledger, smtp = open_ledger(settings), mailer(settings)
+    ledger, smtp = open_ledger(settings), mailer(settings, plan)
     done = []
     for message in emails:
         to = str(message["To"])
         key = DeliveryKey(plan.id, notice_tag(reminder_purpose(deadline, days_before), to), 1)
         outcome = deliver_once(ledger, smtp, message, key,
-                               sent_ids=partial(outbox_ids, settings, str(message["Message-ID"])),
+                               sent_ids=partial(outbox_ids, settings, plan, str(message["Message-ID"])),
                                now=lambda: dt.datetime.now(dt.UTC))
         done.append((to, outcome.status.value))
     return done
@@ -48,9 +48,9 @@ def reminders_flow(settings: RunSettings, deadline_id: str, days_before: int,
     """Reads the roster and the deadline's forms as of `now` and reminds exactly those who have not answered."""
     plan = load_plan(settings.plan_path)
     now = plan_now(plan, now)
-    collected = collect_flow(settings, deadline_id, now)
+    collected = collect_flow(settings, plan, deadline_id, now)
     found = missing(plan, plan.deadline(deadline_id), collected.dataset)
-    sent = send_reminders(settings, deadline_id, days_before, now, collected)
+    sent = send_reminders(settings, plan, deadline_id, days_before, now, collected)
     create_table_artifact(
         key=f"{plan.id}-{deadline_id}-nhac-{days_before}".lower(),
         table=[{"Người nhận": to, "Kết quả": status} for to, status in sent],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,10 +24,9 @@ class RunSettings(BaseModel):
     smtp_port: int = 25
     # Any SQLAlchemy URL for the delivery ledger; empty means a SQLite file in the output folder.
     ledger_url: str = ""
-    # Where rows come from and reports go: files + SMTP, or the plan's Google Workspace. With `google`,
-    # `google_base_url` points the clients at an emulator (empty = Google itself) and the credentials come from
-    # the Prefect Secret block named here, else from THIDUA_GOOGLE_CREDENTIALS — never from a parameter.
-    backend: Literal["local", "google"] = "local"
+    # The backend is the plan's (`backend:`). On Google, `google_base_url` points the clients at an emulator
+    # (empty = Google itself) and the credentials come from the Prefect Secret block named here, else from
+    # THIDUA_GOOGLE_CREDENTIALS — never from a parameter.
     google_base_url: str = ""
     google_secret_block: str = ""
     google_rate_limits: bool = True

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sample_data.generator import generate
 from thidua.calendar import schedule
 from thidua.pipeline import collect
 from thidua.plan import ReportKind, parse_plan
 from thidua.reports import build_context
 from thidua.rows import Table
-from thidua.sample import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "examples" / "le-anh-xuan-2024" / "plan.yaml"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from thidua.aggregate import Dataset
+from thidua.delivery_state import arrived_late
 from thidua.plan import Plan, ReportKind, School, Team
 from thidua.reports import vn_number
-from thidua.sample import MIN_PER_TEAM
 from thidua.text import fold
 
 # Names borne by lower-secondary schools across Hồ Chí Minh City; a variant takes one, numbered when reused.
@@ -48,14 +48,6 @@ def _merged_teams(teams: Sequence[Team], merges: Sequence[tuple[str, str]]) -> t
             extra_aliases.setdefault(absorbed[team.id], []).extend([team.name, *team.aliases])
     return tuple(t.model_copy(update={"aliases": (*t.aliases, *extra_aliases.get(t.id, []))})
                  for t in teams if t.id not in absorbed)
-
-
-def staff_counts(plans: Sequence[Plan], base_staff: int, seed: int = 0) -> list[int]:
-    """Each school's staff for sample data: the base school as given, the others between half and one and a half
-    times it, never below what the sample generator needs for the school's teams."""
-    rng = random.Random(seed + 1)
-    counts = [base_staff] + [rng.randint(base_staff // 2, base_staff * 3 // 2) for _ in plans[1:]]
-    return [max(n, MIN_PER_TEAM * len(plan.teams)) for n, plan in zip(counts, plans, strict=True)]
 
 
 def school_variants(base: Plan, count: int, seed: int = 0) -> list[Plan]:
@@ -118,7 +110,8 @@ class SchoolDelivery:
 
     @property
     def late(self) -> bool:
-        return self.sent_at is None or self.sent_at > self.must_arrive_by
+        """Arrived after it had to, or not at all (thidua.delivery_state decides)."""
+        return arrived_late(self.sent_at, self.must_arrive_by)
 
 
 def district_rollup(plan: Plan, deadline_id: str, deliveries: Sequence[SchoolDelivery]) -> dict[str, Any]:

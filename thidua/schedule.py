@@ -68,6 +68,15 @@ def check_at(plan: Plan, deadline: ScheduledDeadline) -> dt.datetime:
     return deadline.must_arrive_by - dt.timedelta(hours=plan.delivery.check_hours) + dt.timedelta(microseconds=1)
 
 
+def approval_until(plan: Plan, deadline: ScheduledDeadline, now: dt.datetime) -> dt.datetime:
+    """How long the send waits for the principal: until the check run, or, when the send starts already past it
+    (deployed late), the usual lead time from now, so the principal still gets time to decide."""
+    until = check_at(plan, deadline)
+    if until <= now:
+        until = now + dt.timedelta(days=max(1, plan.delivery.approval_lead_days))
+    return until
+
+
 def runs(plan: Plan) -> list[ScheduledRun]:
     """Every run of the plan, by time (ties keep deadline order, then reminder, draft, send, check)."""
     found: list[ScheduledRun] = []

@@ -6,26 +6,37 @@ exactly as a district would keep them, so the same folder can be handed to `thid
 
 from __future__ import annotations
 
+import json
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import typer
 from prefect.task_runners import ThreadPoolTaskRunner
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from connectors.local.files import write_sample
+from connectors.local.rejects import write_rejects
 from flows.common import load_plan
-from flows.district import SchoolOutcome, district_deadline_flow, district_schools
+from flows.district import DistrictError, SchoolOutcome, district_deadline_flow, district_schools
 from flows.settings import RunSettings
+from sample_data.generator import staff_counts
 from thidua.calendar import calendar
-from thidua.district import school_variants, staff_counts
+from thidua.district import school_variants
 from thidua.plan import Plan
+from thidua_cli.console import console
 from thidua_cli.google_demo import write_plan
+from thidua_cli.summary import summary_row
 
 PLANS_DIR = "plans"
 
 
 @dataclass
 class DistrictRun:
+    """A district's year: its schools' settings, every school-deadline outcome, each deadline's roll-up."""
+
     schools: list[RunSettings]
     outcomes: list[SchoolOutcome] = field(default_factory=list)
     rollups: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -78,3 +89,57 @@ def district_summary_rows(run: DistrictRun, row: Any) -> list[dict[str, Any]]:
         else:
             rows.append(base | row(by_school[outcome.school_id].out_dir, outcome.result))
     return rows
+
+
+def district_demo(plan: Plan, out: Path, stack: ExitStack, seed: int, staff: int, schools: int,
+                  rollup_to: str, backend: str) -> None:
+    """`thidua demo --schools N`: the district's year, its summary.json, rollup.json and each school's rejects."""
+    from connectors.local.smtp_server import LoopbackSmtpServer
+    from thidua_cli.google_demo import google_district
+
+    if rollup_to and rollup_to not in {r.id for r in plan.recipients}:
+        console.print(f"[bold red]--rollup-to «{rollup_to}» không có trong danh sách nơi nhận của kế hoạch:[/] "
+                      f"{', '.join(r.id for r in plan.recipients)}", highlight=False)
+        raise typer.Exit(code=2)
+    try:
+        if backend == "google":
+            plans = school_variants(plan, schools, seed)
+            workspace = stack.enter_context(google_district(plans, staff_counts(plans, staff, seed), out, seed))
+            settings = workspace.schools
+            console.print(f"Google Workspace giả lập tại {workspace.emulator.base_url}: {schools} trường, "
+                          f"{len(workspace.created)} mục đã khởi tạo.", highlight=False)
+        else:
+            (out / "mail").mkdir(parents=True, exist_ok=True)
+            smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
+            settings = local_district(plan, out, smtp.port, schools, seed, staff)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as progress:
+            run = run_district(settings, rollup_to, progress)
+    except DistrictError as error:
+        console.print(f"[bold red]{error}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    summary = district_summary_rows(run, summary_row)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "rollup.json").write_text(json.dumps(run.rollups, ensure_ascii=False, indent=2), encoding="utf-8")
+    for school in run.schools:
+        write_rejects(school.out_dir / "rejects.csv", [r for o in run.outcomes if o.result is not None
+                                                       and o.school_id == school.out_dir.name
+                                                       for r in o.result.collected.rejects])
+    _print_district(run, schools)
+
+
+def _print_district(run: DistrictRun, schools: int) -> None:
+    """Per deadline: schools, delivered, on time, failed; then each failure."""
+    table = Table(title=f"Toàn quận: {schools} trường × {len(run.rollups)} hạn báo cáo")
+    for column in ("Hạn", "Số trường", "Đã gửi", "Đúng hạn", "Lỗi"):
+        table.add_column(column)
+    for deadline_id, rollup in run.rollups.items():
+        failed = sum(1 for o in run.outcomes if o.deadline_id == deadline_id and o.error)
+        table.add_row(deadline_id, str(rollup["schools"]), str(rollup["delivered"]), str(rollup["on_time"]),
+                      str(failed))
+    console.print(table)
+    failures = [o for o in run.outcomes if o.error]
+    for outcome in failures:
+        console.print(f"[bold red]Lỗi[/] {outcome.school_id} {outcome.deadline_id}: {outcome.error}", highlight=False)
+    if failures:
+        raise typer.Exit(code=1)

@@ -27,8 +27,8 @@ from connectors.local.files import write_sample
 from emulator.accounts import fake_service_account
 from emulator.server import EmulatorConfig, WorkspaceEmulator
 from flows.settings import DEFAULT_TEMPLATES, RunSettings
+from sample_data.generator import generate
 from thidua.plan import GoogleSettings, Plan, parse_plan
-from thidua.sample import generate
 
 
 @dataclass
@@ -74,7 +74,7 @@ def _provision_school(emulator: WorkspaceEmulator, info: dict[str, Any], plan: P
     parse_plan(plan_path.read_text(encoding="utf-8"))  # the written plan must load as it will in the flows
     write_sample(plan, out / "data", seed=seed, staff=staff)  # the same answers as files, to compare with
     seed_response_sheets(provisioning.plan, generate(plan, seed=seed, staff=staff).grids, gspread_client, api)
-    settings = RunSettings(plan_path=plan_path, data_dir=out / "data", out_dir=out, backend="google",
+    settings = RunSettings(plan_path=plan_path, data_dir=out / "data", out_dir=out,
                            google_base_url=emulator.base_url)
     return settings, provisioning.created
 

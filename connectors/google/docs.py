@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from connectors.annex import write_annex
 from connectors.google.api import GoogleApi
-from connectors.local.annex import write_annex
-from connectors.local.documents import ANNEX_SUFFIX, BuiltReport, TemplateError
+from connectors.ports import ANNEX_SUFFIX, BuiltReport, TemplateError
 from thidua.plan import Plan
 
 DOCS_SCOPE = "https://www.googleapis.com/auth/documents"

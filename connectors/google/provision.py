@@ -23,7 +23,7 @@ from markupsafe import Markup
 from connectors.google.api import GoogleApi
 from connectors.google.docs import DOCX, TABLES_MARKER, template_key
 from connectors.google.sheets import a1_sheet
-from connectors.local.documents import CONTEXT_KEYS
+from connectors.ports import CONTEXT_KEYS
 from thidua.plan import GoogleSettings, Plan, Source, SourceKind
 
 FOLDER = "application/vnd.google-apps.folder"

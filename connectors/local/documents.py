@@ -19,7 +19,6 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +37,9 @@ from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedE
 from lxml import etree
 from markupsafe import Markup
 
-from connectors.local.annex import write_annex
+from connectors.annex import write_annex
 from connectors.local.charts import render_chart
+from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, DocumentError, TemplateError
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,6 @@ TABLE_PT = 11
 CAPTION_PT = 13
 EMPTY_TABLE_TEXT = "Không có"
 
-#: The annex workbook's name is the report's with this suffix (the flows find it, and its approved copy, by it).
-ANNEX_SUFFIX = "_phu_luc.xlsx"
-#: Keys every report context has (thidua.reports.build_context); a template may use these and nothing else.
-CONTEXT_KEYS: frozenset[str] = frozenset({
-    "governing_body", "school_header", "school_name", "number", "place_date", "kind_label", "title",
-    "deadline_id", "due_before", "signer_title", "signer_name", "recipients", "intro", "kind", "tables",
-    "charts", "numbers", "flags",
-})
 #: Keys the renderer adds to the context before rendering.
 RENDERER_KEYS: frozenset[str] = frozenset({"tables_block", "charts_block"})
 #: What every template must show (Nghị định 30/2020: issuing body, number, place and date, kind and summary,
@@ -81,30 +73,8 @@ _PAD_MM = 2.6  # cell margins (1 mm each side) and a little slack
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-class DocumentError(Exception):
-    """A report could not be produced as a file; the message says why, in Vietnamese, for the clerk."""
-
-
-class TemplateError(DocumentError):
-    """A template is broken or uses a placeholder the report context does not provide."""
-
-    def __init__(self, template: Path, message: str, placeholders: Sequence[str] = ()) -> None:
-        super().__init__(f'Mẫu báo cáo "{template.name}": {message}')
-        self.template = template
-        self.placeholders = tuple(placeholders)
-
-
 class ConversionError(DocumentError):
     """LibreOffice (or pdftotext) failed or timed out on a file."""
-
-
-@dataclass(frozen=True)
-class BuiltReport:
-    """The files of one rendered report; `pdf` is None when LibreOffice is not installed."""
-
-    docx: Path
-    pdf: Path | None
-    annex: Path | None = None
 
 
 # --- OOXML helpers, shared with templates/build_templates.py -------------------------------------------------

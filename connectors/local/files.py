@@ -18,9 +18,9 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from sample_data.generator import generate
 from thidua.plan import Plan, Source
 from thidua.rows import Table
-from thidua.sample import generate
 
 # Written into every XLSX (document properties and zip entries) so the same grid always gives the same bytes.
 _FIXED_MOMENT = dt.datetime(2024, 1, 1)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.local.ledger import SqlLedger
+from connectors.ledger import SqlLedger
 from connectors.local.smtp import SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer
 from tests.postgres import PostgresCluster

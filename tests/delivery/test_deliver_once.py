@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.local.delivery import DeliveryConflict, DeliveryInProgress, DeliveryStatus, deliver_once
-from connectors.local.ledger import SqlLedger
+from connectors.delivery import DeliveryConflict, DeliveryInProgress, DeliveryStatus, deliver_once
+from connectors.ledger import SqlLedger
 from connectors.local.smtp import MailRejected, MailServerUnavailable, MailServerUnreachable, SmtpMailer
 from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
 from connectors.ports import DeliveryKey, DeliveryState

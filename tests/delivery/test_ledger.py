@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.local.ledger import LedgerError, SqlLedger
+from connectors.ledger import LedgerError, SqlLedger
 from connectors.ports import DeliveryKey, DeliveryState
 from tests.postgres import PostgresCluster
 

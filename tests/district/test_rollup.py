@@ -10,11 +10,11 @@ import pytest
 
 from flows.district import DistrictError, load_plans, school_settings
 from flows.settings import RunSettings
-from thidua.district import SchoolDelivery, district_rollup, rollup_text, school_variants, staff_counts, title_counts
+from sample_data.generator import generate, staff_counts
+from thidua.district import SchoolDelivery, district_rollup, rollup_text, school_variants, title_counts
 from thidua.pipeline import collect
 from thidua.plan import Plan, ReportKind, parse_plan
 from thidua.rows import Table
-from thidua.sample import generate
 from thidua_cli.google_demo import write_plan
 
 PLAN = Path(__file__).resolve().parents[2] / "examples" / "le-anh-xuan-2024" / "plan.yaml"

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from sample_data.generator import generate
 from thidua.calendar import calendar
 from thidua.district import SchoolDelivery, district_rollup, school_variants
 from thidua.pipeline import collect
 from thidua.plan import Plan, parse_plan
 from thidua.rows import Table
-from thidua.sample import generate
 
 PLAN = Path(__file__).resolve().parents[2] / "examples" / "le-anh-xuan-2024" / "plan.yaml"
 VN = dt.timezone(dt.timedelta(hours=7))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from connectors.local.annex import FLAGS_SHEET, cell_value
+from connectors.annex import FLAGS_SHEET, cell_value
 from connectors.local.documents import BuiltReport
 
 from .conftest import FIXTURES, load_context

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from connectors.delivery import DeliveryStatus, deliver_once
 from connectors.google.api import GoogleApi, GoogleAuthError
 from connectors.google.gmail import GmailMailer, GmailNeverSent
 from connectors.google.quotas import Limit, uniform_quotas
 from connectors.google.sheets import SheetsSource
-from connectors.local.delivery import DeliveryStatus, deliver_once
-from connectors.local.ledger import SqlLedger
+from connectors.ledger import SqlLedger
 from connectors.ports import DeliveryKey
 from emulator.faults import FaultRule
 from emulator.server import WorkspaceEmulator

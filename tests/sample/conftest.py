@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sample_data.generator import SampleData, generate
 from thidua.plan import Plan, parse_plan
-from thidua.sample import SampleData, generate
 
 SEED_PLAN = Path(__file__).resolve().parents[2] / "examples" / "le-anh-xuan-2024" / "plan.yaml"
 

@@ -23,9 +23,9 @@ from connectors.local.files import (
     write_sample,
     write_xlsx,
 )
+from sample_data.generator import FORMULA_NAME, SampleData
 from thidua.plan import Plan
 from thidua.rows import Table
-from thidua.sample import FORMULA_NAME, SampleData
 
 from .support import source
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import thidua.sample
+import sample_data.generator
+from sample_data.generator import EXCELLENT, RECOGNISED, SampleData, generate
 from thidua.plan import Plan, ReportKind
-from thidua.sample import EXCELLENT, RECOGNISED, SampleData, generate
 
 from .support import rows_by_field
 
@@ -118,7 +118,7 @@ def test_evaluation_holds_rule_problems_for_the_core_to_flag(plan: Plan, sample:
 
 
 def test_sample_module_is_pure_core() -> None:
-    tree = ast.parse(Path(thidua.sample.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(sample_data.generator.__file__).read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     forbidden = ("connectors", "flows", "prefect", "gspread", "googleapiclient", "pathlib", "os", "io")

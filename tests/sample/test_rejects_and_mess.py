@@ -6,8 +6,8 @@ import datetime as dt
 import unicodedata
 from collections import Counter
 
+from sample_data.generator import SampleData
 from thidua.plan import Plan
-from thidua.sample import SampleData
 from thidua.text import clean, looks_like_formula
 
 from .support import resolve_team, rows_by_field

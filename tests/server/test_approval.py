@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from prefect.flow_runs import resume_flow_run
 
-from connectors.local.ledger import SqlLedger
+from connectors.ledger import SqlLedger
 from connectors.local.smtp_server import LoopbackSmtpServer
 from connectors.ports import DeliveryKey
-from flows.deadline import annex_of, deadline_flow
+from flows.deadline import deadline_flow
+from flows.report import annex_of
 from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.schedule import check_at

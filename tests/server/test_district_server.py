@@ -18,7 +18,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.states import Crashed
 
-from connectors.local.ledger import SqlLedger
+from connectors.ledger import SqlLedger
 from connectors.local.smtp_server import LoopbackSmtpServer
 from connectors.ports import DeliveryState
 from flows.district import rollup_flow

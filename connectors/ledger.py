@@ -1,4 +1,5 @@
-"""The delivery ledger on any SQLAlchemy database: one row per (school, deadline, version), before and after sending.
+"""The delivery ledger (connectors.ports.Ledger) on any SQLAlchemy database, for every backend: one row per
+(school, deadline, version), before and after sending.
 
 The primary key makes `begin` a claim only one process can win, and `reclaim` a compare-and-set on `attempt`, on
 any database (SQLite by default, the Prefect server's Postgres in production). On SQLite, WAL and IMMEDIATE
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState
+from connectors.ports import Approval, DeliveryKey, DeliveryRecord, DeliveryState
 
 _metadata = sa.MetaData()
 _deliveries = sa.Table(
@@ -58,18 +59,6 @@ _SCHEMA_LOCK = int.from_bytes(b"thidua/L", "big")
 
 class LedgerError(Exception):
     """The ledger was asked something inconsistent with what it holds."""
-
-
-@dataclass(frozen=True)
-class Approval:
-    """The principal's approval of one report version: the exact file (by digest) that may be sent."""
-
-    key: DeliveryKey
-    report: Path
-    sha256: str
-    approved_by: str
-    approved_at: datetime
-    comment: str
 
 
 def _utc_now() -> datetime:
@@ -175,6 +164,13 @@ class SqlLedger:
         with self._transaction() as db:
             rows = db.execute(sa.select(_deliveries).order_by(
                 _deliveries.c.school_id, _deliveries.c.deadline_id, _deliveries.c.version))
+            return [_record(row._mapping) for row in rows]
+
+    def history(self, school_id: str, deadline_id: str) -> list[DeliveryRecord]:
+        with self._transaction() as db:
+            rows = db.execute(sa.select(_deliveries).where(
+                _deliveries.c.school_id == school_id, _deliveries.c.deadline_id == deadline_id,
+            ).order_by(_deliveries.c.version))
             return [_record(row._mapping) for row in rows]
 
     def approve(self, key: DeliveryKey, report: Path, sha256: str, approved_by: str, comment: str = "") -> Approval:

@@ -678,3 +678,11 @@ def generate(plan: Plan, seed: int = 2024, staff: int = 80) -> SampleData:
             source, batches[source.kind], chronological=source.kind is not SourceKind.ROSTER
         )
     return SampleData(grids, rejects)
+
+
+def staff_counts(plans: Sequence[Plan], base_staff: int, seed: int = 0) -> list[int]:
+    """Each school's staff for sample data: the base school as given, the others between half and one and a half
+    times it, never below what the sample generator needs for the school's teams."""
+    rng = random.Random(seed + 1)
+    counts = [base_staff] + [rng.randint(base_staff // 2, base_staff * 3 // 2) for _ in plans[1:]]
+    return [max(n, MIN_PER_TEAM * len(plan.teams)) for n, plan in zip(counts, plans, strict=True)]

@@ -1,4 +1,4 @@
-"""Exactly-once sending of one report email, on any Mailer and Ledger.
+"""Exactly-once sending of one email, on any Mailer, Ledger and outbox: the same for every backend.
 
 The ledger row is written `pending` before the send and `sent` after it. A `pending` row found later means
 "maybe sent": the outbox (`sent_ids`) decides whether to record it as sent or, once it is stale, to send again.
@@ -31,6 +31,8 @@ class DeliveryStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
+    """What happened to one delivery, and the ledger's record of it afterwards."""
+
     status: DeliveryStatus
     record: DeliveryRecord
 

@@ -1,0 +1,25 @@
+"""The rejected rows as a CSV file the clerk opens in a spreadsheet to fix the answers."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from thidua.records import Reject
+from thidua.text import looks_like_formula
+
+
+def _csv_safe(value: str) -> str:
+    """A reject's value is what a teacher typed; never let a spreadsheet execute it when the clerk opens the file."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
+    """Each distinct reject once, by source and row: where it is, what was typed, and why it was refused."""
+    unique = sorted(set(rejects), key=lambda r: (r.source_id, r.row_number, r.field))
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["source", "sheet", "row", "field", "value", "reason"])
+        for r in unique:
+            writer.writerow([r.source_id, r.sheet, r.row_number, r.field, _csv_safe(r.value), r.reason])

@@ -1,0 +1,67 @@
+"""The clerk's view of a deadline in the Prefect UI: a row per team, the counts, every reject, links to the
+report, and a summary. Artifacts, not logs: they are what a person reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+
+from flows.delivery import Sending
+from flows.report import Draft
+from thidua.delivery_state import delivery_words
+from thidua.drafts import team_rows
+from thidua.plan import Plan
+
+
+def publish_artifacts(plan: Plan, draft: Draft, deadline_id: str, note: str) -> None:
+    """Publishes the deadline's tables, links and summary; `note` ends the summary (approval, delivery)."""
+    key = f"{plan.id}-{deadline_id}".lower()
+    deadline = plan.deadline(deadline_id)
+    collected = draft.collected
+    create_table_artifact(
+        key=f"{key}-teams",
+        table=team_rows(plan, deadline, collected, draft.missing),
+        description=f"Theo tổ, hạn {deadline_id}: đã nộp, chưa nộp, hợp lệ (dòng bị loại: xem bảng lý do)",
+    )
+    create_table_artifact(
+        key=f"{key}-counts",
+        table=[{"Nguồn": c.source_id, "Số dòng": c.rows_read, "Hợp lệ": c.rows_accepted, "Bị loại": c.rows_rejected,
+                "Nộp lại (lưu lịch sử)": c.superseded} for c in collected.counts],
+        description=f"Số dòng đọc được cho hạn {deadline_id}",
+    )
+    if collected.rejects:
+        create_table_artifact(
+            key=f"{key}-rejects",
+            table=[{"Nguồn": r.source_id, "Trang": r.sheet, "Dòng": r.row_number, "Cột": r.field, "Giá trị": r.value,
+                    "Lý do": r.reason} for r in collected.rejects],
+            description=f"Các dòng bị loại, cần thư ký sửa (hạn {deadline_id})",
+        )
+    create_link_artifact(key=f"{key}-docx", link=draft.docx.resolve().as_uri(), link_text=draft.docx.name,
+                         description=f"Báo cáo {deadline_id} (DOCX)")
+    if draft.pdf is not None:
+        create_link_artifact(key=f"{key}-pdf", link=draft.pdf.resolve().as_uri(), link_text=draft.pdf.name,
+                             description=f"Báo cáo {deadline_id} (PDF)")
+    create_markdown_artifact(
+        key=f"{key}-summary",
+        markdown=(
+            f"## {deadline_id} — {deadline.title} — hạn trước {deadline.due_before:%d/%m/%Y}\n\n"
+            f"- Số dòng: {collected.rows_read} đọc, {collected.rows_accepted} hợp lệ, "
+            f"{collected.rows_rejected} bị loại\n"
+            f"- Chưa nộp: {len(draft.missing.people)} người, {len(draft.missing.teams)} tổ\n"
+            f"- Báo cáo: `{draft.report}`\n{note}\n"
+        ),
+        description=f"Tóm tắt hạn {deadline_id} ({len(collected.dataset.staff)} viên chức)",
+    )
+
+
+def delivery_note(send_at: dt.datetime, late: bool, approved_by: str, sending: Sending, version: int,
+                  reason: str) -> str:
+    """The summary's lines on the send: when, approved by whom, to whom and what the delivery did."""
+    return (
+        f"- Thời điểm gửi theo lịch: {send_at:%d/%m/%Y %H:%M}{' (TRỄ HẠN)' if late else ''}\n"
+        f"- Phê duyệt: {approved_by}\n"
+        f"- Gửi tới: {', '.join(sending.recipients)} — {delivery_words(sending.status)} (phiên bản {version}, "
+        f"Message-ID `{sending.message_id}`)"
+        + (f"\n- Lý do gửi bản thay thế: {reason}" if reason else "")
+    )

@@ -1,0 +1,117 @@
+"""Building a deadline's report: read the sources, validate, compose the content, render the files.
+
+Each task does one I/O step (retry-safe) or calls the pure core once; the plan is the run's, passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from connectors.ports import ANNEX_SUFFIX
+from flows.common import backend
+from flows.settings import RunSettings
+from thidua.calendar import schedule
+from thidua.district import title_counts
+from thidua.drafts import baseline_deadline
+from thidua.pipeline import Collected, collect, source_ids_for
+from thidua.plan import Deadline, Plan
+from thidua.reminders import Missing, missing
+from thidua.reports import build_context
+from thidua.rows import Table
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One build of a deadline's report from the sheets as they stood at `as_of`."""
+
+    collected: Collected
+    missing: Missing
+    docx: Path
+    pdf: Path | None
+
+    @property
+    def report(self) -> Path:
+        """The file that is approved and sent: the PDF when there is one."""
+        return self.pdf or self.docx
+
+
+def report_basename(plan: Plan, deadline: Deadline) -> str:
+    """The stem of a report's files (and of its content JSON, which the district's roll-up reads)."""
+    return f"{plan.id}_{deadline.id}_{deadline.kind.value}"
+
+
+def annex_of(report: Path) -> Path:
+    """The annex workbook written beside a report by the document builder, or beside its approved copy."""
+    return report.with_name(f"{report.stem}{ANNEX_SUFFIX}")
+
+
+@task(retries=2, retry_delay_seconds=1)
+def read_source(settings: RunSettings, plan: Plan, source_id: str) -> Table:
+    """One source's sheet, as it stands now."""
+    source = next(s for s in plan.sources if s.id == source_id)
+    return backend(settings, plan).source.read_many([source])[source.id]
+
+
+@task
+def validate_rows(plan: Plan, tables: dict[str, Table], as_of: dt.datetime) -> Collected:
+    """Rows to records and rejects, as of `as_of`."""
+    return collect(plan, tables, as_of)
+
+
+@flow(name="thidua-collect", log_prints=True)
+def collect_flow(settings: RunSettings, plan: Plan, deadline_id: str, as_of: dt.datetime) -> Collected:
+    """Reads every source the deadline's report needs, as the sheets stood at `as_of`, and validates them."""
+    deadline = plan.deadline(deadline_id)
+    futures = {sid: read_source.submit(settings, plan, sid) for sid in source_ids_for(plan, deadline.kind)}
+    tables = {sid: future.result() for sid, future in futures.items()}
+    return validate_rows(plan, tables, as_of)
+
+
+@task
+def compose_report(settings: RunSettings, plan: Plan, deadline_id: str, collected: Collected,
+                   issued_on: dt.date, baseline: Collected | None) -> Path:
+    """The report's content, kept as JSON beside the reports: what was said, and small enough to hand over by
+    path (a large school's context exceeds what Prefect accepts as flow parameters)."""
+    deadline = plan.deadline(deadline_id)
+    context = build_context(plan, deadline, collected.dataset, issued_on, baseline.dataset if baseline else None)
+    context["title_counts"] = title_counts(deadline.kind, collected.dataset)  # read by the district's roll-up
+    path = settings.contexts_dir / f"{report_basename(plan, deadline)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+@task(retries=3, retry_delay_seconds=2)
+def render_report(settings: RunSettings, plan: Plan, template: str, context_path: Path, basename: str) -> tuple[
+        Path, Path | None]:
+    """The report's files, by whichever document builder the backend has."""
+    context = json.loads(context_path.read_text(encoding="utf-8"))
+    built = backend(settings, plan).documents.build(template, context, basename)
+    return built.docx, built.pdf
+
+
+@flow(name="thidua-build-report")
+def build_report_flow(settings: RunSettings, plan: Plan, deadline_id: str, context_path: Path
+                      ) -> tuple[Path, Path | None]:
+    """Fills the deadline's template and converts it to PDF (skipped, and said so, without LibreOffice)."""
+    deadline = plan.deadline(deadline_id)
+    docx, pdf = render_report(settings, plan, deadline.template, context_path, report_basename(plan, deadline))
+    if pdf is None:
+        get_run_logger().warning("Không có LibreOffice: bỏ qua bước xuất PDF, gửi tệp DOCX.")
+    return docx, pdf
+
+
+def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.datetime) -> Draft:
+    """Collect, count and render the deadline's report as of `now` (the annual report also reads the start)."""
+    deadline = plan.deadline(deadline_id)
+    collected = collect_flow(settings, plan, deadline_id, now)
+    first = baseline_deadline(plan, deadline)
+    baseline = collect_flow(settings, plan, first.id, schedule(plan, first).send_at) if first else None
+    context = compose_report(settings, plan, deadline_id, collected, now.date(), baseline)
+    docx, pdf = build_report_flow(settings, plan, deadline_id, context)
+    return Draft(collected, missing(plan, deadline, collected.dataset), docx, pdf)

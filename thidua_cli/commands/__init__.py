@@ -1,0 +1,1 @@
+"""One module per `thidua` command; thidua_cli/main.py assembles them."""

@@ -1,0 +1,118 @@
+"""`thidua demo`: the whole 2024 year on sample data (one school, or a district with --schools N)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from connectors.backends import BACKENDS
+from connectors.local.rejects import write_rejects
+from flows.settings import DEFAULT_PLAN, RunSettings
+from thidua.calendar import calendar
+from thidua.drafts import AUTO_APPROVER
+from thidua.plan import Plan
+from thidua_cli.console import console, load_or_exit, print_warnings
+from thidua_cli.summary import print_summary, summary_row
+
+if TYPE_CHECKING:
+    from thidua_cli.google_demo import GoogleDemo
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Thư mục kết quả.")] = Path("out"),
+    plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch.")] = DEFAULT_PLAN,
+    seed: Annotated[int, typer.Option(help="Hạt giống sinh dữ liệu mẫu.")] = 2024,
+    staff: Annotated[int, typer.Option(help="Số viên chức trong dữ liệu mẫu.")] = 80,
+    backend: Annotated[str, typer.Option(help="local (tệp + SMTP cục bộ) hoặc google (Google Workspace giả lập).")]
+    = "local",
+    schools: Annotated[int, typer.Option(min=1, help="Số trường (biến thể của trường mẫu, cùng lịch) chạy trên một "
+                                                   "máy chủ Prefect; lớn hơn 1 là chạy thử cả quận.")] = 1,
+    rollup_to: Annotated[str, typer.Option("--rollup-to", help="Khi chạy cả quận: mã nơi nhận (trong kế hoạch) "
+                                                                "nhận thư tổng hợp mỗi hạn, ví dụ phong-gddt.")] = "",
+) -> None:
+    """Chạy cả năm 2024 trên dữ liệu mẫu: 9 hạn báo cáo, Prefect, SMTP cục bộ; chạy lại không gửi trùng."""
+    if backend not in BACKENDS:
+        console.print(f"[bold red]--backend chỉ nhận {' hoặc '.join(sorted(BACKENDS))}, không phải «{backend}».[/]")
+        raise typer.Exit(code=2)
+    plan = load_or_exit(plan_path)
+    print_warnings(plan)
+    if plan.delivery.approval_required:
+        console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
+                      f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        if schools > 1:
+            from thidua_cli.district_demo import district_demo
+
+            district_demo(plan, out, stack, seed, staff, schools, rollup_to, backend)
+            return
+        _one_school(plan, plan_path, out, stack, seed, staff, backend)
+
+
+def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: int, staff: int,
+                backend: str) -> None:
+    """Every deadline of the year in calendar order; a failed deadline is reported and the year goes on."""
+    from flows.deadline import DeadlineResult, deadline_flow
+
+    settings, count_calls, workspace = _workspace(plan, plan_path, out, stack, seed, staff, backend)
+    results: list[DeadlineResult] = []
+    calls: dict[str, int] = {}
+    failures: list[str] = []
+    schedule = calendar(plan)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        bar = progress.add_task("Khởi động Prefect…", total=len(schedule))
+        for item in schedule:
+            progress.update(bar, description=f"{item.id} — {item.deadline.title[:48]}")
+            before = count_calls()
+            try:
+                results.append(deadline_flow(settings, item.id, item.send_at, auto_approve=True))
+            except Exception as error:  # the clerk gets one line per failed deadline, the run goes on
+                failures.append(f"{item.id}: {type(error).__name__}: {error}")
+            calls[item.id] = count_calls() - before
+            progress.advance(bar)
+    if workspace is not None:
+        from thidua_cli.google_demo import save_sent_mail
+
+        save_sent_mail(workspace, load_or_exit(settings.plan_path), out / "mail")
+    summary = [summary_row(out, r) | ({"api_calls": calls[r.deadline_id]} if workspace is not None else {})
+               for r in results]
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_rejects(out / "rejects.csv", [r for result in results for r in result.collected.rejects])
+    print_summary(summary)
+    for failure in failures:
+        console.print(f"[bold red]Lỗi[/] {failure}", highlight=False)
+    if failures:
+        raise typer.Exit(code=1)
+
+
+def _workspace(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: int, staff: int, backend: str
+               ) -> tuple[RunSettings, Callable[[], int], GoogleDemo | None]:
+    """Where the demo's school lives: the Workspace emulator, provisioned and seeded, or files and a loopback
+    mail server. Returns the settings, an API-call counter and the emulated workspace (None on files)."""
+    if backend == "google":
+        from thidua_cli.google_demo import google_workspace
+
+        workspace = stack.enter_context(google_workspace(plan, out, seed, staff))
+        console.print(f"Google Workspace giả lập tại {workspace.emulator.base_url}: đã khởi tạo "
+                      f"{len(workspace.created)} mục (biểu mẫu, bảng tính, thư mục, mẫu báo cáo).")
+        return workspace.settings, workspace.api_calls, workspace
+    from connectors.local.files import write_sample
+    from connectors.local.smtp_server import LoopbackSmtpServer
+
+    write_sample(plan, out / "data", seed=seed, staff=staff)
+    (out / "mail").mkdir(parents=True, exist_ok=True)
+    smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
+    settings = RunSettings(plan_path=plan_path.resolve(), data_dir=out / "data", out_dir=out, smtp_port=smtp.port)
+    return settings, _no_api_calls, None
+
+
+def _no_api_calls() -> int:
+    return 0
