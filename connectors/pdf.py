@@ -38,7 +38,7 @@ STARTUP_SECONDS = 60.0
 #: a killed worker), the server removes its directory (profile included) and kills its own process group,
 #: LibreOffice included, instead of lingering.
 _LAUNCHER = """
-import os, shutil, signal, sys, threading, time
+import os, shutil, signal, socket, sys, threading, time
 parent = int(sys.argv[1])
 def watch():
     while os.getppid() == parent:
@@ -47,8 +47,28 @@ def watch():
     os.killpg(0, signal.SIGKILL)
 threading.Thread(target=watch, daemon=True).start()
 sys.argv = ["unoserver", *sys.argv[2:]]
-from unoserver.server import main
-sys.exit(main())
+import unoserver.server
+class _Clock:
+    # unoserver sleeps a fixed 5 s after starting LibreOffice, then tries to connect every 2 s. Instead of the
+    # first sleep, wait until LibreOffice listens on its UNO port (checked every 50 ms), so the first try
+    # usually succeeds; every other sleep is kept.
+    waited = False
+    def __getattr__(self, name):
+        return getattr(time, name)
+    def sleep(self, seconds):
+        if seconds != 5 or self.waited:
+            return time.sleep(seconds)
+        self.waited = True
+        port = int(sys.argv[sys.argv.index("--uno-port") + 1])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+unoserver.server.time = _Clock()
+sys.exit(unoserver.server.main())
 """
 
 
@@ -288,19 +308,39 @@ class PdfConverter:
         raise _failed(docx, "LibreOffice dừng đột ngột hai lần")
 
     def _running_server(self, deadline: float, docx: Path, timeout: float) -> _Server:
+        try:
+            return self._start(deadline)
+        except TimeoutError:
+            if deadline <= time.monotonic():  # the call's own time ran out, not the start's
+                raise _timed_out(docx, timeout) from None
+            raise ServerUnavailable(f"no answer within {self.startup_seconds:g} s") from None
+
+    def _start(self, deadline: float) -> _Server:
+        """The running server, started (within the start's own limit and `deadline`) if none runs or it died."""
         if self._server is not None and self._server.owner == os.getpid() and self._server.alive():
             return self._server
         self._stop_server()
         started = time.monotonic()
-        try:
-            self._server = _Server(self.soffice, str(self.python), min(deadline, started + self.startup_seconds))
-        except TimeoutError:
-            if deadline <= started + self.startup_seconds:  # the call's own time ran out, not the start's
-                raise _timed_out(docx, timeout) from None
-            raise ServerUnavailable(f"no answer within {self.startup_seconds:g} s") from None
+        self._server = _Server(self.soffice, str(self.python), min(deadline, started + self.startup_seconds))
         log.info("Started LibreOffice for PDF conversion in %.1f s (pid %d)", time.monotonic() - started,
                  self._server.process.pid)
         return self._server
+
+    def prewarm(self) -> None:
+        """Start the server in the background now, so its start overlaps the work done before the first
+        conversion (rendering the DOCX); a conversion meanwhile waits for it."""
+        if not self._unavailable and self.server_pid is None:
+            threading.Thread(target=self._prewarm, name="thidua-pdf-prewarm", daemon=True).start()
+
+    def _prewarm(self) -> None:
+        with self._lock:
+            if self._unavailable:
+                return
+            try:
+                self._start(time.monotonic() + self.startup_seconds)
+            except (ServerUnavailable, TimeoutError) as exc:
+                log.warning("Long-lived LibreOffice unavailable (%s): converting one-shot from now on", exc)
+                self._unavailable = True
 
     def _stop_server(self) -> None:
         server, self._server = self._server, None
@@ -330,6 +370,11 @@ def converter_for(soffice: str) -> PdfConverter:
 def _close_all() -> None:
     for converter in list(_converters.values()):
         converter.close()
+
+
+def prewarm(soffice: str) -> None:
+    """Start this process's long-lived LibreOffice in the background (see `PdfConverter.prewarm`)."""
+    converter_for(soffice).prewarm()
 
 
 def convert(docx: Path, pdf: Path, timeout: float, soffice: str) -> None:

@@ -39,6 +39,7 @@ from connectors.local.annex import write_annex
 from connectors.local.charts import render_chart
 from connectors.pdf import PdfConversionError, find_soffice
 from connectors.pdf import convert as convert_pdf
+from connectors.pdf import prewarm as prewarm_pdf
 
 log = logging.getLogger(__name__)
 
@@ -462,6 +463,8 @@ class LocalDocumentBuilder:
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
         """Render `context` with the named template into `<out_dir>/<basename>.docx`, its PDF and its annex
         workbook `<basename>_phu_luc.xlsx` (every table with real numbers, for the district's own sums)."""
+        if (soffice := find_soffice()) is not None:
+            prewarm_pdf(soffice)  # LibreOffice starts while the DOCX is rendered
         docx = render_docx(self.template_path(template_name), context, self.out_dir / f"{basename}.docx")
         annex = write_annex(_nfc(context), self.out_dir / f"{basename}{ANNEX_SUFFIX}")
         return BuiltReport(docx=docx, pdf=docx_to_pdf(docx, self.out_dir, self.pdf_timeout), annex=annex)

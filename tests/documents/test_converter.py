@@ -112,6 +112,23 @@ def test_one_shot_conversion_is_killed_at_its_timeout(built: dict[str, BuiltRepo
     assert time.monotonic() - started < 10
 
 
+def test_a_prewarmed_libreoffice_is_the_one_the_first_conversion_uses(built: dict[str, BuiltReport],
+                                                                    tmp_path: Path) -> None:
+    assert SOFFICE is not None
+    converter = PdfConverter(SOFFICE)
+    try:
+        converter.prewarm()
+        deadline = time.monotonic() + 60
+        while converter.server_pid is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pid = converter.server_pid
+        assert pid is not None  # started before any conversion was asked for
+        converter.convert(built["D2"].docx, tmp_path / "d2.pdf", timeout=120)
+        assert converter.mode == "server" and converter.server_pid == pid
+    finally:
+        converter.close()
+
+
 def test_a_missing_file_is_named_without_starting_libreoffice(tmp_path: Path) -> None:
     assert SOFFICE is not None
     converter = PdfConverter(SOFFICE)
