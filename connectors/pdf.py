@@ -238,8 +238,8 @@ class PdfConverter:
     """Converts DOCX files to PDF with one LibreOffice kept running, one conversion at a time.
 
     Thread-safe. `timeout` bounds each conversion and, for the first one, the server's start; it does not count
-    the wait behind another thread's conversion. If the server cannot start, this converter converts one-shot
-    from then on (`mode` says which way the last conversion went).
+    the wait behind another thread's conversion or a background start (`prewarm`). If the server cannot start,
+    this converter converts one-shot from then on (`mode` says which way the last conversion went).
     """
 
     def __init__(self, soffice: str, python: str | None = None, startup_seconds: float = STARTUP_SECONDS) -> None:
@@ -287,7 +287,7 @@ class PdfConverter:
                     raise _timed_out(docx, timeout) from None
                 return
             self.mode = "server"
-            remaining = deadline - time.monotonic()
+            remaining = max(deadline - time.monotonic(), 0.01)  # a socket refuses a timeout of 0 or less
             try:
                 server.proxy(remaining).convert(str(docx.resolve()), None, str(partial.resolve()), None)
                 if not partial.is_file():
