@@ -14,13 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 import thidua_cli  # noqa: F401  (Prefect's defaults for a busy machine, set before Prefect is imported)
-from benchmarks import core, district, google_calls, prefect_overhead
+from benchmarks import conversion, core, district, google_calls, prefect_overhead
 
 BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "core": core.run,
     "google_calls": google_calls.run,
     "prefect_overhead": prefect_overhead.run,
     "district": district.run,
+    "conversion": conversion.run,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

@@ -25,10 +25,13 @@ apt_install() {
 
 # fonts-liberation2, not fonts-liberation (1.07): only version 2 has ư, ơ and the stacked tones, which the older
 # one leaves to other fonts' fallback glyphs in the PDF and to boxes in the charts.
+# python3-uno gives Debian's /usr/bin/python3 LibreOffice's `uno` module, which unoserver's server needs to keep
+# one LibreOffice running for all conversions (connectors/pdf.py); our virtualenv's Python cannot import it.
+# Without it, every conversion starts LibreOffice anew (seconds more per report).
 if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
-    || [ ! -d /usr/share/fonts/truetype/liberation2 ]; then
-  apt_install "LibreOffice/poppler" "reports stay DOCX, PDF is skipped." \
-    libreoffice-writer-nogui poppler-utils fonts-liberation2
+    || [ ! -d /usr/share/fonts/truetype/liberation2 ] || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+  apt_install "LibreOffice/poppler" "reports stay DOCX, PDF is skipped (or slower, one LibreOffice per file)." \
+    libreoffice-writer-nogui poppler-utils fonts-liberation2 python3-uno
 fi
 
 # Headless Chromium, for the screenshot of the Prefect UI that the real-server test keeps (tests/artifacts/).

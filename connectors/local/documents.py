@@ -7,12 +7,9 @@ rows differ per report and a clerk rewording a template in Word should not have 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import unicodedata
@@ -39,6 +36,9 @@ from markupsafe import Markup
 
 from connectors.annex import write_annex
 from connectors.local.charts import render_chart
+from connectors.pdf import PdfConversionError, find_soffice
+from connectors.pdf import convert as convert_pdf
+from connectors.pdf import prewarm as prewarm_pdf
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, DocumentError, TemplateError
 
 log = logging.getLogger(__name__)
@@ -354,34 +354,20 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
 
 
 def docx_to_pdf(docx: Path, out_dir: Path, timeout: float = 120) -> Path | None:
-    """Convert with LibreOffice in a private profile (parallel conversions would otherwise share one and fail).
+    """Convert with this process's long-lived LibreOffice (connectors.pdf: private profile, killed at the timeout,
+    one-shot soffice when it cannot start).
 
     Returns None when LibreOffice is not installed: the caller reports "skipping PDF" and sends the DOCX.
     """
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = find_soffice()
     if soffice is None:
         log.warning("LibreOffice (soffice) is not installed: skipping PDF for %s", docx.name)
         return None
-    out_dir.mkdir(parents=True, exist_ok=True)
     pdf = out_dir / f"{docx.stem}.pdf"
-    pdf.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="thidua-soffice-") as profile:
-        command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                   "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True)
-        try:
-            _, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise ConversionError(
-                f"LibreOffice không chuyển được {docx.name} sang PDF trong {timeout:g} giây.") from None
-    if process.returncode != 0 or not pdf.is_file():
-        detail = stderr.decode("utf-8", "replace").strip()
-        raise ConversionError(f"LibreOffice không chuyển được {docx.name} sang PDF (mã {process.returncode}): "
-                              f"{detail or 'không có tệp PDF'}.")
+    try:
+        convert_pdf(docx, pdf, timeout, soffice)
+    except PdfConversionError as exc:
+        raise ConversionError(str(exc)) from exc
     return pdf
 
 
@@ -447,6 +433,8 @@ class LocalDocumentBuilder:
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
         """Render `context` with the named template into `<out_dir>/<basename>.docx`, its PDF and its annex
         workbook `<basename>_phu_luc.xlsx` (every table with real numbers, for the district's own sums)."""
+        if (soffice := find_soffice()) is not None:
+            prewarm_pdf(soffice)  # LibreOffice starts while the DOCX is rendered
         docx = render_docx(self.template_path(template_name), context, self.out_dir / f"{basename}.docx")
         annex = write_annex(_nfc(context), self.out_dir / f"{basename}{ANNEX_SUFFIX}")
         return BuiltReport(docx=docx, pdf=docx_to_pdf(docx, self.out_dir, self.pdf_timeout), annex=annex)

@@ -6,9 +6,8 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-import threading
+from pathlib import Path
 from typing import IO, Any
 
 import docx
@@ -16,6 +15,8 @@ from docx.document import Document as DocxDocument
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
+from connectors.pdf import PdfConversionError
+from connectors.pdf import convert as convert_pdf
 from emulator.docs.models import (
     NEWLINE,
     Atom,
@@ -39,7 +40,6 @@ class DocExporter:
     def __init__(self, soffice: str | None = "soffice", timeout_seconds: float = 180) -> None:
         self.soffice = shutil.which(soffice) if soffice else None
         self.timeout_seconds = timeout_seconds
-        self._lock = threading.Lock()
 
     def export(self, doc: Document, mime: str) -> bytes:
         if mime == DOCX:
@@ -58,31 +58,15 @@ class DocExporter:
                 "(apt-get install libreoffice-writer) or export as DOCX.",
                 reason="notImplemented",
             )
-        with self._lock, tempfile.TemporaryDirectory(prefix="thidua-emu-pdf-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="thidua-emu-pdf-") as tmp:
             source = os.path.join(tmp, "document.docx")
             with open(source, "wb") as handle:
                 handle.write(docx_bytes)
-            profile = "file://" + os.path.join(tmp, "profile")
-            done = subprocess.run(
-                [
-                    self.soffice,
-                    f"-env:UserInstallation={profile}",
-                    "--headless",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    tmp,
-                    source,
-                ],
-                capture_output=True,
-                timeout=self.timeout_seconds,
-                check=False,
-            )
             target = os.path.join(tmp, "document.pdf")
-            if done.returncode != 0 or not os.path.exists(target):
-                raise GoogleError(
-                    500, "PDF conversion with LibreOffice failed: " + done.stderr.decode(errors="replace")[-500:]
-                )
+            try:  # the emulator process's long-lived LibreOffice (private profile, killed at the timeout)
+                convert_pdf(Path(source), Path(target), self.timeout_seconds, self.soffice)
+            except PdfConversionError as exc:
+                raise GoogleError(500, f"PDF conversion with LibreOffice failed: {exc}") from exc
             with open(target, "rb") as handle:
                 return handle.read()
 

@@ -1,0 +1,382 @@
+"""DOCX → PDF through one long-lived LibreOffice per process, instead of starting LibreOffice for every file.
+
+Starting LibreOffice costs seconds; converting a report in a running one costs a fraction of that. A
+`PdfConverter` starts LibreOffice behind unoserver (its XML-RPC server, run by a Python that has Debian's `uno`
+module) on first use, keeps it for the process's life, restarts it if it died, and stops it at exit. Every
+LibreOffice runs in a private profile (`-env:UserInstallation`), so parallel converters never share one, and
+every conversion has a timeout after which its LibreOffice is killed. When the server cannot start (no Python
+with `uno`, LibreOffice too old), conversions fall back to the one-shot `soffice --convert-to pdf`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import http.client
+import importlib.util
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xmlrpc.client
+from pathlib import Path
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+#: How long a LibreOffice behind unoserver may take to answer its first call before conversions fall back to
+#: one-shot; unoserver itself waits 5 s before it serves, and a busy 2-core machine needs more.
+STARTUP_SECONDS = 60.0
+
+#: Runs unoserver's server under a watchdog: when the Python that started it dies without its atexit (SIGKILL,
+#: a killed worker), the server removes its directory (profile included) and kills its own process group,
+#: LibreOffice included, instead of lingering.
+_LAUNCHER = """
+import os, shutil, signal, socket, sys, threading, time
+parent = int(sys.argv[1])
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    shutil.rmtree(os.getcwd(), ignore_errors=True)
+    os.killpg(0, signal.SIGKILL)
+threading.Thread(target=watch, daemon=True).start()
+sys.argv = ["unoserver", *sys.argv[2:]]
+import unoserver.server
+class _Clock:
+    # unoserver sleeps a fixed 5 s after starting LibreOffice, then tries to connect every 2 s. Instead of the
+    # first sleep, wait until LibreOffice listens on its UNO port (checked every 50 ms), so the first try
+    # usually succeeds; every other sleep is kept.
+    waited = False
+    def __getattr__(self, name):
+        return getattr(time, name)
+    def sleep(self, seconds):
+        if seconds != 5 or self.waited:
+            return time.sleep(seconds)
+        self.waited = True
+        port = int(sys.argv[sys.argv.index("--uno-port") + 1])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+unoserver.server.time = _Clock()
+sys.exit(unoserver.server.main())
+"""
+
+
+class PdfConversionError(Exception):
+    """LibreOffice failed on a file; the message names the file and says why, in Vietnamese, for the clerk."""
+
+
+class ConversionTimeout(PdfConversionError):
+    """LibreOffice did not finish within the call's timeout and was killed."""
+
+
+class ServerUnavailable(Exception):
+    """The long-lived LibreOffice could not be started; the caller converts one-shot instead."""
+
+
+def find_soffice() -> str | None:
+    """LibreOffice's command on PATH, or None when it is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _timed_out(docx: Path, timeout: float) -> ConversionTimeout:
+    return ConversionTimeout(f"LibreOffice không chuyển được {docx.name} sang PDF trong {timeout:g} giây.")
+
+
+def _failed(docx: Path, detail: str) -> PdfConversionError:
+    return PdfConversionError(f"LibreOffice không chuyển được {docx.name} sang PDF: {detail or 'không có tệp PDF'}.")
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a process started in its own session and everything it started (soffice → oosplash → soffice.bin).
+
+    SIGKILL, not SIGTERM: oosplash blocks SIGTERM and would outlive its children; nothing of a throwaway profile
+    needs a clean shutdown."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def convert_once(soffice: str, docx: Path, pdf: Path, timeout: float) -> None:
+    """Convert by starting LibreOffice for this file only, in a throwaway profile: the slow path, kept as the
+    fallback and as the benchmark's baseline."""
+    if not docx.is_file():
+        raise _failed(docx, "không có tệp")
+    with tempfile.TemporaryDirectory(prefix="thidua-soffice-") as work:
+        command = [soffice, f"-env:UserInstallation={(Path(work) / 'profile').as_uri()}", "--headless",
+                   "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir", work, str(docx)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            raise _timed_out(docx, timeout) from None
+        produced = Path(work) / f"{docx.stem}.pdf"
+        if process.returncode != 0 or not produced.is_file():
+            detail = stderr.decode("utf-8", "replace").strip()
+            raise _failed(docx, f"mã {process.returncode}, {detail}" if detail else "")
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(produced, pdf)
+
+
+def _uno_python(soffice: str) -> str | None:
+    """A Python that can import LibreOffice's `uno`: this one, LibreOffice's own (Windows, macOS), or Debian's
+    /usr/bin/python3 with python3-uno. Our virtualenv's Python usually cannot, hence a separate process."""
+    if importlib.util.find_spec("uno") is not None:
+        return sys.executable
+    bundled = Path(os.path.realpath(soffice)).parent / "python"
+    if bundled.is_file() and os.access(bundled, os.X_OK):
+        return str(bundled)
+    return "/usr/bin/python3" if Path("/usr/bin/python3").is_file() else shutil.which("python3")
+
+
+def _unoserver_path(into: Path) -> Path:
+    """A directory holding only our unoserver package (and its metadata, which it reads for its version), for
+    the server's PYTHONPATH: the system Python must not see the rest of our virtualenv."""
+    spec = importlib.util.find_spec("unoserver")
+    if spec is None or spec.origin is None:
+        raise ServerUnavailable("unoserver is not installed")
+    package = Path(spec.origin).parent
+    into.mkdir()
+    (into / "unoserver").symlink_to(package, target_is_directory=True)
+    for metadata in package.parent.glob("unoserver-*.dist-info"):
+        (into / metadata.name).symlink_to(metadata, target_is_directory=True)
+    return into
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class _Transport(xmlrpc.client.Transport):
+    """XML-RPC over HTTP with a socket timeout, so a hung LibreOffice cannot hold a call forever."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host: tuple[str, dict[str, str]] | str) -> http.client.HTTPConnection:
+        connection = super().make_connection(host)
+        connection.timeout = self._timeout
+        return connection
+
+
+class _Server:
+    """One unoserver + LibreOffice process group with its private profile, owned by the process that started
+    it."""
+
+    def __init__(self, soffice: str, python: str, deadline: float) -> None:
+        self.owner = os.getpid()
+        self.work = Path(tempfile.mkdtemp(prefix="thidua-unoserver-"))
+        self.port = _free_port()
+        uno_port = _free_port()
+        while uno_port == self.port:
+            uno_port = _free_port()
+        environment = {k: v for k, v in os.environ.items() if k not in {"PYTHONHOME", "VIRTUAL_ENV"}}
+        environment |= {"PYTHONPATH": str(_unoserver_path(self.work / "pythonpath")),
+                        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
+        self.log_path = self.work / "unoserver.log"
+        command = [python, "-c", _LAUNCHER, str(os.getpid()), "--executable", soffice,
+                   "--interface", "127.0.0.1", "--port", str(self.port),
+                   "--uno-interface", "127.0.0.1", "--uno-port", str(uno_port),
+                   "--user-installation", str(self.work / "profile")]
+        with self.log_path.open("wb") as log_file:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+                                            cwd=self.work, env=environment, start_new_session=True)
+        try:
+            self._wait_ready(deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, deadline: float) -> None:
+        while True:
+            if self.process.poll() is not None:
+                raise ServerUnavailable(f"unoserver exited with {self.process.returncode}: {self.log_tail()}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            try:
+                self.proxy(min(remaining, 2.0)).info()
+                return
+            except (OSError, http.client.HTTPException, xmlrpc.client.Fault):
+                time.sleep(min(0.2, max(remaining, 0)))
+
+    def proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
+        return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}", transport=_Transport(timeout),
+                                         allow_none=True)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            return " ".join(self.log_path.read_text("utf-8", "replace").split()[-40:])
+        return ""
+
+    def stop(self) -> None:
+        if self.owner == os.getpid():  # a forked child must not stop its parent's server
+            _kill_group(self.process)
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+class PdfConverter:
+    """Converts DOCX files to PDF with one LibreOffice kept running, one conversion at a time.
+
+    Thread-safe. `timeout` bounds each conversion and, for the first one, the server's start; it does not count
+    the wait behind another thread's conversion or a background start (`prewarm`). If the server cannot start,
+    this converter converts one-shot from then on (`mode` says which way the last conversion went).
+    """
+
+    def __init__(self, soffice: str, python: str | None = None, startup_seconds: float = STARTUP_SECONDS) -> None:
+        self.soffice = soffice
+        self.python = python or _uno_python(soffice)
+        self.startup_seconds = startup_seconds
+        self.mode: Literal["server", "one-shot"] | None = None
+        self._server: _Server | None = None
+        self._unavailable = self.python is None or importlib.util.find_spec("unoserver") is None
+        self._lock = threading.Lock()
+
+    @property
+    def server_pid(self) -> int | None:
+        """The running server's process (group) id, None when none runs."""
+        server = self._server
+        return server.process.pid if server is not None and server.alive() else None
+
+    def convert(self, docx: Path, pdf: Path, timeout: float) -> None:
+        """Write `docx` as PDF to `pdf` (replaced whole: a retried task never reads a half-written file)."""
+        if not docx.is_file():
+            raise _failed(docx, "không có tệp")
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        partial = pdf.with_name(f".{pdf.stem}.partial.pdf")
+        partial.unlink(missing_ok=True)
+        with self._lock:
+            deadline = time.monotonic() + timeout
+            if self._unavailable:
+                self.mode = "one-shot"
+                convert_once(self.soffice, docx, partial, timeout)
+            else:
+                self._convert_on_server(docx, partial, timeout, deadline)
+        partial.replace(pdf)
+
+    def _convert_on_server(self, docx: Path, partial: Path, timeout: float, deadline: float) -> None:
+        for attempt in (1, 2):
+            try:
+                server = self._running_server(deadline, docx, timeout)
+            except ServerUnavailable as exc:
+                log.warning("Long-lived LibreOffice unavailable (%s): converting one-shot from now on", exc)
+                self._unavailable = True
+                self.mode = "one-shot"
+                try:
+                    convert_once(self.soffice, docx, partial, max(deadline - time.monotonic(), 1.0))
+                except ConversionTimeout:
+                    raise _timed_out(docx, timeout) from None
+                return
+            self.mode = "server"
+            remaining = max(deadline - time.monotonic(), 0.01)  # a socket refuses a timeout of 0 or less
+            try:
+                server.proxy(remaining).convert(str(docx.resolve()), None, str(partial.resolve()), None)
+                if not partial.is_file():
+                    raise _failed(docx, "không có tệp PDF")
+                return
+            except TimeoutError:
+                self._stop_server()  # LibreOffice is stuck on this file; the next call starts a fresh one
+                raise _timed_out(docx, timeout) from None
+            except xmlrpc.client.Fault as fault:
+                if server.alive():
+                    raise _failed(docx, fault.faultString.strip().splitlines()[-1]) from None
+            except (OSError, http.client.HTTPException):
+                pass
+            # The server died under this conversion (LibreOffice crashed or was killed): start again, once.
+            log.warning("LibreOffice died converting %s (attempt %d): %s", docx.name, attempt,
+                        self._server.log_tail() if self._server else "")
+            self._stop_server()
+        raise _failed(docx, "LibreOffice dừng đột ngột hai lần")
+
+    def _running_server(self, deadline: float, docx: Path, timeout: float) -> _Server:
+        try:
+            return self._start(deadline)
+        except TimeoutError:
+            if deadline <= time.monotonic():  # the call's own time ran out, not the start's
+                raise _timed_out(docx, timeout) from None
+            raise ServerUnavailable(f"no answer within {self.startup_seconds:g} s") from None
+
+    def _start(self, deadline: float) -> _Server:
+        """The running server, started (within the start's own limit and `deadline`) if none runs or it died."""
+        if self._server is not None and self._server.owner == os.getpid() and self._server.alive():
+            return self._server
+        self._stop_server()
+        started = time.monotonic()
+        self._server = _Server(self.soffice, str(self.python), min(deadline, started + self.startup_seconds))
+        log.info("Started LibreOffice for PDF conversion in %.1f s (pid %d)", time.monotonic() - started,
+                 self._server.process.pid)
+        return self._server
+
+    def prewarm(self) -> None:
+        """Start the server in the background now, so its start overlaps the work done before the first
+        conversion (rendering the DOCX); a conversion meanwhile waits for it."""
+        if not self._unavailable and self.server_pid is None:
+            threading.Thread(target=self._prewarm, name="thidua-pdf-prewarm", daemon=True).start()
+
+    def _prewarm(self) -> None:
+        with self._lock:
+            if self._unavailable:
+                return
+            try:
+                self._start(time.monotonic() + self.startup_seconds)
+            except (ServerUnavailable, TimeoutError) as exc:
+                log.warning("Long-lived LibreOffice unavailable (%s): converting one-shot from now on", exc)
+                self._unavailable = True
+
+    def _stop_server(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    def close(self) -> None:
+        """Stop the server (it is started again by the next conversion)."""
+        with self._lock:
+            self._stop_server()
+
+
+_converters: dict[str, PdfConverter] = {}
+_converters_lock = threading.Lock()
+
+
+def converter_for(soffice: str) -> PdfConverter:
+    """This process's converter for a LibreOffice executable, created on first use and stopped at exit."""
+    with _converters_lock:
+        converter = _converters.get(soffice)
+        if converter is None:
+            converter = _converters[soffice] = PdfConverter(soffice)
+        return converter
+
+
+@atexit.register
+def _close_all() -> None:
+    for converter in list(_converters.values()):
+        converter.close()
+
+
+def prewarm(soffice: str) -> None:
+    """Start this process's long-lived LibreOffice in the background (see `PdfConverter.prewarm`)."""
+    converter_for(soffice).prewarm()
+
+
+def convert(docx: Path, pdf: Path, timeout: float, soffice: str) -> None:
+    """Convert with the process's long-lived LibreOffice for `soffice` (see `PdfConverter.convert`)."""
+    converter_for(soffice).convert(docx, pdf, timeout)
