@@ -13,6 +13,7 @@ from uuid import UUID
 
 from prefect import get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 from prefect.runtime import flow_run as current_run
@@ -43,7 +44,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def record_approval(settings: RunSettings, key: DeliveryKey, report: Path, approved_by: str,
                     comment: str) -> Approval:
     """Keeps a copy of exactly what was approved, so a later rebuild cannot slip into the send."""
@@ -55,7 +56,7 @@ def record_approval(settings: RunSettings, key: DeliveryKey, report: Path, appro
     return open_ledger(settings).approve(key, kept, sha256_of(kept), approved_by, comment)
 
 
-@task(retries=2, retry_delay_seconds=2)
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Path, round_: int, comment: str) -> str:
     """Sends the draft to the principal (copy to the clerk): the only addresses a draft may reach."""
     deadline = plan.deadline(deadline_id)

@@ -21,6 +21,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
 from prefect.logging.loggers import flow_run_logger
 
@@ -73,7 +74,7 @@ def plan_now(plan: Plan, now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else dt.datetime.now(ZoneInfo(plan.timezone))
 
 
-@task(retries=2, retry_delay_seconds=2)
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def email_clerk(settings: RunSettings, plan: Plan, subject: str, body: str) -> str:
     """An alert to the clerk only (the allow-list is the clerk's address); repeated alerts are harmless."""
     message = build_notice(

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 from flows.approval import approved_file, obtain_approval
 from flows.artifacts import delivery_note, publish_artifacts
 from flows.common import alert_clerk_on_failure, load_plan, open_ledger, plan_now
-from flows.delivery import deliver_flow
+from flows.delivery import deliver
 from flows.report import prepare_report
 from flows.settings import RunSettings
 from thidua.calendar import schedule
@@ -78,7 +78,7 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
         approval, draft = obtain_approval(settings, plan, deadline_id, version, now,
                                           approval_until(plan, scheduled, now), draft, auto_approve)
         attachment, approved_by = approved_file(deadline_id, approval), approval.approved_by
-    sending = deliver_flow(settings, plan, deadline_id, attachment, now, version, reason)
+    sending = deliver(settings, plan, deadline_id, attachment, now, version, reason)
     history = open_ledger(settings).history(plan.id, deadline_id)  # late or not: when the report first arrived
     arrived_after = deadline_state(history, scheduled.send_at, scheduled.must_arrive_by, True, now).late
     publish_artifacts(plan, draft, deadline_id,

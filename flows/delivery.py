@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
@@ -34,7 +35,7 @@ def clock_from(start: dt.datetime) -> Callable[[], dt.datetime]:
     return lambda: start + (dt.datetime.now(dt.UTC) - real_start)
 
 
-@task(retries=3, retry_delay_seconds=2)
+@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Path, now: dt.datetime,
                 version: int = 1, reason: str = "") -> Sending:
     """Sends once: the ledger and the mailbox together decide, so a retry or a re-run never sends twice."""
@@ -64,8 +65,7 @@ def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment:
     return Sending(outcome.status.value, message_id, outcome.record.sent_at, recipients)
 
 
-@flow(name="thidua-deliver")
-def deliver_flow(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Path, now: dt.datetime,
+def deliver(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Path, now: dt.datetime,
                  version: int = 1, reason: str = "") -> Sending:
     """Emails the report to the deadline's recipients (only addresses on the plan's allow-list)."""
     sending = send_report(settings, plan, deadline_id, attachment, now, version, reason)

@@ -17,6 +17,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from connectors.delivery import deliver_once
@@ -95,7 +96,7 @@ class DistrictDeadline:
     rollup: dict[str, Any]
 
 
-@task(name="thidua-school-deadline", task_run_name="{deadline_id}-{school_id}")
+@task(name="thidua-school-deadline", task_run_name="{deadline_id}-{school_id}", cache_policy=NO_CACHE)
 def school_deadline(settings: RunSettings, school_id: str, deadline_id: str, now: dt.datetime | None,
                     auto_approve: bool) -> SchoolOutcome:
     """The school's own deadline run, tagged with the school so its clerk finds it in the UI."""
@@ -161,7 +162,7 @@ def rollup_flow(schools: Sequence[RunSettings], deadline_id: str, now: dt.dateti
     return rollup
 
 
-@task(retries=3, retry_delay_seconds=2)
+@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def send_rollup(settings: RunSettings, plan: Plan, deadline_id: str, rollup: dict[str, Any], recipient_id: str,
                 now: dt.datetime) -> str:
     """Once per deadline, through the same ledger and Message-ID lookup as the schools' reports."""

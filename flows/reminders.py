@@ -10,11 +10,12 @@ from functools import partial
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
 from flows.common import alert_clerk_on_failure, load_plan, mailer, open_ledger, outbox_ids, plan_now
-from flows.report import collect_flow
+from flows.report import collect_sources
 from flows.settings import RunSettings
 from thidua.notices import notice_tag
 from thidua.pipeline import Collected
@@ -22,7 +23,7 @@ from thidua.plan import Plan
 from thidua.reminders import missing, reminder_emails, reminder_purpose
 
 
-@task(retries=2, retry_delay_seconds=2)
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def send_reminders(settings: RunSettings, plan: Plan, deadline_id: str, days_before: int, now: dt.datetime,
                    collected: Collected) -> list[tuple[str, str]]:
     """Sends each reminder once; returns (recipient, delivery status) pairs."""
@@ -48,7 +49,7 @@ def reminders_flow(settings: RunSettings, deadline_id: str, days_before: int,
     """Reads the roster and the deadline's forms as of `now` and reminds exactly those who have not answered."""
     plan = load_plan(settings.plan_path)
     now = plan_now(plan, now)
-    collected = collect_flow(settings, plan, deadline_id, now)
+    collected = collect_sources(settings, plan, deadline_id, now)
     found = missing(plan, plan.deadline(deadline_id), collected.dataset)
     sent = send_reminders(settings, plan, deadline_id, days_before, now, collected)
     create_table_artifact(

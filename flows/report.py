@@ -1,6 +1,10 @@
 """Building a deadline's report: read the sources, validate, compose the content, render the files.
 
-Each task does one I/O step (retry-safe) or calls the pure core once; the plan is the run's, passed in.
+Each task does one I/O step (retry-safe) or calls the pure core once; the plan is the run's, passed in. The steps
+run inside the deadline's one flow run, not as subflows: a subflow is a flow run of its own on the server and waits
+for its heartbeat thread at its end. Tasks use `NO_CACHE`: a deadline's sheets change between runs, so a cached
+result would be wrong, and hashing a school's tables for the cache key cost more than most steps
+(benchmarks/RESULTS.md, Prefect overhead).
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from connectors.ports import ANNEX_SUFFIX
 from flows.common import backend
@@ -50,21 +55,20 @@ def annex_of(report: Path) -> Path:
     return report.with_name(f"{report.stem}{ANNEX_SUFFIX}")
 
 
-@task(retries=2, retry_delay_seconds=1)
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def read_source(settings: RunSettings, plan: Plan, source_id: str) -> Table:
     """One source's sheet, as it stands now."""
     source = next(s for s in plan.sources if s.id == source_id)
     return backend(settings, plan).source.read_many([source])[source.id]
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def validate_rows(plan: Plan, tables: dict[str, Table], as_of: dt.datetime) -> Collected:
     """Rows to records and rejects, as of `as_of`."""
     return collect(plan, tables, as_of)
 
 
-@flow(name="thidua-collect", log_prints=True)
-def collect_flow(settings: RunSettings, plan: Plan, deadline_id: str, as_of: dt.datetime) -> Collected:
+def collect_sources(settings: RunSettings, plan: Plan, deadline_id: str, as_of: dt.datetime) -> Collected:
     """Reads every source the deadline's report needs, as the sheets stood at `as_of`, and validates them."""
     deadline = plan.deadline(deadline_id)
     futures = {sid: read_source.submit(settings, plan, sid) for sid in source_ids_for(plan, deadline.kind)}
@@ -72,7 +76,7 @@ def collect_flow(settings: RunSettings, plan: Plan, deadline_id: str, as_of: dt.
     return validate_rows(plan, tables, as_of)
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def compose_report(settings: RunSettings, plan: Plan, deadline_id: str, collected: Collected,
                    issued_on: dt.date, baseline: Collected | None) -> Path:
     """The report's content, kept as JSON beside the reports: what was said, and small enough to hand over by
@@ -86,7 +90,7 @@ def compose_report(settings: RunSettings, plan: Plan, deadline_id: str, collecte
     return path
 
 
-@task(retries=3, retry_delay_seconds=2)
+@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def render_report(settings: RunSettings, plan: Plan, template: str, context_path: Path, basename: str) -> tuple[
         Path, Path | None]:
     """The report's files, by whichever document builder the backend has."""
@@ -95,8 +99,7 @@ def render_report(settings: RunSettings, plan: Plan, template: str, context_path
     return built.docx, built.pdf
 
 
-@flow(name="thidua-build-report")
-def build_report_flow(settings: RunSettings, plan: Plan, deadline_id: str, context_path: Path
+def build_report(settings: RunSettings, plan: Plan, deadline_id: str, context_path: Path
                       ) -> tuple[Path, Path | None]:
     """Fills the deadline's template and converts it to PDF (skipped, and said so, without LibreOffice)."""
     deadline = plan.deadline(deadline_id)
@@ -109,9 +112,9 @@ def build_report_flow(settings: RunSettings, plan: Plan, deadline_id: str, conte
 def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.datetime) -> Draft:
     """Collect, count and render the deadline's report as of `now` (the annual report also reads the start)."""
     deadline = plan.deadline(deadline_id)
-    collected = collect_flow(settings, plan, deadline_id, now)
+    collected = collect_sources(settings, plan, deadline_id, now)
     first = baseline_deadline(plan, deadline)
-    baseline = collect_flow(settings, plan, first.id, schedule(plan, first).send_at) if first else None
+    baseline = collect_sources(settings, plan, first.id, schedule(plan, first).send_at) if first else None
     context = compose_report(settings, plan, deadline_id, collected, now.date(), baseline)
-    docx, pdf = build_report_flow(settings, plan, deadline_id, context)
+    docx, pdf = build_report(settings, plan, deadline_id, context)
     return Draft(collected, missing(plan, deadline, collected.dataset), docx, pdf)
