@@ -10,6 +10,10 @@ the ephemeral SQLite server answered 503s under 60 schools at once — it is the
   expected ones missing) apart from the other emails (the clerk's failure alerts).
 
 The emulator's quota windows are a minute long, so the run waits one window after the burst before it starts.
+
+The district run's row also gives the floor Google's quotas set for the calls it made (`quota_floor`): for each
+bucket of connectors/google/quotas.py, per project and per delegated user, the windows its units need beyond the
+first; the run's wall time over that floor is how far the district is from being limited by Google, not by us.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from connectors.backends import google_backend
 from connectors.google import endpoints
 from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
+from connectors.google.quotas import DEFAULT_QUOTAS, WorkspaceQuotas
+from emulator.server import LogEntry
 from flows.common import load_plan
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
@@ -56,6 +62,32 @@ def _reader(settings: RunSettings, throttled: bool) -> Callable[[], int]:
     throttle = prefect_throttle(plan.google.user, str(info["project_id"])) if throttled else None
     backend = google_backend(plan, settings.reports_dir, info, settings.google_base_url, throttle)
     return lambda: sum(len(t.rows) for t in backend.source.read_many(plan.sources).values())
+
+
+def quota_floor(entries: list[LogEntry], quotas: WorkspaceQuotas = DEFAULT_QUOTAS) -> tuple[float, str]:
+    """The least wall time Google's quotas allow for these calls, and the bucket that sets it.
+
+    A bucket with a limit L per window W lets L units through at once and L more each window after: n units need
+    (ceil(n / L) - 1) windows at least. Refused calls (429) are not counted: a run that is never refused makes none.
+    """
+    per_project: Counter[str] = Counter()
+    per_user: Counter[tuple[str, str]] = Counter()
+    for entry in entries:
+        if not entry.method_id or entry.path == "/token" or entry.status == 429:
+            continue
+        for bucket, units in quotas.charges(entry.method_id, entry.http_method):
+            per_project[bucket] += units
+            per_user[(entry.user or "", bucket)] += units
+    floors = [(0.0, "none")]
+    for bucket, units in per_project.items():
+        limit = quotas.limit(bucket)
+        if limit.per_project:
+            floors.append((max(0, -(-units // limit.per_project) - 1) * limit.window_seconds, f"{bucket} (project)"))
+    for (user, bucket), units in per_user.items():
+        limit = quotas.limit(bucket)
+        if limit.per_user:
+            floors.append((max(0, -(-units // limit.per_user) - 1) * limit.window_seconds, f"{bucket} ({user})"))
+    return max(floors, key=lambda floor: floor[0])
 
 
 def burst(workspace: GoogleDemo, throttled: bool) -> dict[str, Any]:
@@ -120,11 +152,12 @@ def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
         rows.append(burst(workspace, throttled=True))
         time.sleep(QUOTA_WINDOW_SECONDS)
         calls, limited = workspace.api_calls(), workspace.rate_limited()
-        start = time.perf_counter()
+        started_at, start = time.time(), time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
             district = run_district(workspace.schools, rollup_to="", progress=bar, parallel=parallel)
         seconds = time.perf_counter() - start
         calls, limited = workspace.api_calls() - calls, workspace.rate_limited() - limited
+        floor, bucket = quota_floor([e for e in workspace.emulator.log.entries() if e.time >= started_at])
         ids = sent_message_ids(workspace)
         deployed = [load_plan(school.plan_path) for school in workspace.schools]
         expected = {report_message_id(p.id, d.id, 1, p.school.email_domain) for p in deployed for d in p.deadlines}
@@ -134,5 +167,6 @@ def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
                      "reports": len(district.outcomes) - len(failed), "failed": len(failed), "api_calls": calls,
                      "429s": limited, "emails": sum(reports.values()), "distinct_message_ids": len(reports),
                      "missing": len(expected - set(reports)), "other_emails": sum(ids.values()) - sum(reports.values()),
-                     "seconds": seconds})
+                     "seconds": seconds, "quota_floor_seconds": floor, "floor_set_by": bucket,
+                     "ratio_to_quota_floor": seconds / floor if floor else "∞ (no bucket past one window)"})
     return rows
