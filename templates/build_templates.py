@@ -3,17 +3,19 @@
 Run `uv run python templates/build_templates.py` after changing this file; the clerk may also reword the
 generated .docx files in Word directly (see templates/README.md). Layout follows Nghị định 30/2020/NĐ-CP:
 A4, Times New Roman, Quốc hiệu and Tiêu ngữ at the right, issuing body at the left, signer at the right,
-"Nơi nhận" at the left. The report tables are built in code and inserted at the `{{p tables_block }}` tag.
+"Nơi nhận" at the left. A report table is the template's own table (`{{ tN.… }}`, grown row by row by the
+filler), except in review.docx whose table list depends on the phases a report spans (`{{p tables_block }}`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -22,7 +24,15 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from connectors.local.documents import set_cell_margins, set_column_widths, set_font, set_table_borders
+from connectors.local.documents import (
+    CAPTION_PT,
+    TABLE_PT,
+    add_run,
+    set_cell_margins,
+    set_column_widths,
+    set_font,
+    set_table_borders,
+)
 
 HERE = Path(__file__).resolve().parent
 FONT = "Times New Roman"
@@ -143,10 +153,80 @@ def _base() -> DocumentObject:
     return document
 
 
-def _tables(document: DocumentObject) -> None:
-    """Where the report's tables, then its charts, go: built in code (connectors/local/documents.py)."""
-    _para(document, "{{p tables_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+class Slot(NamedTuple):
+    """One report table as the template's own table: column widths (mm), each column's alignment (L or C) and
+    whether it has a total row. Widths were fitted to the sample school's tables (column_widths); the clerk
+    may change them in Word or Google Docs."""
+
+    widths: tuple[float, ...]
+    align: str
+    total: bool = False
+
+
+_ALIGN = {"L": WD_ALIGN_PARAGRAPH.LEFT, "C": WD_ALIGN_PARAGRAPH.CENTER}
+
+
+def _cell_text(cell: _Cell, text: str, align: WD_ALIGN_PARAGRAPH, *, bold: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    add_run(paragraph, text, TABLE_PT, bold=bold)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _slot_table(document: DocumentObject, number: int, slot: Slot) -> None:
+    """Caption `{{ tN.caption }}`, then a grid table: the header row `{{ tN.hK }}` (bold, repeated on every page),
+    ONE template row `{{ tN.cK }}` that the filler repeats once per row, and the bold total row `{{ tN.sK }}`."""
+    caption = document.add_paragraph()
+    caption.paragraph_format.space_before = Pt(12)
+    caption.paragraph_format.space_after = Pt(6)
+    caption.paragraph_format.keep_with_next = True
+    add_run(caption, f"{{{{ t{number}.caption }}}}", CAPTION_PT, bold=True)
+    columns = len(slot.widths)
+    table = document.add_table(rows=2 + slot.total, cols=columns)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    set_table_borders(table, "single")
+    set_cell_margins(table, Mm(1))
+    for r, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        if r == 0:
+            trpr.append(OxmlElement("w:tblHeader"))
+        letter = "hcs"[r]
+        for k, cell in enumerate(row.cells, start=1):
+            align = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else _ALIGN[slot.align[k - 1]]
+            _cell_text(cell, f"{{{{ t{number}.{letter}{k} }}}}", align, bold=r != 1)
+    set_column_widths(table, slot.widths)
+
+
+def _tables(document: DocumentObject, slots: tuple[Slot, ...] = ()) -> None:
+    """Where the report's tables, then its charts, go: the template's own tables when the kind's table list is
+    fixed; otherwise (review: one pair of tables per phase the report spans) built in code at `tables_block`."""
+    for number, slot in enumerate(slots, start=1):
+        _slot_table(document, number, slot)
+    if not slots:
+        _para(document, "{{p tables_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
     _para(document, "{{p charts_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+REGISTRATION_TABLES = (
+    Slot((44.9, 15.8, 18.9, 22.5, 20.7, 12.2, 13.1, 17.0), "LCCCCCCC", total=True),
+    Slot((100.3, 20.3, 44.4), "LCC", total=True),
+    Slot((50.0, 15.0, 50.0, 50.0), "LCLL", total=True),
+    Slot((9.8, 31.0, 31.0, 31.0, 31.1, 31.1), "CLLLLL"),
+    Slot((17.6, 69.4, 78.0), "CLL"),
+)
+EXEMPLARS_TABLES = (
+    Slot((115.7, 49.3), "LC", total=True),
+    Slot((9.8, 40.2, 57.5, 57.5), "CLLL"),
+)
+EVALUATION_TABLES = (
+    Slot((56.6, 27.6, 23.4, 20.1, 25.1, 12.2), "LCCCCC", total=True),
+    Slot((44.3, 15.6, 18.7, 22.1, 20.4, 12.2, 14.8, 16.9), "LCCCCCCC", total=True),
+    Slot((132.8, 32.2), "LC"),
+    Slot((27.5, 14.6, 12.2, 14.6, 12.2, 17.0, 14.6, 26.1, 26.2), "LCCCCCCLL", total=True),
+    Slot((9.8, 26.6, 25.8, 17.0, 14.6, 24.2, 17.0, 18.6, 11.4), "CLLLCLCLC"),
+)
 
 
 def _finish(document: DocumentObject, closing: str) -> None:
@@ -173,7 +253,7 @@ def registration() -> DocumentObject:
                     "đề tài (nếu có). Danh hiệu đã đăng ký là căn cứ để bình xét thi đua cuối năm; những cá nhân "
                     "chưa đăng ký được nêu tên để tổ trưởng đôn đốc.")
     _body(document, "2. Kết quả tổng hợp:")
-    _tables(document)
+    _tables(document, REGISTRATION_TABLES)
     _finish(document, "Trên đây là báo cáo đăng ký giao ước thi đua và danh hiệu thi đua của {{ school_name }}./.")
     return document
 
@@ -184,7 +264,7 @@ def exemplars() -> DocumentObject:
                     "có thành tích nổi bật trong các phong trào thi đua để biểu dương, nhân rộng gương điển hình "
                     "tiên tiến.")
     _body(document, "2. Kết quả tổng hợp:")
-    _tables(document)
+    _tables(document, EXEMPLARS_TABLES)
     _finish(document, "Trên đây là báo cáo giới thiệu gương điển hình tiên tiến của {{ school_name }}./.")
     return document
 
@@ -206,7 +286,7 @@ def evaluation() -> DocumentObject:
     _body(document, "1. Việc bình xét: Hội đồng Thi đua – Khen thưởng nhà trường đã tổ chức bình xét mức hoàn "
                     "thành nhiệm vụ và danh hiệu thi đua của từng viên chức, người lao động.")
     _body(document, "2. Kết quả bình xét:")
-    _tables(document)
+    _tables(document, EVALUATION_TABLES)
     _body(document, "3. Những trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét (số thứ tự được ghi ở cột "
                     "cuối Bảng 5):")
     _para(document, "{%p if flags %}", align=WD_ALIGN_PARAGRAPH.LEFT)

@@ -7,6 +7,7 @@ rows differ per report and a clerk rewording a template in Word should not have 
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import shutil
@@ -56,6 +57,11 @@ REQUIRED_PLACEHOLDERS: frozenset[str] = frozenset({
     "school_header", "number", "place_date", "kind_label", "title", "signer_title", "signer_name", "recipients",
     "tables_block",
 })
+#: A report table that grows from the template's own table: `{{ t1.caption }}` above it, `{{ t1.h1 }}`… in its
+#: header row, `{{ t1.c1 }}`… in its one template row (repeated once per row of the context's table 1) and,
+#: optionally, `{{ t1.s1 }}`… in a total row. A template uses these slots, `{{p tables_block }}`, or both.
+TABLE_SLOT = re.compile(r"^t([1-9][0-9]?)$")
+SLOT_TOKEN = re.compile(r"\{\{\s*t([1-9][0-9]?)\.(caption|[hcs][1-9][0-9]?)\s*\}\}")
 #: Placeholders a kind's template must also have: the evaluation must list the cases for the council.
 REQUIRED_FOR_TEMPLATE: dict[str, frozenset[str]] = {"evaluation.docx": frozenset({"flags"})}
 #: Which template renders which report kind (thidua.plan.ReportKind values).
@@ -248,6 +254,143 @@ def tables_block(template: DocxTemplate, tables: Sequence[dict[str, Any]]) -> Ma
                           if child.tag != qn("w:sectPr")))
 
 
+class TableSlot:
+    """What `{{ tN.… }}` renders to: the caption and headers of the context's table N as text, and every row cell
+    (`cK`, `sK`) back as its own token, for `fill_table_slots` to repeat the template row once the Jinja pass is
+    done (so a teacher's text that looks like a tag is never evaluated). Without a table, everything is a token:
+    that is how the Google starter Doc keeps the slots, and how an unused slot is found and removed."""
+
+    def __init__(self, number: int, spec: dict[str, Any] | None = None) -> None:
+        self._number = number
+        self._spec = spec
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._spec is not None and name == "caption":
+            return str(self._spec["caption"])
+        if self._spec is not None and name[:1] == "h" and name[1:].isdigit():
+            headers = self._spec["headers"]
+            return str(headers[int(name[1:]) - 1]) if int(name[1:]) <= len(headers) else ""
+        return "{{t%d.%s}}" % (self._number, name)
+
+
+def table_slots(names: Iterable[str], tables: Sequence[dict[str, Any]] | None) -> dict[str, TableSlot]:
+    """A `TableSlot` for every `tN` a template uses; `tables` None keeps them all as tokens (the starter Doc)."""
+    slots = {}
+    for name in names:
+        match = TABLE_SLOT.match(name)
+        if match:
+            number = int(match.group(1))
+            spec = tables[number - 1] if tables is not None and number <= len(tables) else None
+            slots[name] = TableSlot(number, spec)
+    return slots
+
+
+def _slot_tokens(element: Any) -> list[tuple[int, str]]:
+    return [(int(n), part) for text in element.itertext() for n, part in SLOT_TOKEN.findall(text)]
+
+
+def _fill_tokens(tr: Any, number: int, letter: str, values: Sequence[str], *, bold: bool = False) -> None:
+    """Each `{{tN.<letter>K}}` run of a row becomes the row's K-th value, keeping the run's formatting."""
+    from docx.text.run import Run
+
+    def value(match: re.Match[str]) -> str:
+        k = int(match.group(2)[1:])
+        return values[k - 1] if match.group(2)[0] == letter and int(match.group(1)) == number \
+            and k <= len(values) else ""
+
+    for r in tr.iter(qn("w:r")):
+        run = Run(r, None)  # type: ignore[arg-type]
+        if "{{" in run.text:
+            run.text = SLOT_TOKEN.sub(value, run.text)
+            if bold:
+                run.bold = True
+
+
+def _empty_row(tr: Any) -> None:
+    """The copied template row as one merged cell saying "Không có" (the list is empty)."""
+    cells = tr.findall(qn("w:tc"))
+    first = cells[0]
+    for r in list(first.iter(qn("w:r")))[1:]:
+        r.getparent().remove(r)
+    runs = list(first.iter(qn("w:r")))
+    if runs:
+        from docx.text.run import Run
+        run = Run(runs[0], None)  # type: ignore[arg-type]
+        run.text = EMPTY_TABLE_TEXT
+        run.italic = True
+    span = 0
+    for tc in cells:
+        width = tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan"))
+        span += int(width.get(qn("w:val"))) if width is not None else 1
+    for tc in cells[1:]:
+        tr.remove(tc)
+    if span > 1:
+        first.grid_span = span
+        total = sum(int(tc.find(qn("w:tcPr") + "/" + qn("w:tcW")).get(qn("w:w"), "0"))
+                    for tc in cells if tc.find(qn("w:tcPr") + "/" + qn("w:tcW")) is not None)
+        if total:
+            first.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(total))
+    for p in first.iter(qn("w:p")):
+        jc = p.find(qn("w:pPr") + "/" + qn("w:jc"))
+        if jc is not None:
+            jc.set(qn("w:val"), "center")
+
+
+def fill_table_slots(document: DocumentObject, tables: Sequence[dict[str, Any]], template: Path) -> None:
+    """Grow every slot table of a rendered template from its own template row, keeping the clerk's widths,
+    borders, fonts and shading; remove the slots (and their captions) the report has no table for."""
+    body = document.element.body
+    for table in list(document.tables):
+        tokens = _slot_tokens(table._tbl)
+        if not tokens:
+            continue
+        number = tokens[0][0]
+        rows = list(table._tbl.findall(qn("w:tr")))
+        template_rows = [tr for tr in rows if any(p[0] == "c" for _, p in _slot_tokens(tr))]
+        total_rows = [tr for tr in rows if any(p[0] == "s" for _, p in _slot_tokens(tr))]
+        if number > len(tables):
+            for p in body.iter(qn("w:p")):
+                if any(n == number and part == "caption" for n, part in _slot_tokens(p)):
+                    p.getparent().remove(p)
+                    break
+            table._tbl.getparent().remove(table._tbl)
+            continue
+        spec = tables[number - 1]
+        if len(template_rows) != 1:
+            raise TemplateError(template, f"bảng mẫu {{{{ t{number}.… }}}} phải có đúng một dòng mẫu chứa "
+                                          f"{{{{ t{number}.c1 }}}}, {{{{ t{number}.c2 }}}}…", [f"t{number}"])
+        placed = {int(part[1:]) for _, part in _slot_tokens(template_rows[0]) if part[0] == "c"}
+        missing = [k for k in range(1, len(spec["headers"]) + 1) if k not in placed]
+        if missing:
+            names = [f"t{number}.c{k}" for k in missing]
+            raise TemplateError(template, "dòng mẫu của " + str(spec["caption"]).split(".")[0] + " thiếu ô "
+                                + ", ".join("{{ " + n + " }}" for n in names) + " (bảng có "
+                                + str(len(spec["headers"])) + " cột); hãy thêm cột theo templates/README.md.", names)
+        model = template_rows[0]
+        anchor = model
+        for values in spec["rows"] or [None]:
+            row = copy.deepcopy(model)
+            if values is None:
+                _empty_row(row)
+            else:
+                _fill_tokens(row, number, "c", [str(v) for v in values])
+            anchor.addnext(row)
+            anchor = row
+        model.getparent().remove(model)
+        total = [str(v) for v in spec.get("total") or []]
+        for tr in total_rows:
+            if total:
+                _fill_tokens(tr, number, "s", total)
+            else:
+                tr.getparent().remove(tr)
+        if total and not total_rows:
+            row = copy.deepcopy(model)
+            _fill_tokens(row, number, "c", total, bold=True)
+            anchor.addnext(row)
+
+
 # --- Templates -----------------------------------------------------------------------------------------------
 
 
@@ -277,7 +420,10 @@ def _checked(path: Path, context_keys: AbstractSet[str],
         raise TemplateError(path, f"lỗi cú pháp trong thẻ mẫu: {exc.message}.") from exc
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise TemplateError(path, f"tệp .docx bị hỏng, không đọc được ({exc}).") from exc
-    unknown = sorted(used - set(context_keys) - RENDERER_KEYS)
+    slots = {name for name in used if TABLE_SLOT.match(name)}
+    if slots:  # the template's own tables stand for the code-built block
+        used = used | {"tables_block"}
+    unknown = sorted(used - set(context_keys) - RENDERER_KEYS - slots)
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         raise TemplateError(path, f"dùng trường {names} nhưng dữ liệu báo cáo không có trường này. Hãy sửa tên "
@@ -333,13 +479,23 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     """Render `context` into `template` and save it as `out`; text is XML-escaped, so "&" and "<" stay literal."""
     tpl = _checked(template, context.keys())
     data = _nfc(context)
-    data["tables_block"] = tables_block(tpl, data.get("tables", []))
+    tables = data.get("tables", [])
+    used = tpl.get_undeclared_template_variables(jinja_env=Environment())
+    slots = table_slots(used, tables)
+    data |= slots
+    unplaced = [str(t["caption"]).split(".")[0] for i, t in enumerate(tables, start=1) if f"t{i}" not in slots]
+    if unplaced and "tables_block" not in used:
+        raise TemplateError(template, "không có chỗ cho " + ", ".join(unplaced) + ": thêm bảng mẫu {{ t"
+                            + str(len(slots) + 1) + ".… }} hoặc {{p tables_block }} theo templates/README.md.")
+    # Tables with a slot in the template grow there; the others, if any, go to the code-built block.
+    data["tables_block"] = tables_block(tpl, [t for i, t in enumerate(tables, start=1) if f"t{i}" not in slots])
     with tempfile.TemporaryDirectory(prefix="thidua-charts-") as work:
         data["charts_block"] = charts_block(tpl, data.get("charts", []), Path(work))
         try:
             tpl.render(data, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
         except (UndefinedError, TemplateSyntaxError) as exc:
             raise TemplateError(template, f"không điền được mẫu vì thiếu dữ liệu ({exc.message}).") from exc
+    fill_table_slots(tpl.docx, tables, template)
     properties = tpl.docx.core_properties
     properties.title = str(data.get("title", ""))
     properties.author = str(data.get("school_header", ""))
