@@ -272,7 +272,7 @@ class TableSlot:
         if self._spec is not None and name[:1] == "h" and name[1:].isdigit():
             headers = self._spec["headers"]
             return str(headers[int(name[1:]) - 1]) if int(name[1:]) <= len(headers) else ""
-        return "{{t%d.%s}}" % (self._number, name)
+        return f"{{{{t{self._number}.{name}}}}}"
 
 
 def table_slots(names: Iterable[str], tables: Sequence[dict[str, Any]] | None) -> dict[str, TableSlot]:
