@@ -1,19 +1,35 @@
-"""Reports as Google Docs: copy the school's template, fill it with one batchUpdate, export PDF and DOCX.
+"""Reports as Google Docs: copy the school's template, fill it with one batchUpdate, export the PDF.
 
-The calls per report are a constant (read the template, find and replace an earlier copy, copy, one
-batchUpdate, two exports) whatever the number of rows: tables are built inside the single batchUpdate, from the
-last cell backwards so that each request's index is still right when Google applies it.
+The calls per report are a constant whatever the number of rows: the template's structure (read once per
+template revision and cached), `files.copy`, one `documents.batchUpdate`, the PDF export (the DOCX export only
+when the plan asks for it) and, for charts, their upload and a short-lived link (see `ChartImages`).
+
+The batchUpdate is computed from the template's own structure. First every single-value token is replaced
+(`replaceAllText`, case-sensitive: `{{TITLE}}` means the value in capitals, as Jinja's `|upper` does in the DOCX
+template); then every edit at a known index runs from the highest index down, so that each request's index is
+still right when Google applies it: a slot table's template row is repeated with `insertTableRow` and its cells
+filled, paragraphs that stand for a list (`{{flags}}`, `{{tables}}`, `{{charts}}`) are replaced.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docxtpl import DocxTemplate
+from markupsafe import Markup
+
 from connectors.annex import write_annex
 from connectors.google.api import GoogleApi
-from connectors.ports import ANNEX_SUFFIX, BuiltReport, TemplateError
+from connectors.local.documents import EMPTY_TABLE_TEXT, table_slots
+from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
 from thidua.plan import Plan
 
 DOCS_SCOPE = "https://www.googleapis.com/auth/documents"
@@ -21,7 +37,17 @@ DRIVE_FILE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TABLES_MARKER = "{{tables}}"
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+CHARTS_MARKER = "{{charts}}"
+FLAGS_MARKER = "{{flags}}"
+#: Paragraphs that stand for a list: replaced whole by the filler.
+MARKERS = ("tables", "charts", "flags")
+TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z0-9]+)?)\s*\}\}")
+SLOT_PART = re.compile(r"^t([1-9][0-9]?)\.(caption|[hcs][1-9][0-9]?)$")
+NO_FLAGS_TEXT = "Không có trường hợp nào chưa đáp ứng điều kiện theo quy định."
+#: How long a template's structure is trusted without reading the template again.
+STRUCTURE_TTL_SECONDS = 600.0
+_PARAGRAPH_STYLE_KEYS = ("alignment", "lineSpacing", "spaceAbove", "spaceBelow", "direction", "indentStart",
+                         "indentEnd", "indentFirstLine")
 
 
 def template_key(template: str, kind: str) -> str:
@@ -34,28 +60,195 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _paragraph_runs(content: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    """Every text run (start index, text) in the body, tables included, in document order."""
-    runs: list[tuple[int, str]] = []
+class _FlagToken:
+    """Renders the evaluation's flag loop once, as the `{{flags}}` marker the filler replaces with every flag."""
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return FLAGS_MARKER if name == "no" else ""
+
+
+def starter_docx(template: Path, kind: str) -> bytes:
+    """The DOCX template with every field as exactly the token the Google filler replaces: `{{field}}` (or
+    `{{FIELD}}` where the template upper-cases it), `{{tN.…}}` in slot tables, and a paragraph marker for each
+    list (`{{tables}}`, `{{charts}}`, `{{flags}}`, `{{recipients}}`)."""
+    document = DocxTemplate(str(template))
+    used = document.get_undeclared_template_variables()
+    context: dict[str, Any] = {key: "{{" + key + "}}" for key in CONTEXT_KEYS}
+    context |= {
+        "kind": kind,
+        "recipients": ["{{recipients}}"],
+        "flags": [_FlagToken()],
+        "tables_block": Markup(f"<w:p><w:r><w:t>{TABLES_MARKER}</w:t></w:r></w:p>"),
+        "charts_block": Markup(f"<w:p><w:r><w:t>{CHARTS_MARKER}</w:t></w:r></w:p>"),
+        **table_slots(used, None),
+    }
+    document.render(context, autoescape=True)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# --- The template's structure ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Para:
+    start: int
+    end: int  # after the paragraph's newline
+    style: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str  # as it appears, braces included
+    name: str
+    style: dict[str, Any]
+    paragraph: Para
+
+
+@dataclass(frozen=True)
+class SlotCell:
+    token: Token | None
+    column: int | None  # K of `{{tN.cK}}`: which of the context row's values the cell shows
+
+
+@dataclass(frozen=True)
+class SlotTable:
+    number: int
+    start: int
+    end: int
+    row: int  # the template row's index
+    row_end: int
+    cells: tuple[SlotCell, ...]
+    total_row: int | None
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the filler needs from a template, read from one documents.get."""
+
+    revision: str
+    tokens: tuple[Token, ...]
+    slots: dict[int, SlotTable]
+    markers: dict[str, Para]
+    captions: dict[int, Para]
+
+
+def _paragraph_chars(paragraph: dict[str, Any]) -> list[tuple[int, str, dict[str, Any]]]:
+    """(index, character, text style) of every character of a paragraph; an inline object counts as one."""
+    chars: list[tuple[int, str, dict[str, Any]]] = []
+    for element in paragraph.get("elements", []):
+        index = int(element.get("startIndex", 0))
+        if "textRun" in element:
+            style = element["textRun"].get("textStyle", {})
+            for ch in element["textRun"]["content"]:
+                chars.append((index, ch, style))
+                index += utf16_len(ch)
+        else:
+            chars.append((index, "\ufffc", {}))
+    return chars
+
+
+def _tokens_in(element: dict[str, Any]) -> list[Token]:
+    paragraph = element["paragraph"]
+    para = Para(int(element.get("startIndex", 0)), int(element["endIndex"]), paragraph.get("paragraphStyle", {}))
+    chars = _paragraph_chars(paragraph)
+    text = "".join(ch for _, ch, _ in chars)
+    tokens = []
+    for match in TOKEN.finditer(text):
+        first, last = chars[match.start()], chars[match.end() - 1]
+        tokens.append(Token(first[0], last[0] + utf16_len(last[1]), match.group(0), match.group(1), first[2], para))
+    return tokens
+
+
+def _walk(content: list[dict[str, Any]], out: list[tuple[Token, dict[str, Any] | None]],
+          tables: list[dict[str, Any]]) -> None:
     for element in content:
-        for part in element.get("paragraph", {}).get("elements", []):
-            if "textRun" in part:
-                runs.append((part["startIndex"], part["textRun"]["content"]))
-        for row in element.get("table", {}).get("tableRows", []):
-            for cell in row.get("tableCells", []):
-                runs.extend(_paragraph_runs(cell.get("content", [])))
-    return runs
+        if "paragraph" in element:
+            out.extend((t, None) for t in _tokens_in(element))
+        elif "table" in element:
+            tables.append(element)
+            for row in element["table"].get("tableRows", []):
+                for cell in row.get("tableCells", []):
+                    _walk(cell.get("content", []), out, tables)
+
+
+def read_structure(document: dict[str, Any], template: str) -> Structure:
+    """Tokens, slot tables and list markers of a template, or a TemplateError naming what is wrong."""
+    found: list[tuple[Token, dict[str, Any] | None]] = []
+    tables: list[dict[str, Any]] = []
+    _walk(document.get("body", {}).get("content", []), found, tables)
+    tokens = [t for t, _ in found]
+    unknown = sorted({t.name for t in tokens if not _known(t.name)})
+    if unknown:
+        raise TemplateError(Path(template), "dùng trường không có trong báo cáo: "
+                            + ", ".join("{{" + n + "}}" for n in unknown), unknown)
+    markers = {t.name: t.paragraph for t in tokens if t.name in MARKERS}
+    captions = {int(m.group(1)): t.paragraph for t in tokens
+                if (m := SLOT_PART.match(t.name)) and m.group(2) == "caption"}
+    slots: dict[int, SlotTable] = {}
+    for element in tables:
+        slot = _slot_table(element, template)
+        if slot is not None:
+            slots[slot.number] = slot
+    return Structure(str(document.get("revisionId", "")), tuple(tokens), slots, markers, captions)
 
 
 def template_placeholders(document: dict[str, Any]) -> tuple[set[str], int | None]:
-    """The placeholder names a template uses, and where its tables marker starts (None if it has none)."""
-    names: set[str] = set()
-    marker: int | None = None
-    for start, text in _paragraph_runs(document.get("body", {}).get("content", [])):
-        names.update(PLACEHOLDER.findall(text))
-        if TABLES_MARKER in text:
-            marker = start + utf16_len(text[: text.index(TABLES_MARKER)])
-    return names, marker
+    """The token names a template uses, and where its `{{tables}}` marker paragraph starts (None if none)."""
+    found: list[tuple[Token, dict[str, Any] | None]] = []
+    _walk(document.get("body", {}).get("content", []), found, [])
+    marker = next((t.paragraph.start for t, _ in found if t.name == "tables"), None)
+    return {t.name for t, _ in found}, marker
+
+
+def _known(name: str) -> bool:
+    return (name in CONTEXT_KEYS or (name.lower() in CONTEXT_KEYS and name.isupper()) or name in MARKERS
+            or SLOT_PART.match(name) is not None)
+
+
+def _slot_table(element: dict[str, Any], template: str) -> SlotTable | None:
+    """A table whose rows hold `{{tN.…}}` tokens: its template row (`cK`) and total row (`sK`)."""
+    rows = element["table"].get("tableRows", [])
+    template_rows: list[int] = []
+    total_row: int | None = None
+    number: int | None = None
+    cells: list[SlotCell] = []
+    for r, row in enumerate(rows):
+        row_cells: list[SlotCell] = []
+        letters: set[str] = set()
+        for cell in row.get("tableCells", []):
+            found: list[tuple[Token, dict[str, Any] | None]] = []
+            _walk(cell.get("content", []), found, [])
+            slot_tokens = [(t, m) for t, _ in found if (m := SLOT_PART.match(t.name))]
+            column = None
+            token = None
+            for t, m in slot_tokens:
+                number = int(m.group(1))
+                letters.add("caption" if m.group(2) == "caption" else m.group(2)[0])
+                if m.group(2)[0] == "c" and m.group(2) != "caption":
+                    token, column = t, int(m.group(2)[1:])
+            row_cells.append(SlotCell(token, column))
+        if "c" in letters:
+            template_rows.append(r)
+            cells = row_cells
+        elif "s" in letters:
+            total_row = r
+    if number is None:
+        return None
+    if len(template_rows) != 1:
+        raise TemplateError(Path(template), f"bảng mẫu {{{{t{number}.…}}}} phải có đúng một dòng mẫu chứa "
+                                            f"{{{{t{number}.c1}}}}, {{{{t{number}.c2}}}}…", [f"t{number}"])
+    r = template_rows[0]
+    return SlotTable(number, int(element["startIndex"]), int(element["endIndex"]), r,
+                     int(rows[r]["endIndex"]), tuple(cells), total_row)
+
+
+# --- The one batchUpdate -------------------------------------------------------------------------------------
 
 
 def _text_value(value: Any) -> str:
@@ -64,11 +257,158 @@ def _text_value(value: Any) -> str:
     return str(value)
 
 
+def flag_lines(flags: Sequence[dict[str, Any]]) -> str:
+    """The evaluation's flags worded exactly as the DOCX template words them."""
+    lines = []
+    for f in flags:
+        who = f" ({f['full_name']}, tổ {f['team']})" if f.get("full_name") else ""
+        lines.append(f"{f['no']}. {f['rule_id']}{who}: {f['message']} Căn cứ: {f['reference']}.")
+    return "\n".join(lines) or NO_FLAGS_TEXT
+
+
+def _token_values(structure: Structure, context: dict[str, Any]) -> dict[str, str]:
+    """The replacement of every single-value token the template holds (slot tokens of unused slots excluded)."""
+    tables = list(context.get("tables", []))
+    values: dict[str, str] = {}
+    for token in structure.tokens:
+        name = token.name
+        if name in MARKERS:
+            continue
+        match = SLOT_PART.match(name)
+        if match:
+            number, part = int(match.group(1)), match.group(2)
+            if number > len(tables) or (part[0] == "c" and part != "caption"):
+                continue
+            spec = tables[number - 1]
+            if part == "caption":
+                values[token.text] = str(spec["caption"])
+            elif part[0] == "h":
+                k = int(part[1:])
+                values[token.text] = str(spec["headers"][k - 1]) if k <= len(spec["headers"]) else ""
+            elif spec.get("total"):
+                k = int(part[1:])
+                values[token.text] = str(spec["total"][k - 1]) if k <= len(spec["total"]) else ""
+        elif name in context:
+            values[token.text] = _text_value(context[name])
+        elif name.lower() in context:
+            values[token.text] = _text_value(context[name.lower()]).upper()
+    return values
+
+
+@dataclass
+class _Plan:
+    """Index edits grouped by the lowest index they touch, applied from the highest group down."""
+
+    shift: Callable[[int], int]
+    groups: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
+
+    def add(self, anchor: int, requests: list[dict[str, Any]]) -> None:
+        if requests:
+            self.groups.append((anchor, requests))
+
+    def ordered(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for _, requests in sorted(self.groups, key=lambda g: g[0], reverse=True):
+            out.extend(requests)
+        return out
+
+
+def _replace_span(start: int, end: int, text: str) -> list[dict[str, Any]]:
+    """Replace [start, end) by `text` so that the text takes the style of the span's first character: delete
+    the span but its first character, insert after that character, then delete it."""
+    requests: list[dict[str, Any]] = []
+    if end > start + 1:
+        requests.append({"deleteContentRange": {"range": {"startIndex": start + 1, "endIndex": end}}})
+    if text:
+        requests.append({"insertText": {"text": text, "location": {"index": start + 1}}})
+    requests.append({"deleteContentRange": {"range": {"startIndex": start, "endIndex": start + 1}}})
+    return requests
+
+
+def _styled(start: int, text: str, text_style: dict[str, Any], paragraph_style: dict[str, Any],
+            extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The template cell's text and paragraph style applied to text just inserted in a new row's cell."""
+    requests: list[dict[str, Any]] = []
+    style = {**text_style, **(extra or {})}
+    if text and style:
+        requests.append({"updateTextStyle": {"range": {"startIndex": start, "endIndex": start + utf16_len(text)},
+                                             "textStyle": style, "fields": ",".join(sorted(style))}})
+    paragraph = {k: v for k, v in paragraph_style.items() if k in _PARAGRAPH_STYLE_KEYS}
+    if paragraph:
+        requests.append({"updateParagraphStyle": {
+            "range": {"startIndex": start, "endIndex": start + max(utf16_len(text), 1)},
+            "paragraphStyle": paragraph, "fields": ",".join(sorted(paragraph))}})
+    return requests
+
+
+def _slot_requests(slot: SlotTable, spec: dict[str, Any], shift: Callable[[int], int],
+                   template: str) -> list[dict[str, Any]]:
+    """Grow one slot table: drop an unneeded total row, add a row per item below the template row and fill the
+    new rows from the last cell back, then fill the template row itself with the first item."""
+    headers = list(spec["headers"])
+    placed = {cell.column for cell in slot.cells if cell.column is not None}
+    missing = [k for k in range(1, len(headers) + 1) if k not in placed]
+    if missing:
+        names = [f"t{slot.number}.c{k}" for k in missing]
+        raise TemplateError(Path(template), "dòng mẫu của " + str(spec["caption"]).split(".")[0] + " thiếu ô "
+                            + ", ".join("{{" + n + "}}" for n in names) + f" (bảng có {len(headers)} cột); "
+                            "hãy thêm cột theo templates/README.md.", names)
+    table = {"index": shift(slot.start)}
+    total = [str(v) for v in spec.get("total") or []]
+    items: list[tuple[list[str], bool]] = [([str(v) for v in row], False) for row in spec["rows"]]
+    if total and slot.total_row is None:
+        items.append((total, True))
+    requests: list[dict[str, Any]] = []
+    if slot.total_row is not None and not total:
+        requests.append({"deleteTableRow": {"tableCellLocation": {"tableStartLocation": table,
+                                                                  "rowIndex": slot.total_row}}})
+    requests.extend({"insertTableRow": {"tableCellLocation": {"tableStartLocation": table, "rowIndex": slot.row},
+                                        "insertBelow": True}} for _ in items[1:])
+
+    def value(values: list[str], cell: SlotCell) -> str:
+        return values[cell.column - 1] if cell.column is not None and cell.column <= len(values) else ""
+
+    width = 1 + 2 * len(slot.cells)  # an empty row: its start, and per cell its start and one newline
+    row_end = shift(slot.row_end)
+    for j in reversed(range(1, len(items))):
+        values, bold = items[j]
+        row_start = row_end + (j - 1) * width
+        for c in reversed(range(len(slot.cells))):
+            cell = slot.cells[c]
+            text = value(values, cell)
+            at = row_start + 2 + 2 * c
+            if text:
+                requests.append({"insertText": {"text": text, "location": {"index": at}}})
+            token = cell.token
+            requests.extend(_styled(at, text, token.style if token else {}, token.paragraph.style if token else {},
+                                    {"bold": True} if bold else None))
+    first, bold = items[0] if items else ([], False)
+    for c in reversed(range(len(slot.cells))):
+        token = slot.cells[c].token
+        if token is None:
+            continue
+        text = EMPTY_TABLE_TEXT if not items and c == 0 else value(first, slot.cells[c])
+        start = shift(token.start)
+        requests.extend(_replace_span(start, shift(token.end), text))
+        if not items and c == 0:
+            requests.append({"updateTextStyle": {"range": {"startIndex": start, "endIndex": start + utf16_len(text)},
+                                                 "textStyle": {"italic": True}, "fields": "italic"}})
+            requests.append({"updateParagraphStyle": {"range": {"startIndex": start, "endIndex": start + 1},
+                                                      "paragraphStyle": {"alignment": "CENTER"},
+                                                      "fields": "alignment"}})
+        elif bold and text:
+            requests.append({"updateTextStyle": {"range": {"startIndex": start, "endIndex": start + utf16_len(text)},
+                                                 "textStyle": {"bold": True}, "fields": "bold"}})
+    return requests
+
+
 def table_requests(tables: list[dict[str, Any]], at: int) -> list[dict[str, Any]]:
-    """Captioned tables inserted at `at`, the last table first, each filled from its last cell backwards."""
+    """Captioned tables built in code at `at` (templates without slots), the last table first, each filled from
+    its last cell backwards."""
     requests: list[dict[str, Any]] = []
     for table in reversed(tables):
-        grid = [table["headers"], *table["rows"], *([table["total"]] if table.get("total") else [])]
+        grid = [table["headers"], *(table["rows"] or [[EMPTY_TABLE_TEXT]]),
+                *([table["total"]] if table.get("total") else [])]
         columns = len(table["headers"])
         requests.append({"insertTable": {"rows": len(grid), "columns": columns, "location": {"index": at}}})
         table_start = at + 1  # Google puts a newline before the table
@@ -80,91 +420,212 @@ def table_requests(tables: list[dict[str, Any]], at: int) -> list[dict[str, Any]
                 cell = table_start + 3 + r * (1 + 2 * columns) + 2 * c  # table, row and cell starts take 1 each
                 requests.append({"insertText": {"text": text, "location": {"index": cell}}})
                 if r == 0 or (table.get("total") and r == len(grid) - 1):
-                    requests.append(
-                        {
-                            "updateTextStyle": {
-                                "range": {"startIndex": cell, "endIndex": cell + utf16_len(text)},
-                                "textStyle": {"bold": True},
-                                "fields": "bold",
-                            }
-                        }
-                    )
+                    requests.append({"updateTextStyle": {
+                        "range": {"startIndex": cell, "endIndex": cell + utf16_len(text)},
+                        "textStyle": {"bold": True}, "fields": "bold"}})
         caption = str(table["caption"])
         requests.append({"insertText": {"text": caption, "location": {"index": at}}})
-        requests.append(
-            {
-                "updateTextStyle": {
-                    "range": {"startIndex": at, "endIndex": at + utf16_len(caption)},
-                    "textStyle": {"bold": True},
-                    "fields": "bold",
-                }
-            }
-        )
+        requests.append({"updateTextStyle": {"range": {"startIndex": at, "endIndex": at + utf16_len(caption)},
+                                             "textStyle": {"bold": True}, "fields": "bold"}})
     return requests
+
+
+def fill_requests(structure: Structure, context: dict[str, Any], template: str,
+                  charts: Sequence[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+    """The one batchUpdate that turns a copy of the template into the report. `charts` are (caption, image URI)."""
+    values = _token_values(structure, context)
+    deltas = [(t.start, utf16_len(values[t.text]) - utf16_len(t.text)) for t in structure.tokens if t.text in values]
+
+    def shift(index: int) -> int:
+        return index + sum(delta for start, delta in deltas if start < index)
+
+    requests: list[dict[str, Any]] = [
+        {"replaceAllText": {"containsText": {"text": text, "matchCase": True}, "replaceText": value}}
+        for text, value in values.items()
+    ]
+    plan = _Plan(shift)
+    tables = list(context.get("tables", []))
+    for number, slot in structure.slots.items():
+        if number <= len(tables):
+            plan.add(shift(slot.start), _slot_requests(slot, tables[number - 1], shift, template))
+            continue
+        doomed = [{"deleteContentRange": {"range": {"startIndex": shift(slot.start), "endIndex": shift(slot.end)}}}]
+        caption = structure.captions.get(number)
+        if caption is not None:
+            doomed.append({"deleteContentRange": {"range": {"startIndex": shift(caption.start),
+                                                            "endIndex": shift(caption.end)}}})
+        plan.add(shift(caption.start if caption else slot.start), doomed)
+    unplaced = [t for i, t in enumerate(tables, start=1) if i not in structure.slots]
+    marker = structure.markers.get("tables")
+    if unplaced and marker is None:
+        raise TemplateError(Path(template), "không có chỗ cho " + ", ".join(str(t["caption"]).split(".")[0]
+                            for t in unplaced) + ": thêm bảng mẫu hoặc {{tables}} theo templates/README.md.")
+    if marker is not None:
+        at = shift(marker.start)
+        plan.add(at, [{"deleteContentRange": {"range": {"startIndex": at, "endIndex": shift(marker.end) - 1}}},
+                      *table_requests(unplaced, at)])
+    flags = structure.markers.get("flags")
+    if flags is not None:
+        plan.add(shift(flags.start), _replace_span(shift(flags.start), shift(flags.end) - 1,
+                                                   flag_lines(context.get("flags", []))))
+    marker = structure.markers.get("charts")
+    if marker is not None:
+        plan.add(shift(marker.start), chart_requests(shift(marker.start), shift(marker.end) - 1, charts))
+    return requests + plan.ordered()
+
+
+def chart_requests(start: int, end: int, charts: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The `{{charts}}` paragraph becomes, per chart, its bold caption and the picture (16 cm wide) below it."""
+    requests: list[dict[str, Any]] = [{"deleteContentRange": {"range": {"startIndex": start, "endIndex": end}}}]
+    for caption, uri in reversed(charts):
+        requests.append({"insertInlineImage": {"uri": uri, "location": {"index": start}, "objectSize": {
+            "width": {"magnitude": 453.5, "unit": "PT"}}}})  # 16 cm
+        text = caption + "\n"
+        requests.append({"insertText": {"text": text, "location": {"index": start}}})
+        requests.append({"updateTextStyle": {"range": {"startIndex": start, "endIndex": start + utf16_len(caption)},
+                                             "textStyle": {"bold": True}, "fields": "bold"}})
+        requests.append({"updateParagraphStyle": {"range": {"startIndex": start, "endIndex": start + 1},
+                                                  "paragraphStyle": {"alignment": "CENTER"},
+                                                  "fields": "alignment"}})
+    return requests
+
+
+# --- The builder ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cached:
+    structure: Structure
+    read_at: float
+
+
+class StructureCache:
+    """Templates' structures by template id, trusted for `ttl` seconds: within a run the template is read once."""
+
+    def __init__(self, ttl: float = STRUCTURE_TTL_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._items: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def get(self, template_id: str) -> Structure | None:
+        with self._lock:
+            cached = self._items.get(template_id)
+            if cached is None or self._clock() - cached.read_at > self._ttl:
+                return None
+            return cached.structure
+
+    def put(self, template_id: str, structure: Structure) -> None:
+        with self._lock:
+            self._items[template_id] = _Cached(structure, self._clock())
+
+
+#: Shared by every builder of the process, so that one flow run reads each template once.
+STRUCTURES = StructureCache()
+COPIES_RECORD = ".google-docs.json"
 
 
 class GoogleDocsBuilder:
     """Implements the DocumentBuilder port on Drive and Docs; keeps each filled Doc for the clerk to read."""
 
-    def __init__(self, plan: Plan, drive: Any, docs: Any, api: GoogleApi, out_dir: Path) -> None:
+    def __init__(self, plan: Plan, drive: Any, docs: Any, api: GoogleApi, out_dir: Path,
+                 structures: StructureCache = STRUCTURES, export_docx: bool = False) -> None:
         if plan.google is None:
             raise ValueError("the Google document builder needs the plan's google section")
         self._google = plan.google
+        self._drive_service = drive
         self._drive = drive.files()
         self._docs = docs.documents()
         self._api = api
         self._out = out_dir
+        self._structures = structures
+        self._export_docx = export_docx or bool(getattr(plan.google, "export_docx", False))
 
-    def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
-        template_id = self._google.templates.get(template_key(template_name, str(context.get("kind", ""))))
+    def structure(self, template_name: str, kind: str) -> tuple[str, Structure]:
+        template_id = self._google.templates.get(template_key(template_name, kind))
         if not template_id:
             raise TemplateError(Path(template_name), "chưa có bản mẫu Google Docs (chạy `thidua google provision`)")
-        template = self._api.execute(self._docs.get(documentId=template_id))
-        names, marker = template_placeholders(template)
-        unknown = sorted(n for n in names if n not in context and n != "tables")
-        if unknown:
-            raise TemplateError(
-                Path(template_name),
-                "dùng trường không có trong báo cáo: " + ", ".join("{{" + n + "}}" for n in unknown),
-                unknown,
-            )
+        structure = self._structures.get(template_id)
+        if structure is None:
+            document = self._api.execute(self._docs.get(documentId=template_id))
+            structure = read_structure(document, template_name)
+            self._structures.put(template_id, structure)
+        return template_id, structure
+
+    def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
+        template_id, structure = self.structure(template_name, str(context.get("kind", "")))
+        fill_requests(structure, context, template_name)  # refuses a template that cannot hold the report
         folder = self._google.deadline_folders.get(str(context.get("deadline_id", "")), self._google.folder_id)
-        document_id = self._fresh_copy(template_id, basename, folder)
-        requests: list[dict[str, Any]] = []
-        if marker is not None:
-            requests.append(
-                {"deleteContentRange": {"range": {"startIndex": marker, "endIndex": marker + utf16_len(TABLES_MARKER)}}}
-            )
-            requests.extend(table_requests(list(context.get("tables", [])), marker))
-        requests.extend(
-            {
-                "replaceAllText": {
-                    "containsText": {"text": "{{" + name + "}}", "matchCase": True},
-                    "replaceText": _text_value(context[name]),
-                }
-            }
-            for name in sorted(names - {"tables"})
-        )
-        # Not retried in place: a batchUpdate Google applied before its answer was lost must not run twice. A
-        # failed build is retried whole (the flow's task retry), from a fresh copy.
-        self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}),
-                          idempotent=False)
         self._out.mkdir(parents=True, exist_ok=True)
-        paths = {}
-        for mime, suffix in ((DOCX, ".docx"), (PDF, ".pdf")):
-            data = self._api.execute(self._drive.export(fileId=document_id, mimeType=mime))
-            paths[suffix] = self._out / f"{basename}{suffix}"
-            paths[suffix].write_bytes(data)
+        document_id = self._fresh_copy(template_id, basename, folder)
+        charts = ChartImages(self._drive_service, self._api, folder, self._out / f".{basename}-charts")
+        with charts.shared(list(context.get("charts", [])) if "charts" in structure.markers else []) as uris:
+            requests = fill_requests(structure, context, template_name, uris)
+            # Not retried in place: a batchUpdate Google applied before its answer was lost must not run twice.
+            # A failed build is retried whole (the flow's task retry), from a fresh copy.
+            self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}),
+                              idempotent=False)
+        pdf = self._out / f"{basename}.pdf"
+        pdf.write_bytes(self._api.execute(self._drive.export(fileId=document_id, mimeType=PDF)))
+        docx = self._out / f"{basename}.docx"
+        if self._export_docx:
+            docx.write_bytes(self._api.execute(self._drive.export(fileId=document_id, mimeType=DOCX)))
+        else:
+            # No DOCX export unless the plan asks: the clerk's editable copy is the Google Doc, linked from here.
+            docx = self._out / f"{basename}.url"
+            docx.write_text(f"[InternetShortcut]\nURL=https://docs.google.com/document/d/{document_id}/edit\n",
+                            encoding="utf-8")
         # The annex is built from the same context here (no API call): it travels with the report's email.
         annex = write_annex(context, self._out / f"{basename}{ANNEX_SUFFIX}")
-        return BuiltReport(docx=paths[".docx"], pdf=paths[".pdf"], annex=annex)
+        return BuiltReport(docx=docx, pdf=pdf, annex=annex)
 
     def _fresh_copy(self, template_id: str, name: str, folder: str) -> str:
-        """A re-run replaces its own earlier copy instead of piling up Docs with the same name."""
-        query = f"name = '{name}' and '{folder}' in parents and trashed = false"
-        earlier = self._api.execute(self._drive.list(q=query, fields="files(id)")).get("files", [])
-        for old in earlier:
-            self._api.execute(self._drive.delete(fileId=old["id"]))
+        """A re-run replaces its own earlier copy (its id is recorded beside the reports) instead of piling up
+        Docs with the same name; no search is needed to find it."""
+        record_path = self._out / COPIES_RECORD
+        record: dict[str, str] = {}
+        if record_path.is_file():
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        earlier = record.get(name)
+        if earlier:
+            try:
+                self._api.execute(self._drive.delete(fileId=earlier))
+            except Exception as exc:  # already gone (deleted by the clerk): nothing to replace
+                if getattr(getattr(exc, "resp", None), "status", None) != 404:
+                    raise
         body = {"name": name, "parents": [folder]} if folder else {"name": name}
         request = self._drive.copy(fileId=template_id, body=body, fields="id")
-        return str(self._api.execute(request, idempotent=False)["id"])
+        document_id = str(self._api.execute(request, idempotent=False)["id"])
+        record[name] = document_id
+        partial = record_path.with_name(f".{record_path.name}.partial")
+        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        partial.replace(record_path)
+        return document_id
+
+
+class ChartImages:
+    """Charts drawn to PNG, uploaded to the deadline's Drive folder and readable by Google's image fetcher only
+    while the batchUpdate runs: see `shared`."""
+
+    def __init__(self, drive: Any, api: GoogleApi, folder: str, work_dir: Path) -> None:
+        self._drive = drive
+        self._api = api
+        self._folder = folder
+        self._work = work_dir
+
+    def shared(self, specs: Iterable[dict[str, Any]]) -> _SharedCharts:
+        return _SharedCharts(self, list(specs))
+
+
+class _SharedCharts:
+    def __init__(self, images: ChartImages, specs: list[dict[str, Any]]) -> None:
+        self._images = images
+        self._specs = specs
+        self._shared: list[tuple[str, str]] = []  # (file id, permission id)
+        self._files: list[str] = []
+
+    def __enter__(self) -> list[tuple[str, str]]:
+        return []
+
+    def __exit__(self, *exc: object) -> None:
+        return None

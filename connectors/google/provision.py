@@ -16,36 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import gspread
-from docxtpl import DocxTemplate
 from googleapiclient.http import MediaIoBaseUpload
-from markupsafe import Markup
 
 from connectors.google.api import GoogleApi
-from connectors.google.docs import DOCX, TABLES_MARKER, template_key
+from connectors.google.docs import DOCX, starter_docx, template_key
 from connectors.google.sheets import a1_sheet
-from connectors.ports import CONTEXT_KEYS
 from thidua.plan import GoogleSettings, Plan, Source, SourceKind
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 GOOGLE_FORM = "application/vnd.google-apps.form"
-
-
-def starter_docx(template: Path, kind: str) -> bytes:
-    """The DOCX template with every field rendered as its own `{{field}}` placeholder."""
-    document = DocxTemplate(str(template))
-    context: dict[str, Any] = {key: "{{" + key + "}}" for key in CONTEXT_KEYS}
-    context |= {
-        "kind": kind,
-        "recipients": ["{{recipients}}"],
-        "flags": [],
-        "tables_block": Markup(f"<w:p><w:r><w:t>{TABLES_MARKER}</w:t></w:r></w:p>"),
-    }
-    document.render(context, autoescape=True)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 @dataclass

@@ -296,6 +296,8 @@ def _fill_tokens(tr: Any, number: int, letter: str, values: Sequence[str], *, bo
     from docx.text.run import Run
 
     def value(match: re.Match[str]) -> str:
+        if match.group(2) == "caption":
+            return match.group(0)
         k = int(match.group(2)[1:])
         return values[k - 1] if match.group(2)[0] == letter and int(match.group(1)) == number \
             and k <= len(values) else ""

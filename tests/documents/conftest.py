@@ -41,3 +41,68 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
         context = load_context(deadline_id)
         reports[deadline_id] = builder.build(TEMPLATE_FOR_KIND[context["kind"]], context, deadline_id)
     return reports
+
+
+# --- The same fixtures built on the Google path, over the Workspace emulator --------------------------------
+
+GOOGLE_USER = "van.thu@truong-thcs.edu.vn"
+
+
+def upload_starter(clients: Any, template: str, kind: str, folder: str = "") -> str:
+    """The starter Doc of a template and kind, uploaded with conversion as provisioning does."""
+    import io
+
+    from googleapiclient.http import MediaIoBaseUpload
+
+    from connectors.google.docs import DOCX, starter_docx
+
+    media = MediaIoBaseUpload(io.BytesIO(starter_docx(TEMPLATES / template, kind)), mimetype=DOCX)
+    body: dict[str, Any] = {"name": f"Mẫu – {template} – {kind}", "mimeType": "application/vnd.google-apps.document"}
+    if folder:
+        body["parents"] = [folder]
+    created = clients.service("drive", "v3").files().create(body=body, media_body=media, fields="id").execute()
+    return str(created["id"])
+
+
+def google_plan(templates: dict[str, str], folder: str = "") -> Any:
+    from thidua.plan import GoogleSettings, parse_plan
+
+    plan = parse_plan((ROOT / "examples" / "le-anh-xuan-2024" / "plan.yaml").read_text(encoding="utf-8"))
+    return plan.model_copy(update={"google": GoogleSettings(user=GOOGLE_USER, templates=templates,
+                                                            folder_id=folder)})
+
+
+@pytest.fixture(scope="session")
+def docs_emulator() -> Any:
+    from emulator.server import EmulatorConfig, WorkspaceEmulator
+
+    with WorkspaceEmulator(EmulatorConfig()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def google_built(docs_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
+    """Every fixture context built on the Google path (starter Docs from the shipped templates, one batchUpdate,
+    PDF export by the emulator's LibreOffice) once per session, with the DOCX export asked for."""
+    from connectors.google.api import GoogleApi
+    from connectors.google.docs import GoogleDocsBuilder, StructureCache, template_key
+    from emulator.testing import WorkspaceClients
+
+    docs_emulator.reset()
+    clients = WorkspaceClients(docs_emulator)
+    folder = clients.service("drive", "v3").files().create(
+        body={"name": "Báo cáo", "mimeType": "application/vnd.google-apps.folder"}, fields="id").execute()["id"]
+    templates = {}
+    for deadline_id in FIXTURES:
+        kind = load_context(deadline_id)["kind"]
+        key = template_key(TEMPLATE_FOR_KIND[kind], kind)
+        if key not in templates:
+            templates[key] = upload_starter(clients, TEMPLATE_FOR_KIND[kind], kind, folder)
+    builder = GoogleDocsBuilder(google_plan(templates, folder), clients.service("drive", "v3"),
+                                clients.service("docs", "v1"), GoogleApi(sleep=lambda s: None),
+                                tmp_path_factory.mktemp("google-reports"), StructureCache(), export_docx=True)
+    reports = {}
+    for deadline_id in FIXTURES:
+        context = load_context(deadline_id)
+        reports[deadline_id] = builder.build(TEMPLATE_FOR_KIND[context["kind"]], context, deadline_id)
+    return reports

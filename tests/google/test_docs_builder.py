@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 
 from connectors.google.api import GoogleApi
-from connectors.google.docs import GoogleDocsBuilder
+from connectors.google.docs import COPIES_RECORD, GoogleDocsBuilder, StructureCache
 from connectors.local.documents import TemplateError
 from emulator.server import WorkspaceEmulator
 from emulator.testing import WorkspaceClients
@@ -36,9 +36,14 @@ def _plan_for(template_id: str) -> Plan:
     return plan.model_copy(update={"google": google})
 
 
-def _builder(workspace: WorkspaceClients, plan: Plan, out: Path) -> GoogleDocsBuilder:
+def _builder(workspace: WorkspaceClients, plan: Plan, out: Path, cache: StructureCache | None = None,
+             export_docx: bool = True) -> GoogleDocsBuilder:
     return GoogleDocsBuilder(plan, workspace.service("drive", "v3"), workspace.service("docs", "v1"),
-                             GoogleApi(sleep=lambda s: None), out)
+                             GoogleApi(sleep=lambda s: None), out, cache or StructureCache(), export_docx)
+
+
+def _calls(emulator: WorkspaceEmulator) -> list[str]:
+    return [e.method_id or "" for e in emulator.log.entries() if e.path != "/token"]
 
 
 def test_report_is_filled_with_one_batch_update_and_exported(workspace: WorkspaceClients, tmp_path: Path,
@@ -46,9 +51,8 @@ def test_report_is_filled_with_one_batch_update_and_exported(workspace: Workspac
     plan = _plan_for(_template(workspace, TEMPLATE_TEXT))
     emulator.log.clear()
     built = _builder(workspace, plan, tmp_path).build("registration.docx", CONTEXT, "D1")
-    calls = [e.method_id for e in emulator.log.entries() if e.path != "/token"]
-    assert calls.count("docs.documents.batchUpdate") == 1
-    assert len(calls) == 6, calls
+    assert _calls(emulator) == ["docs.documents.get", "drive.files.copy", "docs.documents.batchUpdate",
+                                "drive.files.export", "drive.files.export"]
     document = Document(str(built.docx))
     text = "\n".join(p.text for p in document.paragraphs)
     assert CONTEXT["title"] in text and CONTEXT["signer_name"] in text and "{{" not in text
@@ -68,3 +72,33 @@ def test_unknown_placeholder_is_refused_before_any_write(workspace: WorkspaceCli
         _builder(workspace, plan, tmp_path).build("registration.docx", CONTEXT, "D1")
     assert caught.value.placeholders == ("nguoi_ky",)
     assert [e.method_id for e in emulator.log.entries() if e.path != "/token"] == ["docs.documents.get"]
+
+
+def test_without_the_docx_export_a_report_is_four_calls_and_three_once_the_template_is_known(
+        workspace: WorkspaceClients, tmp_path: Path, emulator: WorkspaceEmulator) -> None:
+    plan = _plan_for(_template(workspace, TEMPLATE_TEXT))
+    builder = _builder(workspace, plan, tmp_path, export_docx=False)
+    emulator.log.clear()
+    first = builder.build("registration.docx", CONTEXT, "D1")
+    assert _calls(emulator) == ["docs.documents.get", "drive.files.copy", "docs.documents.batchUpdate",
+                                "drive.files.export"]
+    assert first.docx.suffix == ".url" and "docs.google.com/document/d/" in first.docx.read_text(encoding="utf-8")
+    emulator.log.clear()
+    builder.build("registration.docx", CONTEXT, "D1-bis")
+    assert _calls(emulator) == ["drive.files.copy", "docs.documents.batchUpdate", "drive.files.export"]
+
+
+def test_a_rerun_replaces_its_earlier_copy_by_the_recorded_id_without_searching(
+        workspace: WorkspaceClients, tmp_path: Path, emulator: WorkspaceEmulator) -> None:
+    plan = _plan_for(_template(workspace, TEMPLATE_TEXT))
+    builder = _builder(workspace, plan, tmp_path, export_docx=False)
+    builder.build("registration.docx", CONTEXT, "D1")
+    first_id = json.loads((tmp_path / COPIES_RECORD).read_text(encoding="utf-8"))["D1"]
+    emulator.log.clear()
+    builder.build("registration.docx", CONTEXT, "D1")
+    assert _calls(emulator) == ["drive.files.delete", "drive.files.copy", "docs.documents.batchUpdate",
+                                "drive.files.export"]
+    second_id = json.loads((tmp_path / COPIES_RECORD).read_text(encoding="utf-8"))["D1"]
+    assert second_id != first_id
+    names = workspace.service("drive", "v3").files().list(q="name = 'D1' and trashed = false").execute()["files"]
+    assert [f["id"] for f in names] == [second_id]
