@@ -213,6 +213,8 @@ class GoogleSettings(_Model):
     folder_id: str = ""
     templates: dict[str, str] = Field(default_factory=dict)
     deadline_folders: dict[str, str] = Field(default_factory=dict)
+    #: Also export each report as DOCX (one more call per report); the Google Doc itself is the editable copy.
+    export_docx: bool = False
 
 
 class ReportKind(StrEnum):

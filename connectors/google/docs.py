@@ -539,7 +539,7 @@ class GoogleDocsBuilder:
         self._api = api
         self._out = out_dir
         self._structures = structures
-        self._export_docx = export_docx or bool(getattr(plan.google, "export_docx", False))
+        self._export_docx = export_docx or plan.google.export_docx
 
     def structure(self, template_name: str, kind: str) -> tuple[str, Structure]:
         template_id = self._google.templates.get(template_key(template_name, kind))

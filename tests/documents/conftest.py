@@ -48,7 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
 GOOGLE_USER = "van.thu@truong-thcs.edu.vn"
 
 
-def upload_starter(clients: Any, template: str, kind: str, folder: str = "") -> str:
+def upload_starter(clients: Any, template: str, kind: str, folder: str = "", templates: Path = TEMPLATES) -> str:
     """The starter Doc of a template and kind, uploaded with conversion as provisioning does."""
     import io
 
@@ -56,7 +56,7 @@ def upload_starter(clients: Any, template: str, kind: str, folder: str = "") -> 
 
     from connectors.google.docs import DOCX, starter_docx
 
-    media = MediaIoBaseUpload(io.BytesIO(starter_docx(TEMPLATES / template, kind)), mimetype=DOCX)
+    media = MediaIoBaseUpload(io.BytesIO(starter_docx(templates / template, kind)), mimetype=DOCX)
     body: dict[str, Any] = {"name": f"Mẫu – {template} – {kind}", "mimeType": "application/vnd.google-apps.document"}
     if folder:
         body["parents"] = [folder]
