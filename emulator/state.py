@@ -16,6 +16,7 @@ SERVICES = ("drive", "sheets", "docs", "forms", "gmail")
 class Workspace:
     def __init__(self, soffice: str | None = "soffice", export_timeout_seconds: float = 180) -> None:
         from emulator.docs.export import DocExporter
+        from emulator.docs.images import image_fetcher
         from emulator.docs.models import DocsModel
         from emulator.forms.models import FormsModel
         from emulator.gmail.models import GmailModel
@@ -28,6 +29,7 @@ class Workspace:
         self.docs = DocsModel(
             on_create=lambda did, title, owner: self.drive.register(did, title, DOCUMENT, owner),
             on_change=self.drive.touch,
+            fetch_image=image_fetcher(self.drive),
         )
         self.forms = FormsModel(
             on_create=lambda fid, title, owner: self.drive.register(fid, title, FORM, owner),

@@ -13,21 +13,25 @@ filled, paragraphs that stand for a list (`{{flags}}`, `{{tables}}`, `{{charts}}
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
+import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
+from googleapiclient.http import MediaIoBaseUpload
 from markupsafe import Markup
 
 from connectors.annex import write_annex
 from connectors.google.api import GoogleApi
+from connectors.local.charts import render_chart
 from connectors.local.documents import EMPTY_TABLE_TEXT, table_slots
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
 from thidua.plan import Plan
@@ -483,10 +487,13 @@ def chart_requests(start: int, end: int, charts: Sequence[tuple[str, str]]) -> l
         text = caption + "\n"
         requests.append({"insertText": {"text": text, "location": {"index": start}}})
         requests.append({"updateTextStyle": {"range": {"startIndex": start, "endIndex": start + utf16_len(caption)},
-                                             "textStyle": {"bold": True}, "fields": "bold"}})
-        requests.append({"updateParagraphStyle": {"range": {"startIndex": start, "endIndex": start + 1},
-                                                  "paragraphStyle": {"alignment": "CENTER"},
-                                                  "fields": "alignment"}})
+                                             "textStyle": {"bold": True, "fontSize": {"magnitude": 13, "unit": "PT"}},
+                                             "fields": "bold,fontSize"}})
+        both = {"startIndex": start, "endIndex": start + utf16_len(text) + 1}  # the caption's and the picture's
+        requests.append({"updateParagraphStyle": {"range": both,
+                                                  "paragraphStyle": {"alignment": "CENTER", "keepWithNext": True,
+                                                                     "spaceAbove": {"magnitude": 12, "unit": "PT"}},
+                                                  "fields": "alignment,keepWithNext,spaceAbove"}})
     return requests
 
 
@@ -558,7 +565,7 @@ class GoogleDocsBuilder:
         folder = self._google.deadline_folders.get(str(context.get("deadline_id", "")), self._google.folder_id)
         self._out.mkdir(parents=True, exist_ok=True)
         document_id = self._fresh_copy(template_id, basename, folder)
-        charts = ChartImages(self._drive_service, self._api, folder, self._out / f".{basename}-charts")
+        charts = ChartImages(self._drive_service, self._api, folder, self._out / f".{basename}-bieu-do")
         with charts.shared(list(context.get("charts", [])) if "charts" in structure.markers else []) as uris:
             requests = fill_requests(structure, context, template_name, uris)
             # Not retried in place: a batchUpdate Google applied before its answer was lost must not run twice.
@@ -604,28 +611,39 @@ class GoogleDocsBuilder:
 
 
 class ChartImages:
-    """Charts drawn to PNG, uploaded to the deadline's Drive folder and readable by Google's image fetcher only
-    while the batchUpdate runs: see `shared`."""
+    """Charts for `insertInlineImage`, which Google fetches itself, once, without the caller's credentials: each
+    PNG is uploaded to the deadline's Drive folder, readable by anyone who has its link (never listed or
+    searchable) while the one batchUpdate runs, and deleted as soon as it returns (success or not): the Doc keeps
+    its own copy of the picture. Three calls per chart: upload, share, delete."""
 
     def __init__(self, drive: Any, api: GoogleApi, folder: str, work_dir: Path) -> None:
-        self._drive = drive
+        self._files = drive.files()
+        self._permissions = drive.permissions()
         self._api = api
         self._folder = folder
         self._work = work_dir
 
-    def shared(self, specs: Iterable[dict[str, Any]]) -> _SharedCharts:
-        return _SharedCharts(self, list(specs))
-
-
-class _SharedCharts:
-    def __init__(self, images: ChartImages, specs: list[dict[str, Any]]) -> None:
-        self._images = images
-        self._specs = specs
-        self._shared: list[tuple[str, str]] = []  # (file id, permission id)
-        self._files: list[str] = []
-
-    def __enter__(self) -> list[tuple[str, str]]:
-        return []
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    @contextlib.contextmanager
+    def shared(self, specs: list[dict[str, Any]]) -> Iterator[list[tuple[str, str]]]:
+        """(caption, image URI) per chart, readable only inside the `with` block."""
+        uploaded: list[str] = []
+        try:
+            uris = []
+            for index, spec in enumerate(specs, start=1):
+                png = render_chart(spec, self._work / f"chart-{index}.png")
+                media = MediaIoBaseUpload(io.BytesIO(png.read_bytes()), mimetype="image/png")
+                body: dict[str, Any] = {"name": f"{self._work.name.strip('.')}-{index}.png"}
+                if self._folder:
+                    body["parents"] = [self._folder]
+                created = self._api.execute(self._files.create(body=body, media_body=media,
+                                                               fields="id,webContentLink"), idempotent=False)
+                uploaded.append(str(created["id"]))
+                self._api.execute(self._permissions.create(
+                    fileId=created["id"], body={"type": "anyone", "role": "reader", "allowFileDiscovery": False},
+                    fields="id"), idempotent=False)
+                uris.append((str(spec["caption"]), str(created["webContentLink"])))
+            yield uris
+        finally:
+            for file_id in uploaded:  # deleting the file takes its sharing with it
+                self._api.execute(self._files.delete(fileId=file_id))
+            shutil.rmtree(self._work, ignore_errors=True)

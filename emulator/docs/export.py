@@ -12,6 +12,10 @@ from typing import IO, Any
 
 import docx
 from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
@@ -82,27 +86,74 @@ def to_text(blocks: list[Block]) -> str:
     return "".join(out)
 
 
-def _fill_paragraph(target: DocxParagraph, paragraph: Paragraph) -> None:
+_ALIGN_OUT = {"CENTER": WD_ALIGN_PARAGRAPH.CENTER, "END": WD_ALIGN_PARAGRAPH.RIGHT,
+              "JUSTIFIED": WD_ALIGN_PARAGRAPH.JUSTIFY, "START": WD_ALIGN_PARAGRAPH.LEFT}
+_ALIGN_IN = {v: k for k, v in _ALIGN_OUT.items()}
+
+
+def _points(dimension: Any) -> float | None:
+    if isinstance(dimension, dict) and dimension.get("magnitude") is not None:
+        return float(dimension["magnitude"])
+    return None
+
+
+def _font(run: Any, family: str) -> None:
+    """A font in every script slot, as Google's DOCX export writes it."""
+    run.font.name = family
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for slot in ("w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), family)
+
+
+def _apply_text_style(run: Any, style: dict[str, Any]) -> None:
+    run.bold = style.get("bold")
+    run.italic = style.get("italic")
+    run.underline = style.get("underline")
+    size = _points(style.get("fontSize"))
+    if size:
+        run.font.size = docx.shared.Pt(size)
+    family = (style.get("weightedFontFamily") or {}).get("fontFamily")
+    if family:
+        _font(run, family)
+
+
+def _apply_paragraph_style(target: DocxParagraph, style: dict[str, Any]) -> None:
+    fmt = target.paragraph_format
+    if style.get("alignment") in _ALIGN_OUT:
+        fmt.alignment = _ALIGN_OUT[style["alignment"]]
+    for key, attribute in (("spaceAbove", "space_before"), ("spaceBelow", "space_after"),
+                           ("indentFirstLine", "first_line_indent"), ("indentStart", "left_indent"),
+                           ("indentEnd", "right_indent")):
+        value = _points(style.get(key))
+        if value is not None:
+            setattr(fmt, attribute, docx.shared.Pt(value))
+    if style.get("keepWithNext"):
+        fmt.keep_with_next = True
+
+
+def _fill_paragraph(target: DocxParagraph, paragraph: Paragraph, doc: Document | None = None) -> None:
     run_text = ""
     run_style = "{}"
+    _apply_paragraph_style(target, paragraph.style)
 
     def flush() -> None:
         if not run_text:
             return
         style: dict[str, Any] = json.loads(run_style)
-        run = target.add_run(run_text)
-        run.bold = style.get("bold")
-        run.italic = style.get("italic")
-        run.underline = style.get("underline")
-        size = (style.get("fontSize") or {}).get("magnitude")
-        if size:
-            run.font.size = docx.shared.Pt(float(size))
+        _apply_text_style(target.add_run(run_text), style)
 
     for atom in paragraph.atoms:
         if atom.obj is not None:
             flush()
             run_text = ""
-            target.add_run("[image]")
+            data = doc.images.get(atom.obj) if doc is not None else None
+            if data is None:
+                target.add_run("[image]")
+                continue
+            size = (doc.inline_objects.get(atom.obj, {}).get("inlineObjectProperties", {})  # type: ignore[union-attr]
+                    .get("embeddedObject", {}).get("size", {}))
+            width = _points(size.get("width"))
+            target.add_run().add_picture(io.BytesIO(data), width=docx.shared.Pt(width) if width else None)
             continue
         if atom.ch == "\n":
             continue
@@ -113,7 +164,7 @@ def _fill_paragraph(target: DocxParagraph, paragraph: Paragraph) -> None:
     flush()
 
 
-def _emit(container: Any, blocks: list[Block], in_cell: bool) -> None:
+def _emit(container: Any, blocks: list[Block], in_cell: bool, doc: Document | None = None) -> None:
     first_cell_paragraph = in_cell
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -127,25 +178,86 @@ def _emit(container: Any, blocks: list[Block], in_cell: bool) -> None:
                 target = container.add_heading(level=0)
             else:
                 target = container.add_paragraph()
-            _fill_paragraph(target, block)
+            _fill_paragraph(target, block, doc)
         elif isinstance(block, Table):
             columns = max((len(r) for r in block.rows), default=1)
             table = container.add_table(rows=len(block.rows), cols=columns)
-            table.style = "Table Grid"
+            if block.style.get("emuBorders") != "none":
+                table.style = "Table Grid"
+            if block.style.get("emuAlignment") == "CENTER":
+                table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            _cell_padding(table, block.style)
+            widths = [_points((p or {}).get("width")) for p in block.style.get("tableColumnProperties") or []]
+            fixed = len(widths) == columns and all(widths)
+            if fixed:
+                table.autofit = False
             # row.cells, not table.cell(r, c): python-docx rebuilds the whole grid on every table.cell call.
             for docx_row, row in zip(table.rows, block.rows, strict=True):
-                for docx_cell, cell in zip(docx_row.cells, row, strict=False):
-                    _emit(docx_cell, cell, True)
+                for c, (docx_cell, cell) in enumerate(zip(docx_row.cells, row, strict=False)):
+                    if fixed:
+                        docx_cell.width = docx.shared.Pt(widths[c] or 0)
+                    _emit(docx_cell, cell, True, doc)
+            if fixed:
+                for column, width in zip(table.columns, widths, strict=True):
+                    column.width = docx.shared.Pt(width or 0)
             first_cell_paragraph = False
+
+
+def _cell_padding(table: DocxTable, style: dict[str, Any]) -> None:
+    sides = [(side, style[key]) for side, key in (("left", "emuPaddingLeft"), ("right", "emuPaddingRight"))
+             if key in style]
+    if not sides:
+        return
+    margins = OxmlElement("w:tblCellMar")
+    for side, points in sides:
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(round(points * 20)))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription",
+                                           "w:tblPrChange")
+
+
+def _page_setup(out: DocxDocument, doc: Document) -> None:
+    """The Doc's page size, margins and normal text style, which Google's export writes into the DOCX."""
+    section = out.sections[0]
+    page = doc.document_style.get("pageSize") or {}
+    for key, attribute in (("width", "page_width"), ("height", "page_height")):
+        value = _points(page.get(key))
+        if value:
+            setattr(section, attribute, docx.shared.Pt(value))
+    for key, attribute in (("marginTop", "top_margin"), ("marginBottom", "bottom_margin"),
+                           ("marginLeft", "left_margin"), ("marginRight", "right_margin")):
+        value = _points(doc.document_style.get(key))
+        if value is not None:
+            setattr(section, attribute, docx.shared.Pt(value))
+    normal = out.styles["Normal"]
+    size = _points(doc.normal_text_style.get("fontSize"))
+    if size:
+        normal.font.size = docx.shared.Pt(size)
+    family = (doc.normal_text_style.get("weightedFontFamily") or {}).get("fontFamily")
+    if family:
+        normal.font.name = family
+        fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+        for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(slot), family)
+    if doc.document_style:
+        normal.paragraph_format.space_after = docx.shared.Pt(0)
+        normal.paragraph_format.line_spacing = 1.0
 
 
 def to_docx(doc: Document) -> bytes:
     out: DocxDocument = docx.Document()
     out.core_properties.title = doc.title
-    _emit(out, doc.body, False)
+    _page_setup(out, doc)
+    _emit(out, doc.body, False, doc)
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
+
+
+def _pt(value: Any) -> dict[str, Any]:
+    return {"magnitude": round(float(value.pt), 2), "unit": "PT"}
 
 
 def _atoms_from_docx(paragraph: DocxParagraph) -> list[Atom]:
@@ -158,6 +270,10 @@ def _atoms_from_docx(paragraph: DocxParagraph) -> list[Atom]:
             style["italic"] = True
         if run.underline:
             style["underline"] = True
+        if run.font.size:
+            style["fontSize"] = _pt(run.font.size)
+        if run.font.name:
+            style["weightedFontFamily"] = {"fontFamily": run.font.name, "weight": 400}
         key = json.dumps(style, sort_keys=True)
         atoms.extend(Atom(ch, key) for ch in run.text.replace("\r", "").replace("\n", "\u000b"))
     return [*atoms, NEWLINE]
@@ -170,7 +286,41 @@ def _paragraph_from_docx(paragraph: DocxParagraph) -> Paragraph:
         named = f"HEADING_{style_name[8:]}"
     elif style_name == "Title":
         named = "TITLE"
-    return Paragraph(_atoms_from_docx(paragraph), {"namedStyleType": named, "direction": "LEFT_TO_RIGHT"})
+    style: dict[str, Any] = {"namedStyleType": named, "direction": "LEFT_TO_RIGHT"}
+    fmt = paragraph.paragraph_format
+    if fmt.alignment in _ALIGN_IN:
+        style["alignment"] = _ALIGN_IN[fmt.alignment]
+    for attribute, key in (("space_before", "spaceAbove"), ("space_after", "spaceBelow"),
+                           ("first_line_indent", "indentFirstLine"), ("left_indent", "indentStart"),
+                           ("right_indent", "indentEnd")):
+        value = getattr(fmt, attribute)
+        if value is not None:
+            style[key] = _pt(value)
+    if fmt.keep_with_next:
+        style["keepWithNext"] = True
+    return Paragraph(_atoms_from_docx(paragraph), style)
+
+
+def _table_style(table: DocxTable) -> dict[str, Any]:
+    """Column widths, borders and alignment of an imported table, which Google keeps on conversion."""
+    style: dict[str, Any] = {}
+    grid = table._tbl.tblGrid
+    widths = [int(c.get(qn("w:w"), "0")) for c in grid.findall(qn("w:gridCol"))] if grid is not None else []
+    if widths and all(widths):
+        style["tableColumnProperties"] = [{"widthType": "FIXED_WIDTH", "width": {"magnitude": w / 20, "unit": "PT"}}
+                                          for w in widths]
+    borders = table._tbl.tblPr.find(qn("w:tblBorders"))
+    if borders is not None and {e.get(qn("w:val")) for e in borders} <= {"nil", "none"}:
+        style["emuBorders"] = "none"
+    if table.alignment == WD_TABLE_ALIGNMENT.CENTER:
+        style["emuAlignment"] = "CENTER"
+    margins = table._tbl.tblPr.find(qn("w:tblCellMar"))
+    if margins is not None:  # Google keeps them as each cell's paddingLeft and paddingRight
+        for side, key in (("left", "emuPaddingLeft"), ("right", "emuPaddingRight")):
+            edge = margins.find(qn(f"w:{side}"))
+            if edge is not None and edge.get(qn("w:w")):
+                style[key] = int(edge.get(qn("w:w"))) / 20
+    return style
 
 
 def _blocks_from_container(parent: Any, element: Any) -> list[Block]:
@@ -190,8 +340,29 @@ def _blocks_from_container(parent: Any, element: Any) -> list[Block]:
                 rows.append(cells)
             if blocks and isinstance(blocks[-1], Table):
                 blocks.append(Paragraph([NEWLINE]))
-            blocks.append(Table(rows))
+            blocks.append(Table(rows, _table_style(table)))
     return blocks
+
+
+def styles_from_docx(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The documentStyle (page size, margins) and NORMAL_TEXT text style a DOCX import gives the Doc."""
+    source = docx.Document(io.BytesIO(data))
+    section = source.sections[0]
+    document_style: dict[str, Any] = {}
+    if section.page_width and section.page_height:
+        document_style["pageSize"] = {"width": _pt(section.page_width), "height": _pt(section.page_height)}
+    for attribute, key in (("top_margin", "marginTop"), ("bottom_margin", "marginBottom"),
+                           ("left_margin", "marginLeft"), ("right_margin", "marginRight")):
+        value = getattr(section, attribute)
+        if value is not None:
+            document_style[key] = _pt(value)
+    normal = source.styles["Normal"].font
+    text_style: dict[str, Any] = {}
+    if normal.size:
+        text_style["fontSize"] = _pt(normal.size)
+    if normal.name:
+        text_style["weightedFontFamily"] = {"fontFamily": normal.name, "weight": 400}
+    return document_style, text_style
 
 
 def blocks_from_docx(stream: IO[bytes]) -> list[Block]:

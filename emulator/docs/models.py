@@ -199,6 +199,10 @@ class Document:
     body: list[Block]
     inline_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     revision: int = 1
+    images: dict[str, bytes] = field(default_factory=dict)  # each inline object's picture, as Google keeps a copy
+    #: Page size and margins (documentStyle) and NORMAL_TEXT's text style, as a DOCX import sets them.
+    document_style: dict[str, Any] = field(default_factory=dict)
+    normal_text_style: dict[str, Any] = field(default_factory=dict)
 
     @property
     def revision_id(self) -> str:
@@ -427,11 +431,18 @@ def render_blocks(blocks: list[Block], start: int) -> list[dict[str, Any]]:
                 "rows": len(block.rows),
                 "columns": columns,
                 "tableRows": rows,
-                "tableStyle": {"tableColumnProperties": [{"widthType": "EVENLY_DISTRIBUTED"} for _ in range(columns)]},
+                "tableStyle": {"tableColumnProperties": _column_properties(block, columns)},
             }
             out.append(_with_indexes({"table": table}, pos, end))
         pos = end
     return out
+
+
+def _column_properties(table: Table, columns: int) -> list[dict[str, Any]]:
+    fixed = table.style.get("tableColumnProperties")
+    if isinstance(fixed, list) and len(fixed) == columns:
+        return copy.deepcopy(fixed)
+    return [{"widthType": "EVENLY_DISTRIBUTED"} for _ in range(columns)]
 
 
 NAMED_STYLES = [
@@ -449,10 +460,12 @@ def render(doc: Document, tabs: bool = False) -> dict[str, Any]:
         "marginRight": {"magnitude": 72, "unit": "PT"},
         "marginLeft": {"magnitude": 72, "unit": "PT"},
         "pageSize": {"height": {"magnitude": 792, "unit": "PT"}, "width": {"magnitude": 612, "unit": "PT"}},
+        **copy.deepcopy(doc.document_style),
     }
     named = {
         "styles": [
-            {"namedStyleType": n, "textStyle": {}, "paragraphStyle": {"namedStyleType": n}} for n in NAMED_STYLES
+            {"namedStyleType": n, "textStyle": copy.deepcopy(doc.normal_text_style) if n == "NORMAL_TEXT" else {},
+             "paragraphStyle": {"namedStyleType": n}} for n in NAMED_STYLES
         ]
     }
     out: dict[str, Any] = {"title": doc.title}
@@ -471,7 +484,9 @@ def render(doc: Document, tabs: bool = False) -> dict[str, Any]:
 
 
 class DocsModel:
-    def __init__(self, on_create: Callable[[str, str, str], None], on_change: Callable[[str], None]) -> None:
+    def __init__(self, on_create: Callable[[str, str, str], None], on_change: Callable[[str], None],
+                 fetch_image: Callable[[str], bytes | None] | None = None) -> None:
+        self.fetch_image = fetch_image  # None: no image can be fetched, every insertInlineImage fails
         self.docs: dict[str, Document] = {}
         self.lock = threading.RLock()
         self._on_create = on_create
@@ -511,11 +526,13 @@ class DocsModel:
             return render(self.require(did), tabs)
 
     def import_media(self, did: str, media: Media) -> None:
-        from emulator.docs.export import DOCX, blocks_from_docx
+        from emulator.docs.export import DOCX, blocks_from_docx, styles_from_docx
 
         kind = media.content_type.split(";")[0].strip()
+        styles: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         if kind == DOCX:
             body = blocks_from_docx(io.BytesIO(media.data))
+            styles = styles_from_docx(media.data)
         elif kind == "text/plain":
             text = media.data.decode("utf-8")
             body = [SectionBreak(), *split_paragraphs(Paragraph(text_atoms(text.rstrip("\n") + "\n")))]
@@ -524,6 +541,7 @@ class DocsModel:
         with self.lock:
             doc = self.require(did)
             doc.body = body
+            doc.document_style, doc.normal_text_style = styles
             doc.revision += 1
 
     # ------------------------------------------------------------------ batchUpdate
@@ -541,7 +559,7 @@ class DocsModel:
                 if len(request) != 1:
                     raise bad_request(f"Invalid requests[{i}]: exactly one request kind must be set.")
                 kind, args = next(iter(request.items()))
-                replies.append(_Editor(work, i, kind).apply(args or {}))
+                replies.append(_Editor(work, i, kind, self.fetch_image).apply(args or {}))
             if replies:
                 work.revision += 1
             self.docs[did] = work
@@ -589,6 +607,9 @@ def _doc_to_json(doc: Document) -> dict[str, Any]:
         "title": doc.title,
         "revision": doc.revision,
         "inlineObjects": doc.inline_objects,
+        "images": {k: v.hex() for k, v in doc.images.items()},
+        "documentStyle": doc.document_style,
+        "normalTextStyle": doc.normal_text_style,
         "body": _blocks_to_json(doc.body),
     }
 
@@ -600,6 +621,9 @@ def _doc_from_json(data: dict[str, Any]) -> Document:
         _blocks_from_json(data["body"]),
         data.get("inlineObjects", {}),
         data.get("revision", 1),
+        {k: bytes.fromhex(v) for k, v in data.get("images", {}).items()},
+        data.get("documentStyle", {}),
+        data.get("normalTextStyle", {}),
     )
 
 
@@ -619,8 +643,10 @@ def _merge_style(style: str, update: dict[str, Any], fields: str) -> str:
 class _Editor:
     """Applies one batchUpdate request to a working copy of a document."""
 
-    def __init__(self, doc: Document, i: int, kind: str) -> None:
+    def __init__(self, doc: Document, i: int, kind: str,
+                 fetch_image: Callable[[str], bytes | None] | None = None) -> None:
         self.doc = doc
+        self.fetch_image = fetch_image
         self.kind = kind
         self.where = f"Invalid requests[{i}].{kind}"
 
@@ -772,6 +798,7 @@ class _Editor:
         container[:] = result
         resize(path)
         self.doc.inline_objects = {k: v for k, v in self.doc.inline_objects.items() if self._object_used(k)}
+        self.doc.images = {k: v for k, v in self.doc.images.items() if k in self.doc.inline_objects}
         return {}
 
     def _object_used(self, object_id: str) -> bool:
@@ -834,6 +861,11 @@ class _Editor:
             raise self.fail("The image URI must be a public http(s) URL of at most 2 kB.")
         index = self._index(args)
         spot = self._spot(index)
+        data = self.fetch_image(uri) if self.fetch_image is not None else None
+        if data is None:
+            from emulator.docs.images import PROBLEM
+
+            raise self.fail(PROBLEM)
         object_id = "kix." + hex_id(12)
         size = args.get("objectSize") or {
             "height": {"magnitude": 100, "unit": "PT"},
@@ -850,6 +882,7 @@ class _Editor:
                 }
             },
         }  # fmt: skip
+        self.doc.images[object_id] = data
         self._insert_atoms(spot, [Atom("\ufffc", self._style_at(spot), object_id)])
         return {"insertInlineImage": {"objectId": object_id}}
 
@@ -861,6 +894,12 @@ class _Editor:
             raise self.fail(f"The image object with ID {object_id} was not found.")
         if not uri.startswith(("https://", "http://")):
             raise self.fail("The image URI must be a public http(s) URL.")
+        data = self.fetch_image(uri) if self.fetch_image is not None else None
+        if data is None:
+            from emulator.docs.images import PROBLEM
+
+            raise self.fail(PROBLEM)
+        self.doc.images[object_id] = data
         image = found["inlineObjectProperties"]["embeddedObject"]["imageProperties"]
         image["contentUri"] = uri
         image["sourceUri"] = uri

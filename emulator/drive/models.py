@@ -87,6 +87,7 @@ class DriveFile:
             out["description"] = self.description
         if self.content is not None:
             out["size"] = str(len(self.content))
+            out["webContentLink"] = f"https://drive.google.com/uc?id={self.id}&export=download"
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -364,6 +365,28 @@ class DriveModel:
         with self.lock:
             target.permissions.append(permission)
         return permission
+
+    def delete_permission(self, fid: str, permission_id: str) -> None:
+        target = self.require(fid)
+        with self.lock:
+            kept = [p for p in target.permissions if p["id"] != permission_id]
+            if len(kept) == len(target.permissions):
+                raise not_found(f"Permission not found: {permission_id}.")
+            target.permissions = kept
+
+    def readable_by_anyone(self, fid: str) -> DriveFile | None:
+        """The file if anyone with its link may read it (an `anyone` permission on it or on a folder above it),
+        as Google's image fetcher needs: it carries no user's credentials."""
+        with self.lock:
+            target = self.files.get(fid)
+            seen: set[str] = set()
+            current = target
+            while current is not None and current.id not in seen:
+                if any(p.get("type") == "anyone" for p in current.permissions):
+                    return target if target is not None and not target.trashed else None
+                seen.add(current.id)
+                current = self.files.get(current.parents[0]) if current.parents else None
+        return None
 
     # ---------------------------------------------------------------- snapshot
 

@@ -1,4 +1,4 @@
-"""Drive v3 over HTTP: files create/get/list/copy/update/delete/export, permissions create/list, about.get."""
+"""Drive v3 over HTTP: files create/get/list/copy/update/delete/export, permissions create/list/delete, about.get."""
 
 from __future__ import annotations
 
@@ -83,6 +83,10 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         permission = drive.create_permission(call.param("fileId"), call.body or {})
         return Reply(apply_fields(permission, call.query.get("fields") or DEFAULT_PERMISSION_FIELDS))
 
+    def delete_permission(call: Call) -> Reply:
+        drive.delete_permission(call.param("fileId"), call.param("permissionId"))
+        return Reply(status=204, content=b"")
+
     def list_permissions(call: Call) -> Reply:
         found = drive.require(call.param("fileId"))
         body = {"kind": "drive#permissionList", "permissions": found.resource()["permissions"]}
@@ -118,6 +122,7 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         "drive.files.export": export,
         "drive.permissions.create": create_permission,
         "drive.permissions.list": list_permissions,
+        "drive.permissions.delete": delete_permission,
         "drive.about.get": about,
         "drive.comments.list": list_comments,
     }

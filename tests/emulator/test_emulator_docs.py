@@ -17,6 +17,36 @@ from emulator.testing import WorkspaceClients
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _image_server() -> str:
+    """A loopback web server answering every path with a small PNG: Docs fetches an image URI itself, so the
+    URI must answer (the emulator, like Google, refuses one it cannot fetch)."""
+    import http.server
+    import threading
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    png = buffer.getvalue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+IMAGES = _image_server()
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -69,7 +99,7 @@ def build_letter(docs: Any) -> tuple[str, dict[str, Any]]:
         # 9. End of segment = before the body's final newline (49): "Trân trọng." is 11 → [49,61).
         {"insertText": {"endOfSegmentLocation": {}, "text": nfc("Trân trọng.")}},
         # 10. An inline image at 49 takes 1 unit: image [49,50), text run [50,62).
-        {"insertInlineImage": {"location": {"index": 49}, "uri": "https://example.com/logo-truong.png"}},
+        {"insertInlineImage": {"location": {"index": 49}, "uri": f"{IMAGES}/logo-truong.png"}},
     ]  # fmt: skip
     reply = docs.documents().batchUpdate(documentId=doc_id, body={"requests": requests}).execute()
     return doc_id, reply
@@ -103,7 +133,7 @@ def test_batch_update_sequence_matches_hand_worked_indexes(workspace: WorkspaceC
     image_id = replies[9]["insertInlineImage"]["objectId"]
     assert document["inlineObjects"][image_id]["inlineObjectProperties"]["embeddedObject"]["imageProperties"][
         "contentUri"
-    ] == ("https://example.com/logo-truong.png")
+    ] == (f"{IMAGES}/logo-truong.png")
 
 
 def test_replace_image_and_invalid_edits_leave_document_untouched(workspace: WorkspaceClients) -> None:
@@ -112,11 +142,11 @@ def test_replace_image_and_invalid_edits_leave_document_untouched(workspace: Wor
     image_id = reply["replies"][9]["insertInlineImage"]["objectId"]
     docs.documents().batchUpdate(
         documentId=doc_id,
-        body={"requests": [{"replaceImage": {"imageObjectId": image_id, "uri": "https://example.com/moi.png"}}]},
+        body={"requests": [{"replaceImage": {"imageObjectId": image_id, "uri": f"{IMAGES}/moi.png"}}]},
     ).execute()
     before = docs.documents().get(documentId=doc_id).execute()
     props = before["inlineObjects"][image_id]["inlineObjectProperties"]["embeddedObject"]["imageProperties"]
-    assert props["contentUri"] == "https://example.com/moi.png"
+    assert props["contentUri"] == f"{IMAGES}/moi.png"
 
     # Each bad request follows an insert of "A" at 1, so everything below sits one unit further on.
     for bad in (
