@@ -32,7 +32,7 @@ from markupsafe import Markup
 from connectors.annex import write_annex
 from connectors.google.api import GoogleApi
 from connectors.local.charts import render_chart
-from connectors.local.documents import EMPTY_TABLE_TEXT, table_slots
+from connectors.local.documents import EMPTY_TABLE_TEXT, column_widths, table_slots
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
 from thidua.plan import Plan
 
@@ -48,6 +48,9 @@ MARKERS = ("tables", "charts", "flags")
 TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z0-9]+)?)\s*\}\}")
 SLOT_PART = re.compile(r"^t([1-9][0-9]?)\.(caption|[hcs][1-9][0-9]?)$")
 NO_FLAGS_TEXT = "Không có trường hợp nào chưa đáp ứng điều kiện theo quy định."
+MM_PT = 72 / 25.4
+#: A4 less the decree's 30 mm and 15 mm side margins, where a template does not say otherwise.
+TEXT_WIDTH_PT = (210 - 30 - 15) * MM_PT
 #: How long a template's structure is trusted without reading the template again.
 STRUCTURE_TTL_SECONDS = 600.0
 _PARAGRAPH_STYLE_KEYS = ("alignment", "lineSpacing", "spaceAbove", "spaceBelow", "direction", "indentStart",
@@ -137,6 +140,7 @@ class Structure:
 
     revision: str
     tokens: tuple[Token, ...]
+    text_width_pt: float
     slots: dict[int, SlotTable]
     markers: dict[str, Para]
     captions: dict[int, Para]
@@ -199,7 +203,18 @@ def read_structure(document: dict[str, Any], template: str) -> Structure:
         slot = _slot_table(element, template)
         if slot is not None:
             slots[slot.number] = slot
-    return Structure(str(document.get("revisionId", "")), tuple(tokens), slots, markers, captions)
+    return Structure(str(document.get("revisionId", "")), tuple(tokens), _text_width(document), slots, markers,
+                     captions)
+
+
+def _text_width(document: dict[str, Any]) -> float:
+    """The page's width less its side margins, in points: code-built tables fill it, as in the local report."""
+    style = document.get("documentStyle", {})
+    try:
+        width = float(style["pageSize"]["width"]["magnitude"])
+        return width - float(style["marginLeft"]["magnitude"]) - float(style["marginRight"]["magnitude"])
+    except (KeyError, TypeError, ValueError):
+        return TEXT_WIDTH_PT
 
 
 def template_placeholders(document: dict[str, Any]) -> tuple[set[str], int | None]:
@@ -406,9 +421,9 @@ def _slot_requests(slot: SlotTable, spec: dict[str, Any], shift: Callable[[int],
     return requests
 
 
-def table_requests(tables: list[dict[str, Any]], at: int) -> list[dict[str, Any]]:
-    """Captioned tables built in code at `at` (templates without slots), the last table first, each filled from
-    its last cell backwards."""
+def table_requests(tables: list[dict[str, Any]], at: int, width_pt: float = TEXT_WIDTH_PT) -> list[dict[str, Any]]:
+    """Captioned tables built in code at `at` (templates without slots), the last table first, each with the
+    local report's column widths and a pinned header row, filled from its last cell backwards."""
     requests: list[dict[str, Any]] = []
     for table in reversed(tables):
         grid = [table["headers"], *(table["rows"] or [[EMPTY_TABLE_TEXT]]),
@@ -416,6 +431,15 @@ def table_requests(tables: list[dict[str, Any]], at: int) -> list[dict[str, Any]
         columns = len(table["headers"])
         requests.append({"insertTable": {"rows": len(grid), "columns": columns, "location": {"index": at}}})
         table_start = at + 1  # Google puts a newline before the table
+        start = {"index": table_start}
+        widths = column_widths([str(h) for h in table["headers"]],
+                               [[str(c) for c in row] for row in grid[1:]], width_pt / MM_PT)
+        requests.extend({"updateTableColumnProperties": {
+            "tableStartLocation": start, "columnIndices": [c],
+            "tableColumnProperties": {"widthType": "FIXED_WIDTH", "width": {"magnitude": round(w * MM_PT, 1),
+                                                                            "unit": "PT"}},
+            "fields": "widthType,width"}} for c, w in enumerate(widths))
+        requests.append({"pinTableHeaderRows": {"tableStartLocation": start, "pinnedHeaderRowsCount": 1}})
         for r in reversed(range(len(grid))):
             for c in reversed(range(columns)):
                 text = str(grid[r][c]) if c < len(grid[r]) else ""
@@ -467,7 +491,7 @@ def fill_requests(structure: Structure, context: dict[str, Any], template: str,
     if marker is not None:
         at = shift(marker.start)
         plan.add(at, [{"deleteContentRange": {"range": {"startIndex": at, "endIndex": shift(marker.end) - 1}}},
-                      *table_requests(unplaced, at)])
+                      *table_requests(unplaced, at, structure.text_width_pt)])
     flags = structure.markers.get("flags")
     if flags is not None:
         plan.add(shift(flags.start), _replace_span(shift(flags.start), shift(flags.end) - 1,

@@ -200,6 +200,13 @@ def _emit(container: Any, blocks: list[Block], in_cell: bool, doc: Document | No
             if fixed:
                 for column, width in zip(table.columns, widths, strict=True):
                     column.width = docx.shared.Pt(width or 0)
+            pinned = int(block.style.get("pinnedHeaderRowsCount") or 0)
+            for r, docx_row in enumerate(table.rows):
+                trpr = docx_row._tr.get_or_add_trPr()
+                if block.style.get("emuPreventOverflow"):
+                    trpr.append(OxmlElement("w:cantSplit"))
+                if r < pinned:
+                    trpr.append(OxmlElement("w:tblHeader"))
             first_cell_paragraph = False
 
 
@@ -314,6 +321,16 @@ def _table_style(table: DocxTable) -> dict[str, Any]:
         style["emuBorders"] = "none"
     if table.alignment == WD_TABLE_ALIGNMENT.CENTER:
         style["emuAlignment"] = "CENTER"
+    rows = table._tbl.findall(qn("w:tr"))
+    pinned = 0
+    for tr in rows:  # repeated header rows become pinned header rows
+        if tr.trPr is None or tr.trPr.find(qn("w:tblHeader")) is None:
+            break
+        pinned += 1
+    if pinned:
+        style["pinnedHeaderRowsCount"] = pinned
+    if rows and all(tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in rows):
+        style["emuPreventOverflow"] = True  # each row's tableRowStyle.preventOverflow on Google
     margins = table._tbl.tblPr.find(qn("w:tblCellMar"))
     if margins is not None:  # Google keeps them as each cell's paddingLeft and paddingRight
         for side, key in (("left", "emuPaddingLeft"), ("right", "emuPaddingRight")):

@@ -855,6 +855,41 @@ class _Editor:
         resize(path)
         return {}
 
+    def _table_start(self, args: dict[str, Any]) -> tuple[Table, TablePath]:
+        start = args.get("tableStartLocation") or {}
+        self._segment(start)
+        found = find_table(self.doc.body, 0, int(start.get("index", 0)))
+        if found is None:
+            index = start.get("index", 0)
+            raise self.fail(f"Invalid table start location. Must specify the start index of the table. (index {index})")
+        return found
+
+    def _pinTableHeaderRows(self, args: dict[str, Any]) -> dict[str, Any]:
+        table, _ = self._table_start(args)
+        count = int(args.get("pinnedHeaderRowsCount", 0))
+        if not 0 <= count <= len(table.rows):
+            raise self.fail(f"pinnedHeaderRowsCount {count} is out of range.")
+        table.style["pinnedHeaderRowsCount"] = count
+        return {}
+
+    def _updateTableColumnProperties(self, args: dict[str, Any]) -> dict[str, Any]:
+        table, _ = self._table_start(args)
+        columns = max((len(r) for r in table.rows), default=0)
+        indices = args.get("columnIndices") or list(range(columns))
+        update, fields = args.get("tableColumnProperties") or {}, args.get("fields")
+        if not fields:
+            raise self.fail("fields must be specified (use '*' for all).")
+        width = (update.get("width") or {}).get("magnitude")
+        if update.get("widthType") == "FIXED_WIDTH" and (width is None or float(width) < 5):
+            raise self.fail("A fixed column width must be at least 5 points.")
+        current = _column_properties(table, columns)
+        for index in indices:
+            if not 0 <= int(index) < columns:
+                raise self.fail(f"Column index {index} is out of range.")
+            current[int(index)] = _style(_merge_style(json.dumps(current[int(index)]), update, fields))
+        table.style["tableColumnProperties"] = current
+        return {}
+
     def _insertInlineImage(self, args: dict[str, Any]) -> dict[str, Any]:
         uri = args.get("uri", "")
         if not uri.startswith(("https://", "http://")) or len(uri) > 2048:
