@@ -102,3 +102,61 @@ def test_a_rerun_replaces_its_earlier_copy_by_the_recorded_id_without_searching(
     assert second_id != first_id
     names = workspace.service("drive", "v3").files().list(q="name = 'D1' and trashed = false").execute()["files"]
     assert [f["id"] for f in names] == [second_id]
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_image_google_could_not_fetch_fails_the_request_and_a_shared_one_goes_in(
+        workspace: WorkspaceClients) -> None:
+    import io
+
+    from googleapiclient.errors import HttpError
+    from googleapiclient.http import MediaIoBaseUpload
+
+    drive, docs = workspace.service("drive", "v3"), workspace.service("docs", "v1")
+    image = drive.files().create(body={"name": "bieu-do.png"}, fields="id,webContentLink",
+                                 media_body=MediaIoBaseUpload(io.BytesIO(_png()), mimetype="image/png")).execute()
+    document_id = docs.documents().create(body={"title": "Ảnh"}).execute()["documentId"]
+    insert = {"requests": [{"insertInlineImage": {"uri": image["webContentLink"], "location": {"index": 1}}}]}
+    with pytest.raises(HttpError) as caught:  # private to its owner: Google's fetcher has no credentials
+        docs.documents().batchUpdate(documentId=document_id, body=insert).execute()
+    assert caught.value.resp.status == 400 and "problem retrieving the image" in str(caught.value)
+    unreachable = {"requests": [{"insertInlineImage": {"uri": "https://127.0.0.1:9/khong-co.png",
+                                                       "location": {"index": 1}}}]}
+    with pytest.raises(HttpError):
+        docs.documents().batchUpdate(documentId=document_id, body=unreachable).execute()
+    permission = drive.permissions().create(fileId=image["id"], body={"type": "anyone", "role": "reader"},
+                                            fields="id").execute()
+    docs.documents().batchUpdate(documentId=document_id, body=insert).execute()
+    drive.permissions().delete(fileId=image["id"], permissionId=permission["id"]).execute()
+    with pytest.raises(HttpError):
+        docs.documents().batchUpdate(documentId=document_id, body=insert).execute()
+    assert len(docs.documents().get(documentId=document_id).execute()["inlineObjects"]) == 1
+
+
+def test_charts_go_into_the_doc_and_nothing_stays_shared_or_uploaded(workspace: WorkspaceClients, tmp_path: Path,
+                                                                     emulator: WorkspaceEmulator) -> None:
+    plan = _plan_for(_template(workspace, TEMPLATE_TEXT + "{{charts}}\n"))
+    emulator.log.clear()
+    built = _builder(workspace, plan, tmp_path, export_docx=False).build("registration.docx", CONTEXT, "D1")
+    charts = len(CONTEXT["charts"])
+    assert _calls(emulator) == ["docs.documents.get", "drive.files.copy",
+                                *["drive.files.create", "drive.permissions.create"] * charts,
+                                "docs.documents.batchUpdate", *["drive.files.delete"] * charts, "drive.files.export"]
+    copy_id = json.loads((tmp_path / COPIES_RECORD).read_text(encoding="utf-8"))["D1"]
+    document = workspace.service("docs", "v1").documents().get(documentId=copy_id).execute()
+    assert len(document["inlineObjects"]) == charts
+    files = workspace.service("drive", "v3").files().list(q="trashed = false", fields="files(name,mimeType)").execute()
+    assert not [f for f in files["files"] if f["mimeType"] == "image/png"]
+    assert built.pdf is not None
+    from connectors.local.documents import pdf_text
+    text = pdf_text(built.pdf)
+    assert all(chart["caption"].split(".")[0] in text for chart in CONTEXT["charts"])
