@@ -1,8 +1,8 @@
 """Reports as files: a report context rendered into a DOCX template (docxtpl), then PDF through LibreOffice.
 
-The templates in `templates/` carry the fixed wording and the Nghị định 30/2020 layout; the report tables are
-built here with python-docx and inserted at `{{p tables_block }}`, because their columns, widths and total
-rows differ per report and a clerk rewording a template in Word should not have to edit table loops.
+The templates in `templates/` carry the fixed wording and the Nghị định 30/2020 layout. A report table is either
+the template's own table (`{{ tN.… }}` slots: one template row repeated per item, so the clerk styles it in
+Word) or, where a kind's table list varies (review), built here with python-docx at `{{p tables_block }}`.
 """
 
 from __future__ import annotations
