@@ -36,11 +36,13 @@ def summary_row(out: Path, result: Any) -> dict[str, Any]:
 def print_summary(summary: list[dict[str, Any]]) -> None:
     """The year's deadlines as one table: when each went out, how, approved by whom, and the rows counted."""
     table = Table(title="Kết quả các hạn báo cáo năm 2024")
-    for column in ("Hạn", "Trước ngày", "Đã gửi lúc", "Gửi", "Phê duyệt", "Đọc", "Hợp lệ", "Loại", "Báo cáo"):
+    calls = ("Lệnh gọi API",) if summary and "api_calls" in summary[0] else ()  # Google backend: calls per report
+    for column in ("Hạn", "Trước ngày", "Đã gửi lúc", "Gửi", "Phê duyệt", "Đọc", "Hợp lệ", "Loại", "Báo cáo", *calls):
         table.add_column(column, overflow="fold")
     for row in summary:
         sent_at = dt.datetime.fromisoformat(row["sent_at"]).strftime("%d/%m/%Y %H:%M") if row["sent_at"] else ""
         table.add_row(row["id"], dt.date.fromisoformat(row["due_before"]).strftime("%d/%m/%Y"), sent_at,
                       delivery_words(row["delivery"]), row["approval"], str(row["rows_read"]),
-                      str(row["rows_accepted"]), str(row["rows_rejected"]), Path(row["report"]).name)
+                      str(row["rows_accepted"]), str(row["rows_rejected"]), Path(row["report"]).name,
+                      *([str(row["api_calls"])] if calls else []))
     console.print(table)
