@@ -123,7 +123,7 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     if plan.google.read_from == "forms":
         source = OneByOne(FormsSource(service("forms", "v1"), api, ZoneInfo(plan.timezone)).read)
     else:
-        source = SheetsSource(endpoints.gspread_client(credentials, base_url, timeout), api)
+        source = SheetsSource(endpoints.gspread_client(credentials, base_url, timeout), api, ZoneInfo(plan.timezone))
     mailer = GmailMailer(service("gmail", "v1"), api)
     return Backend(
         source=source,

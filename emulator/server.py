@@ -585,9 +585,7 @@ class WorkspaceEmulator:
                 return JSONResponse(self.workspace.forms.submit(form_id, body))
             if action == "link":
                 return JSONResponse(
-                    self.workspace.forms.link_sheet(
-                        form_id, body.get("spreadsheetId"), body.get("owner", "emulator-admin")
-                    )
+                    self.workspace.forms.link_sheet(form_id, body, body.get("owner", "emulator-admin"))
                 )
         raise not_found(f"No admin endpoint {method} /_emulator/{rest}.")
 
