@@ -36,6 +36,18 @@ class Method:
     scopes: tuple[str, ...]
     upload: bool
     doc: ApiDocument = field(repr=False, compare=False, hash=False)
+    max_upload: int | None = None  # the discovery document's mediaUpload.maxSize, in bytes
+
+
+def _bytes(size: str | None) -> int | None:
+    """A discovery maxSize ("36700160", "5120GB", "10MB") in bytes."""
+    if not size:
+        return None
+    units = {"KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+    for suffix, factor in units.items():
+        if size.upper().endswith(suffix):
+            return int(float(size[: -len(suffix)]) * factor)
+    return int(size)
 
 
 @dataclass
@@ -77,6 +89,7 @@ class ApiDocument:
                 scopes=tuple(desc.get("scopes", ())),
                 upload=bool(desc.get("supportsMediaUpload")),
                 doc=self,
+                max_upload=_bytes(desc.get("mediaUpload", {}).get("maxSize")),
             )
             self.methods[method.id] = method
         for sub in resource.get("resources", {}).values():

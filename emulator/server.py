@@ -50,6 +50,16 @@ _HOSTS = {
     "gmail": "gmail.googleapis.com",
     "forms": "forms.googleapis.com",
 }
+# A message sent as base64 `raw` inside a JSON body is refused far below the upload endpoint's 35 MB:
+# "Request payload size exceeds the limit: 1048576 bytes." (googleapis/google-api-dotnet-client#856; 413 above
+# about 6.5 MB in googleapis/google-api-go-client#374). The strictest observed limit is the one modelled.
+JSON_PAYLOAD_LIMITS = {
+    "gmail.users.messages.send": 1_048_576,
+    "gmail.users.messages.insert": 1_048_576,
+    "gmail.users.messages.import": 1_048_576,
+    "gmail.users.drafts.create": 1_048_576,
+    "gmail.users.drafts.send": 1_048_576,
+}
 _METRICS = {
     "sheets_read": "Read requests", "sheets_write": "Write requests", "docs_read": "Read requests",
     "docs_write": "Write requests", "forms_read": "Read requests", "forms_write": "Write requests",
@@ -77,6 +87,11 @@ class EmulatorConfig(BaseModel):
     # LibreOffice's limit per PDF export; a report of hundreds of pages needs more than the default.
     export_timeout_seconds: float = 180
     log_limit: int = 100_000
+    # Gmail replaces the Message-ID a client set with its own (reported for API sends; off by default).
+    gmail_rewrite_message_ids: bool = False
+    # Domain-wide delegation as the Admin console grants it: service-account email (JWT `iss`) → the scopes it
+    # may use for a delegated user. None: every delegation is allowed (no Admin console to configure).
+    delegation: dict[str, list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,18 @@ def _quota_error(api: str, exhausted: Exhausted, method_id: str) -> GoogleError:
             message = "Rate Limit Exceeded"
         reason = "userRateLimitExceeded" if exhausted.scope == "user" else "rateLimitExceeded"
         return GoogleError(429, message, reason=reason, domain="usageLimits", headers=headers)
+    if api == "drive":
+        # Drive answers its quota with 403 and a usageLimits reason, without Retry-After ("Usage limits" and
+        # "Resolve errors" in the Drive API guides; the body as in tidyverse/googledrive#380).
+        if exhausted.scope == "user":
+            message = (
+                "User Rate Limit Exceeded. Rate of requests for user exceed configured project quota. You may consider "
+                "re-evaluating expected per-user traffic to the API and adjust project quota limits accordingly."
+            )
+            return GoogleError(403, message, status="PERMISSION_DENIED", reason="userRateLimitExceeded",
+                               domain="usageLimits")
+        return GoogleError(403, "Rate Limit Exceeded", status="PERMISSION_DENIED", reason="rateLimitExceeded",
+                           domain="usageLimits")
     metric = _METRICS.get(exhausted.bucket, "Requests")
     limit_name = f"{metric} per minute per {exhausted.scope}"
     service = _HOSTS.get(api, api)
@@ -249,8 +276,10 @@ class WorkspaceEmulator:
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
         self.config = config or EmulatorConfig(**overrides)
-        self.workspace = Workspace(self.config.soffice, self.config.export_timeout_seconds)
-        self.tokens = TokenStore(dict(self.config.trusted_certs), dict(self.config.refresh_tokens))
+        self.workspace = self._new_workspace()
+        self.tokens = TokenStore(
+            dict(self.config.trusted_certs), dict(self.config.refresh_tokens), self.config.delegation
+        )
         self.quota = QuotaKeeper(self.config.quotas, self.config.quotas_enabled)
         self.faults = FaultInjector(list(self.config.faults), self.config.fault_seed)
         self.log = RequestLog(self.config.log_limit)
@@ -346,9 +375,14 @@ class WorkspaceEmulator:
 
     # ------------------------------------------------------------------ conveniences for tests and seeding
 
+    def _new_workspace(self) -> Workspace:
+        return Workspace(
+            self.config.soffice, self.config.export_timeout_seconds, self.config.gmail_rewrite_message_ids
+        )
+
     def reset(self) -> None:
         """Forget all state, the log, quota spending and faults (tokens stay valid)."""
-        self.workspace = Workspace(self.config.soffice, self.config.export_timeout_seconds)
+        self.workspace = self._new_workspace()
         self.handlers = _collect_handlers(self.workspace)
         self.log.clear()
         self.quota.reset()
@@ -481,6 +515,9 @@ class WorkspaceEmulator:
         body: Any = None
         media: Media | None = None
         content_type = request.headers.get("content-type", "")
+        limit = JSON_PAYLOAD_LIMITS.get(match.method.id)
+        if limit is not None and not match.upload and len(raw) > limit:
+            raise bad_request(f"Request payload size exceeds the limit: {limit} bytes.")
         if match.upload:
             upload_type = query.get("uploadType")
             if upload_type == "media":
@@ -496,6 +533,11 @@ class WorkspaceEmulator:
                 body = json.loads(raw.decode("utf-8"))
             except ValueError:
                 raise bad_request("Invalid JSON payload received. Unexpected token.") from None
+        if media is not None and match.method.max_upload is not None and len(media.data) > match.method.max_upload:
+            raise GoogleError(
+                413, f"Media larger than the maximum allowed size ({match.method.max_upload} bytes).",
+                reason="uploadTooLarge",
+            )
         if match.method.request_ref is not None:
             if body is None:
                 body = {}

@@ -39,7 +39,11 @@ class Call:
         return self.query.get(name, default)
 
     def resolve_user(self, user_id: str) -> str:
-        """Gmail-style ``userId``: ``me`` is the caller; anyone else must be the caller too."""
+        """Gmail-style ``userId``: ``me`` is the caller; anyone else must be the caller too. A service account
+        has no mailbox: without domain-wide delegation Gmail answers 400 "Precondition check failed."."""
+        if self.grant.service_account and self.grant.subject is None:
+            raise GoogleError(400, "Precondition check failed.", status="FAILED_PRECONDITION",
+                              reason="failedPrecondition")
         if user_id in ("me", self.user):
             return self.user
         raise GoogleError(403, "Delegation denied for " + self.user, reason="forbidden")
