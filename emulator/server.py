@@ -37,7 +37,7 @@ from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.faults import FaultInjector, FaultRule
 from emulator.fields import apply_fields
 from emulator.quota import Exhausted, QuotaKeeper
-from emulator.service import Call, Handler, Media, Reply
+from emulator.service import Call, Handler, Media, Reply, run_as_caller
 from emulator.state import Workspace
 
 logger = logging.getLogger("emulator")
@@ -92,6 +92,8 @@ class EmulatorConfig(BaseModel):
     # Domain-wide delegation as the Admin console grants it: service-account email (JWT `iss`) → the scopes it
     # may use for a delegated user. None: every delegation is allowed (no Admin console to configure).
     delegation: dict[str, list[str]] | None = None
+    # files.export's limit (Google: 10 MB); a test may lower it to reach it with a small report.
+    drive_export_limit_bytes: int = 10 * 2**20
 
 
 @dataclass(frozen=True)
@@ -376,9 +378,11 @@ class WorkspaceEmulator:
     # ------------------------------------------------------------------ conveniences for tests and seeding
 
     def _new_workspace(self) -> Workspace:
-        return Workspace(
+        workspace = Workspace(
             self.config.soffice, self.config.export_timeout_seconds, self.config.gmail_rewrite_message_ids
         )
+        workspace.drive.export_limit_bytes = self.config.drive_export_limit_bytes
+        return workspace
 
     def reset(self) -> None:
         """Forget all state, the log, quota spending and faults (tokens stay valid)."""
@@ -445,7 +449,7 @@ class WorkspaceEmulator:
             handler = self.handlers.get(match.method.id)
             if handler is None:
                 raise unimplemented(f"Method {match.method.id}")
-            reply = await run_in_threadpool(handler, call)
+            reply = await run_in_threadpool(run_as_caller, handler, call)
             response = self._render(reply, call)
         except GoogleError as error:
             response = _error_response(error)

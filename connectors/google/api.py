@@ -36,6 +36,10 @@ class GoogleAuthError(GoogleApiError):
     """Missing, expired or under-scoped credentials: names what to grant."""
 
 
+class ExportTooLarge(GoogleApiError):
+    """Drive refused files.export: the exported file would exceed its 10 MB limit (403 exportSizeLimitExceeded)."""
+
+
 class QuotaWaitFailed(GoogleApiError):
     """The wait for quota before a call failed (e.g. the Prefect server holding the limits did not answer): the
     call itself was never made."""
@@ -140,6 +144,12 @@ class GoogleApi:
                     ) from error
                 if status == 401:
                     raise GoogleAuthError(f"Google từ chối mã truy cập (401) khi gọi {method}.") from error
+                if status == 403 and "exportSizeLimitExceeded" in body:
+                    raise ExportTooLarge(
+                        "Google Drive không xuất được tài liệu: bản xuất vượt giới hạn 10 MB của files.export. Hãy "
+                        "làm báo cáo nhẹ hơn (bớt ảnh, chuyển các bảng danh sách dài sang phụ lục Excel gửi kèm) "
+                        "rồi chạy lại."
+                    ) from error
                 retryable = rate_limited(status, body) or (idempotent and status in RETRY_STATUSES)
                 if not retryable or attempt == self.policy.attempts - 1:
                     raise

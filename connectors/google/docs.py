@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.annex import write_annex
-from connectors.google.api import GoogleApi
+from connectors.google.api import ExportTooLarge, GoogleApi
 from connectors.ports import ANNEX_SUFFIX, BuiltReport, TemplateError
 from thidua.plan import Plan
 
@@ -152,7 +152,10 @@ class GoogleDocsBuilder:
         self._out.mkdir(parents=True, exist_ok=True)
         paths = {}
         for mime, suffix in ((DOCX, ".docx"), (PDF, ".pdf")):
-            data = self._api.execute(self._drive.export(fileId=document_id, mimeType=mime))
+            try:
+                data = self._api.execute(self._drive.export(fileId=document_id, mimeType=mime))
+            except ExportTooLarge as error:
+                raise ExportTooLarge(f"Báo cáo «{basename}» ({suffix[1:].upper()}): {error}") from error
             paths[suffix] = self._out / f"{basename}{suffix}"
             paths[suffix].write_bytes(data)
         # The annex is built from the same context here (no API call): it travels with the report's email.
