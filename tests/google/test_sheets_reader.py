@@ -104,3 +104,17 @@ def test_an_empty_provisioned_tab_gives_way_to_the_tab_linked_by_hand(workspace:
         "biểu mẫu 1» vì hàng tiêu đề của nó khớp với các câu hỏi của biểu mẫu (biểu mẫu được liên kết với bảng "
         "tính bằng tay). Hãy ghi `sheet: Câu trả lời biểu mẫu 1` cho nguồn này trong kế hoạch."
     ]
+
+
+def test_the_forms_api_reader_gives_googles_collected_email_as_the_email_column(workspace: WorkspaceClients,
+                                                                                 plan: Plan) -> None:
+    from connectors.google.sheets import FormsSource
+
+    f4 = next(s for s in plan.sources if s.id == "F4")
+    form_id, answers = _f4_form(workspace, f4)
+    _submit(workspace, form_id, answers, "2024-03-13T01:05:09Z")
+    table = FormsSource(workspace.service("forms", "v1"), NO_WAIT, ZoneInfo("Asia/Ho_Chi_Minh")).read(
+        f4.model_copy(update={"form_id": form_id}))
+    assert table.headers[:2] == ("Dấu thời gian", "Địa chỉ email")
+    assert table.rows[0].values["Địa chỉ email"] == "tt.toan@x.vn"
+    assert table.rows[0].values["Dấu thời gian"] == "13/3/2024 8:05:09"
