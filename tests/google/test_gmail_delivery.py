@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from connectors.delivery import DeliveryStatus, deliver_once
 from connectors.google.api import GoogleApi, GoogleAuthError
 from connectors.google.gmail import GmailMailer, GmailNeverSent, lookup_token
-from connectors.local.delivery import DeliveryStatus, deliver_once
-from connectors.local.ledger import SqlLedger
+from connectors.ledger import SqlLedger
 from connectors.ports import DeliveryKey
 from emulator.accounts import SERVICE_ACCOUNT_EMAIL
 from emulator.server import EmulatorConfig, WorkspaceEmulator
