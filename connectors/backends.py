@@ -114,7 +114,9 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     if plan.google is None:
         raise ValueError("backend: google needs the plan's google section")
     credentials = load_credentials(credential_info, plan.google.user, base_url)
-    api = GoogleApi(throttle=throttle) if throttle else GoogleApi()
+    from connectors.google.auth import SCOPES
+
+    api = GoogleApi(throttle=throttle, scopes=tuple(SCOPES)) if throttle else GoogleApi(scopes=tuple(SCOPES))
 
     def service(name: str, version: str) -> Any:
         return endpoints.build_service(name, version, credentials, base_url, timeout)
@@ -123,7 +125,7 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     if plan.google.read_from == "forms":
         source = OneByOne(FormsSource(service("forms", "v1"), api, ZoneInfo(plan.timezone)).read)
     else:
-        source = SheetsSource(endpoints.gspread_client(credentials, base_url, timeout), api)
+        source = SheetsSource(endpoints.gspread_client(credentials, base_url, timeout), api, ZoneInfo(plan.timezone))
     mailer = GmailMailer(service("gmail", "v1"), api)
     return Backend(
         source=source,

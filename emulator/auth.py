@@ -31,6 +31,7 @@ class Grant:
     subject: str | None
     client: str
     expires_at: float
+    service_account: bool = False  # a JWT-bearer grant: a service account, acting as itself unless `subject`
 
     @property
     def user(self) -> str:
@@ -62,6 +63,7 @@ class TokenStore:
 
     trusted_certs: dict[str, str] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshGrant] = field(default_factory=dict)
+    delegation: dict[str, list[str]] | None = None
     _grants: dict[str, Grant] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,13 +71,14 @@ class TokenStore:
     def strict(self) -> bool:
         return bool(self.trusted_certs)
 
-    def issue(self, scopes: frozenset[str], subject: str | None, client: str) -> Grant:
+    def issue(self, scopes: frozenset[str], subject: str | None, client: str, service_account: bool = False) -> Grant:
         grant = Grant(
             token="ya29.emu-" + secrets.token_urlsafe(24),
             scopes=scopes,
             subject=subject,
             client=client,
             expires_at=time.time() + TOKEN_LIFETIME,
+            service_account=service_account,
         )
         with self._lock:
             self._grants[grant.token] = grant
@@ -133,7 +136,16 @@ class TokenStore:
         if not issuer:
             raise TokenError("invalid_grant", "Invalid JWT: missing iss claim.")
         subject = claims.get("sub")
-        return self.issue(frozenset(scope), str(subject) if subject else None, issuer)
+        if subject and self.delegation is not None:
+            allowed = set(self.delegation.get(issuer, ()))
+            if not allowed or not set(scope) <= allowed:
+                # What Google answers when the Admin console's domain-wide delegation lacks a requested scope.
+                raise TokenError(
+                    "unauthorized_client",
+                    "Client is unauthorized to retrieve access tokens using this method, or client not authorized "
+                    "for any of the scopes requested.",
+                )
+        return self.issue(frozenset(scope), str(subject) if subject else None, issuer, service_account=True)
 
     def _from_refresh_token(self, form: Mapping[str, str]) -> Grant:
         token = form.get("refresh_token", "")

@@ -36,6 +36,18 @@ class Method:
     scopes: tuple[str, ...]
     upload: bool
     doc: ApiDocument = field(repr=False, compare=False, hash=False)
+    max_upload: int | None = None  # the discovery document's mediaUpload.maxSize, in bytes
+
+
+def _bytes(size: str | None) -> int | None:
+    """A discovery maxSize ("36700160", "5120GB", "10MB") in bytes."""
+    if not size:
+        return None
+    units = {"KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+    for suffix, factor in units.items():
+        if size.upper().endswith(suffix):
+            return int(float(size[: -len(suffix)]) * factor)
+    return int(size)
 
 
 @dataclass
@@ -64,6 +76,13 @@ class ApiDocument:
         self.global_parameters: dict[str, Any] = raw.get("parameters", {})
         self.methods: dict[str, Method] = {}
         self._collect(raw)
+        # Query parameters some method of the API defines, by name: legacy Drive accepts (and ignores) them on
+        # the other methods too — gspread sends includeItemsFromAllDrives to files.get and Drive answers 200.
+        self.api_wide_parameters: dict[str, Any] = {}
+        for method in self.methods.values():
+            for name, spec in method.parameters.items():
+                if spec.get("location") == "query":
+                    self.api_wide_parameters.setdefault(name, spec)
 
     def _collect(self, resource: dict[str, Any]) -> None:
         for desc in resource.get("methods", {}).values():
@@ -77,6 +96,7 @@ class ApiDocument:
                 scopes=tuple(desc.get("scopes", ())),
                 upload=bool(desc.get("supportsMediaUpload")),
                 doc=self,
+                max_upload=_bytes(desc.get("mediaUpload", {}).get("maxSize")),
             )
             self.methods[method.id] = method
         for sub in resource.get("resources", {}).values():
@@ -159,6 +179,10 @@ def _coerce_param(name: str, spec: dict[str, Any], value: str) -> Any:
     return value
 
 
+# APIs whose server ignores a query parameter that the API defines for another method (see ApiDocument).
+LENIENT_QUERY_APIS = frozenset({"drive"})
+
+
 def validate_query(match: Match, query: list[tuple[str, str]]) -> dict[str, Any]:
     """Typed query parameters; unknown names, wrong types and missing required ones are Google's 400s."""
     method = match.method
@@ -166,6 +190,8 @@ def validate_query(match: Match, query: list[tuple[str, str]]) -> dict[str, Any]
     typed: dict[str, Any] = {}
     for name, value in query:
         spec = known.get(name)
+        if spec is None and method.api in LENIENT_QUERY_APIS:
+            spec = method.doc.api_wide_parameters.get(name)
         if spec is None or spec.get("location") == "path":
             raise bad_request(
                 f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter. '

@@ -37,7 +37,7 @@ from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.faults import FaultInjector, FaultRule
 from emulator.fields import apply_fields
 from emulator.quota import Exhausted, QuotaKeeper
-from emulator.service import Call, Handler, Media, Reply
+from emulator.service import Call, Handler, Media, Reply, run_as_caller
 from emulator.state import Workspace
 
 logger = logging.getLogger("emulator")
@@ -49,6 +49,16 @@ _HOSTS = {
     "drive": "www.googleapis.com",
     "gmail": "gmail.googleapis.com",
     "forms": "forms.googleapis.com",
+}
+# A message sent as base64 `raw` inside a JSON body is refused far below the upload endpoint's 35 MB:
+# "Request payload size exceeds the limit: 1048576 bytes." (googleapis/google-api-dotnet-client#856; 413 above
+# about 6.5 MB in googleapis/google-api-go-client#374). The strictest observed limit is the one modelled.
+JSON_PAYLOAD_LIMITS = {
+    "gmail.users.messages.send": 1_048_576,
+    "gmail.users.messages.insert": 1_048_576,
+    "gmail.users.messages.import": 1_048_576,
+    "gmail.users.drafts.create": 1_048_576,
+    "gmail.users.drafts.send": 1_048_576,
 }
 _METRICS = {
     "sheets_read": "Read requests", "sheets_write": "Write requests", "docs_read": "Read requests",
@@ -77,6 +87,13 @@ class EmulatorConfig(BaseModel):
     # LibreOffice's limit per PDF export; a report of hundreds of pages needs more than the default.
     export_timeout_seconds: float = 180
     log_limit: int = 100_000
+    # Gmail replaces the Message-ID a client set with its own (reported for API sends; off by default).
+    gmail_rewrite_message_ids: bool = False
+    # Domain-wide delegation as the Admin console grants it: service-account email (JWT `iss`) → the scopes it
+    # may use for a delegated user. None: every delegation is allowed (no Admin console to configure).
+    delegation: dict[str, list[str]] | None = None
+    # files.export's limit (Google: 10 MB); a test may lower it to reach it with a small report.
+    drive_export_limit_bytes: int = 10 * 2**20
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,18 @@ def _quota_error(api: str, exhausted: Exhausted, method_id: str) -> GoogleError:
             message = "Rate Limit Exceeded"
         reason = "userRateLimitExceeded" if exhausted.scope == "user" else "rateLimitExceeded"
         return GoogleError(429, message, reason=reason, domain="usageLimits", headers=headers)
+    if api == "drive":
+        # Drive answers its quota with 403 and a usageLimits reason, without Retry-After ("Usage limits" and
+        # "Resolve errors" in the Drive API guides; the body as in tidyverse/googledrive#380).
+        if exhausted.scope == "user":
+            message = (
+                "User Rate Limit Exceeded. Rate of requests for user exceed configured project quota. You may consider "
+                "re-evaluating expected per-user traffic to the API and adjust project quota limits accordingly."
+            )
+            return GoogleError(403, message, status="PERMISSION_DENIED", reason="userRateLimitExceeded",
+                               domain="usageLimits")
+        return GoogleError(403, "Rate Limit Exceeded", status="PERMISSION_DENIED", reason="rateLimitExceeded",
+                           domain="usageLimits")
     metric = _METRICS.get(exhausted.bucket, "Requests")
     limit_name = f"{metric} per minute per {exhausted.scope}"
     service = _HOSTS.get(api, api)
@@ -249,8 +278,10 @@ class WorkspaceEmulator:
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
         self.config = config or EmulatorConfig(**overrides)
-        self.workspace = Workspace(self.config.soffice, self.config.export_timeout_seconds)
-        self.tokens = TokenStore(dict(self.config.trusted_certs), dict(self.config.refresh_tokens))
+        self.workspace = self._new_workspace()
+        self.tokens = TokenStore(
+            dict(self.config.trusted_certs), dict(self.config.refresh_tokens), self.config.delegation
+        )
         self.quota = QuotaKeeper(self.config.quotas, self.config.quotas_enabled)
         self.faults = FaultInjector(list(self.config.faults), self.config.fault_seed)
         self.log = RequestLog(self.config.log_limit)
@@ -346,9 +377,16 @@ class WorkspaceEmulator:
 
     # ------------------------------------------------------------------ conveniences for tests and seeding
 
+    def _new_workspace(self) -> Workspace:
+        workspace = Workspace(
+            self.config.soffice, self.config.export_timeout_seconds, self.config.gmail_rewrite_message_ids
+        )
+        workspace.drive.export_limit_bytes = self.config.drive_export_limit_bytes
+        return workspace
+
     def reset(self) -> None:
         """Forget all state, the log, quota spending and faults (tokens stay valid)."""
-        self.workspace = Workspace(self.config.soffice, self.config.export_timeout_seconds)
+        self.workspace = self._new_workspace()
         self.handlers = _collect_handlers(self.workspace)
         self.log.clear()
         self.quota.reset()
@@ -411,7 +449,7 @@ class WorkspaceEmulator:
             handler = self.handlers.get(match.method.id)
             if handler is None:
                 raise unimplemented(f"Method {match.method.id}")
-            reply = await run_in_threadpool(handler, call)
+            reply = await run_in_threadpool(run_as_caller, handler, call)
             response = self._render(reply, call)
         except GoogleError as error:
             response = _error_response(error)
@@ -481,6 +519,9 @@ class WorkspaceEmulator:
         body: Any = None
         media: Media | None = None
         content_type = request.headers.get("content-type", "")
+        limit = JSON_PAYLOAD_LIMITS.get(match.method.id)
+        if limit is not None and not match.upload and len(raw) > limit:
+            raise bad_request(f"Request payload size exceeds the limit: {limit} bytes.")
         if match.upload:
             upload_type = query.get("uploadType")
             if upload_type == "media":
@@ -496,6 +537,11 @@ class WorkspaceEmulator:
                 body = json.loads(raw.decode("utf-8"))
             except ValueError:
                 raise bad_request("Invalid JSON payload received. Unexpected token.") from None
+        if media is not None and match.method.max_upload is not None and len(media.data) > match.method.max_upload:
+            raise GoogleError(
+                413, f"Media larger than the maximum allowed size ({match.method.max_upload} bytes).",
+                reason="uploadTooLarge",
+            )
         if match.method.request_ref is not None:
             if body is None:
                 body = {}
@@ -585,9 +631,7 @@ class WorkspaceEmulator:
                 return JSONResponse(self.workspace.forms.submit(form_id, body))
             if action == "link":
                 return JSONResponse(
-                    self.workspace.forms.link_sheet(
-                        form_id, body.get("spreadsheetId"), body.get("owner", "emulator-admin")
-                    )
+                    self.workspace.forms.link_sheet(form_id, body, body.get("owner", "emulator-admin"))
                 )
         raise not_found(f"No admin endpoint {method} /_emulator/{rest}.")
 

@@ -14,7 +14,9 @@ SERVICES = ("drive", "sheets", "docs", "forms", "gmail")
 
 
 class Workspace:
-    def __init__(self, soffice: str | None = "soffice", export_timeout_seconds: float = 180) -> None:
+    def __init__(
+        self, soffice: str | None = "soffice", export_timeout_seconds: float = 180, rewrite_message_ids: bool = False
+    ) -> None:
         from emulator.docs.export import DocExporter
         from emulator.docs.images import image_fetcher
         from emulator.docs.models import DocsModel
@@ -35,7 +37,7 @@ class Workspace:
             on_create=lambda fid, title, owner: self.drive.register(fid, title, FORM, owner),
             sheets=self.sheets,
         )
-        self.gmail = GmailModel()
+        self.gmail = GmailModel(rewrite_message_ids)
         self.exporter = DocExporter(soffice, export_timeout_seconds)
         self.drive.hooks[SPREADSHEET] = GoogleTypeHooks(
             create=lambda sid, name, owner: self.sheets.create(

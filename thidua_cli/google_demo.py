@@ -48,8 +48,10 @@ class GoogleDemo:
         return sum(1 for entry in self.emulator.log.entries() if entry.method_id and entry.path != "/token")
 
     def rate_limited(self) -> int:
-        """Calls Google (the emulator) refused for quota: the number a district run must keep at zero."""
-        return sum(1 for entry in self.emulator.log.entries() if entry.status == 429)
+        """Calls Google (the emulator) refused for quota: the number a district run must keep at zero (Drive
+        refuses with 403 userRateLimitExceeded, the other APIs with 429)."""
+        return sum(1 for entry in self.emulator.log.entries()
+                   if entry.status == 429 or (entry.status == 403 and (entry.method_id or "").startswith("drive.")))
 
 
 def write_plan(plan: Plan, path: Path) -> None:

@@ -36,6 +36,10 @@ class GoogleAuthError(GoogleApiError):
     """Missing, expired or under-scoped credentials: names what to grant."""
 
 
+class ExportTooLarge(GoogleApiError):
+    """Drive refused files.export: the exported file would exceed its 10 MB limit (403 exportSizeLimitExceeded)."""
+
+
 class QuotaWaitFailed(GoogleApiError):
     """The wait for quota before a call failed (e.g. the Prefect server holding the limits did not answer): the
     call itself was never made."""
@@ -43,14 +47,41 @@ class QuotaWaitFailed(GoogleApiError):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 8
-    base_seconds: float = 0.5
-    cap_seconds: float = 32.0
+    """Google's truncated exponential backoff: wait min(base·2ⁿ + jitter, cap) before retry n+1.
+
+    The defaults follow the Drive and Sheets usage-limits guides (1, 2, 4, … seconds plus up to a second of jitter,
+    capped at 64 s) and, over 10 attempts, wait about 4 minutes in all: past a one-minute quota window, which the
+    guides' per-minute limits need. Tests shrink `base_seconds`/`cap_seconds` (or plug a no-op `sleep`)."""
+
+    attempts: int = 10
+    base_seconds: float = 1.0
+    cap_seconds: float = 64.0
+    jitter_seconds: float = 1.0
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        """Full-jitter exponential backoff, never sooner than the server's Retry-After."""
-        backoff = rng.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))
-        return max(backoff, retry_after or 0.0)
+        """The backoff for retry `attempt` (0-based), never sooner than the server's Retry-After."""
+        backoff = min(self.cap_seconds, self.base_seconds * 2**attempt + rng.uniform(0, self.jitter_seconds))
+        return float(max(backoff, retry_after or 0.0))
+
+    def total_wait(self) -> float:
+        """The least time all retries wait (no jitter, no Retry-After): what must outlast a quota window."""
+        return float(sum(min(self.cap_seconds, self.base_seconds * 2.0**n) for n in range(self.attempts - 1)))
+
+
+RATE_LIMIT_REASONS = ("userRateLimitExceeded", "rateLimitExceeded")
+
+
+def rate_limited(status: int, body: str) -> bool:
+    """429, or Drive's (and Gmail's) 403 with a usageLimits rate reason: the call was refused, not run."""
+    if status == 429:
+        return True
+    if status != 403:
+        return False
+    try:
+        errors = json.loads(body).get("error", {}).get("errors", [])
+    except (ValueError, AttributeError):
+        return False
+    return any(isinstance(e, dict) and e.get("reason") in RATE_LIMIT_REASONS for e in errors)
 
 
 Charges = list[tuple[str, int]]
@@ -69,6 +100,7 @@ class GoogleApi:
     rng: random.Random = field(default_factory=random.Random)
     calls: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
+    scopes: tuple[str, ...] = ()  # the scopes the credentials ask for, named when delegation refuses them
 
     def execute(self, request: HttpRequest, *, idempotent: bool = True) -> Any:
         """A googleapiclient request, with our retries instead of the library's (which ignore Retry-After)."""
@@ -91,6 +123,14 @@ class GoogleApi:
             try:
                 return function()
             except RefreshError as error:
+                if "unauthorized_client" in str(error):
+                    raise GoogleAuthError(
+                        "Google từ chối cấp mã truy cập (unauthorized_client): tài khoản dịch vụ chưa được ủy quyền "
+                        "toàn miền cho đủ các phạm vi đã xin. Quản trị viên Google Workspace vào Admin console → Bảo "
+                        "mật → Kiểm soát truy cập và dữ liệu → Kiểm soát API → Ủy quyền trên toàn miền, thêm mã ứng "
+                        "dụng khách (client ID) của tài khoản dịch vụ với đúng các phạm vi: "
+                        + (", ".join(self.scopes) or "các phạm vi trong README (mục Google Workspace: scopes)") + "."
+                    ) from error
                 raise GoogleAuthError(
                     f"Không lấy được mã truy cập Google ({error}). Kiểm tra khóa tài khoản dịch vụ, ủy quyền toàn "
                     "miền (domain-wide delegation) cho người dùng được ủy quyền, và các phạm vi (scope) đã cấp."
@@ -104,7 +144,13 @@ class GoogleApi:
                     ) from error
                 if status == 401:
                     raise GoogleAuthError(f"Google từ chối mã truy cập (401) khi gọi {method}.") from error
-                retryable = status == 429 or (idempotent and status in RETRY_STATUSES)
+                if status == 403 and "exportSizeLimitExceeded" in body:
+                    raise ExportTooLarge(
+                        "Google Drive không xuất được tài liệu: bản xuất vượt giới hạn 10 MB của files.export. Hãy "
+                        "làm báo cáo nhẹ hơn (bớt ảnh, chuyển các bảng danh sách dài sang phụ lục Excel gửi kèm) "
+                        "rồi chạy lại."
+                    ) from error
+                retryable = rate_limited(status, body) or (idempotent and status in RETRY_STATUSES)
                 if not retryable or attempt == self.policy.attempts - 1:
                     raise
                 self.retries[method] += 1

@@ -30,7 +30,7 @@ from googleapiclient.http import MediaIoBaseUpload
 from markupsafe import Markup
 
 from connectors.annex import write_annex
-from connectors.google.api import GoogleApi
+from connectors.google.api import ExportTooLarge, GoogleApi
 from connectors.local.charts import render_chart
 from connectors.local.documents import EMPTY_TABLE_TEXT, column_widths, table_slots
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
@@ -597,10 +597,10 @@ class GoogleDocsBuilder:
             self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}),
                               idempotent=False)
         pdf = self._out / f"{basename}.pdf"
-        pdf.write_bytes(self._api.execute(self._drive.export(fileId=document_id, mimeType=PDF)))
+        pdf.write_bytes(self._export(document_id, PDF, basename, "PDF"))
         docx = self._out / f"{basename}.docx"
         if self._export_docx:
-            docx.write_bytes(self._api.execute(self._drive.export(fileId=document_id, mimeType=DOCX)))
+            docx.write_bytes(self._export(document_id, DOCX, basename, "DOCX"))
         else:
             # No DOCX export unless the plan asks: the clerk's editable copy is the Google Doc, linked from here.
             docx = self._out / f"{basename}.url"
@@ -609,6 +609,13 @@ class GoogleDocsBuilder:
         # The annex is built from the same context here (no API call): it travels with the report's email.
         annex = write_annex(context, self._out / f"{basename}{ANNEX_SUFFIX}")
         return BuiltReport(docx=docx, pdf=pdf, annex=annex)
+
+    def _export(self, document_id: str, mime: str, basename: str, kind: str) -> bytes:
+        """The Doc as `mime`; over Google's export limit, an error naming the report and the fix."""
+        try:
+            return bytes(self._api.execute(self._drive.export(fileId=document_id, mimeType=mime)))
+        except ExportTooLarge as error:
+            raise ExportTooLarge(f"Báo cáo «{basename}» ({kind}): {error}") from error
 
     def _fresh_copy(self, template_id: str, name: str, folder: str) -> str:
         """A re-run replaces its own earlier copy (its id is recorded beside the reports) instead of piling up

@@ -1,20 +1,28 @@
 """Report delivery through the school's Gmail: users.messages.send, with the sent mail as the outbox of record.
 
-Sending is not idempotent, so a send is only retried after the sent mail has been searched for its
-Message-ID: an answer lost in transit (a 503 after Google accepted the message) never becomes a second email.
+Messages go through the media-upload endpoint (`/upload/gmail/v1/users/{userId}/messages/send`), which takes up
+to 35 MB (the discovery document's `maxSize`); a base64 `raw` field inside a JSON body is refused by Google far
+below that. Sending is not idempotent, so a send is only retried after the sent mail has been searched: by the
+Message-ID and by a lookup token written into the body, because Gmail may replace a Message-ID the client set.
+Gmail's own id for each sent report is kept the moment the send returns.
 """
 
 from __future__ import annotations
 
-import base64
+import copy
+import hashlib
+import io
+import logging
 from email.message import EmailMessage
-from typing import Any
 
 import httplib2
 from googleapiclient.errors import HttpError
+from googleapiclient.http import MediaIoBaseUpload
 
 from connectors.google.api import GoogleApi, GoogleApiError
 from connectors.ports import NeverSent
+
+logger = logging.getLogger(__name__)
 
 
 class GmailNeverSent(GoogleApiError, NeverSent):
@@ -24,20 +32,47 @@ SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
 # messages.list with `q` (the Message-ID search) is refused under gmail.metadata; readonly is the narrowest.
 SEARCH_SCOPE = "https://www.googleapis.com/auth/gmail.readonly"
 SCOPES = (SEND_SCOPE, SEARCH_SCOPE)
+RFC822 = "message/rfc822"
+MAX_MESSAGE_BYTES = 36_700_160  # messages.send's mediaUpload.maxSize in the discovery document (35 MB)
+
+
+def lookup_token(message_id: str) -> str:
+    """One word Gmail's full-text search finds, derived from the Message-ID so a resumed run knows it too."""
+    return "thidua" + hashlib.sha256(message_id.strip().encode()).hexdigest()[:20]
+
+
+def with_lookup_token(message: EmailMessage) -> EmailMessage:
+    """A copy of `message` whose plain-text body ends with its lookup token (once)."""
+    token = lookup_token(str(message["Message-ID"]))
+    stamped = copy.deepcopy(message)
+    for part in stamped.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            text = str(part.get_content())
+            if token not in text:
+                text = text.rstrip("\n") + f"\n\n(Mã thư: {token})\n"
+                part.set_content(text, subtype="plain", charset="utf-8", cte="base64")
+            return stamped
+    return stamped
 
 
 class GmailOutbox:
-    """Finds sent reports by their deterministic Message-ID."""
+    """Finds sent reports by Message-ID or, if Gmail rewrote that header, by the lookup token in the body."""
 
-    def __init__(self, service: Any, api: GoogleApi, user_id: str = "me") -> None:
-        self._messages = service.users().messages()
+    def __init__(self, service: object, api: GoogleApi, user_id: str = "me") -> None:
+        self._messages = service.users().messages()  # type: ignore[attr-defined]
         self._api = api
         self._user = user_id
+        self.gmail_ids: dict[str, str] = {}  # our Message-ID → Gmail's message id, filled as sends return
 
     def contains(self, message_id: str) -> bool:
-        query = f"rfc822msgid:{message_id.strip('<>')} in:sent"
+        if message_id in self.gmail_ids:
+            return True
+        query = f"in:sent {{rfc822msgid:{message_id.strip('<>')} {lookup_token(message_id)}}}"
         reply = self._api.execute(self._messages.list(userId=self._user, q=query, maxResults=1))
-        return bool(reply.get("messages"))
+        found = reply.get("messages") or []
+        if found:
+            self.gmail_ids[message_id] = str(found[0]["id"])
+        return bool(found)
 
     def sent_ids(self, message_id: str) -> set[str]:
         """The shape deliver_once asks for: the set of sent Message-IDs, narrowed to the one that matters."""
@@ -45,10 +80,10 @@ class GmailOutbox:
 
 
 class GmailMailer:
-    """Implements the Mailer port on users.messages.send."""
+    """Implements the Mailer port on users.messages.send (media upload)."""
 
-    def __init__(self, service: Any, api: GoogleApi, user_id: str = "me", attempts: int = 4) -> None:
-        self._messages = service.users().messages()
+    def __init__(self, service: object, api: GoogleApi, user_id: str = "me", attempts: int = 4) -> None:
+        self._messages = service.users().messages()  # type: ignore[attr-defined]
         self._api = api
         self._user = user_id
         self._attempts = attempts
@@ -56,12 +91,22 @@ class GmailMailer:
 
     def send(self, message: EmailMessage) -> None:
         message_id = str(message["Message-ID"])
-        raw = base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
+        data = with_lookup_token(message).as_bytes()
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise GmailNeverSent(
+                f"Thư «{message['Subject']}» nặng {len(data) / 2**20:.1f} MB (đã mã hóa), vượt giới hạn 35 MB của "
+                "Gmail: không gửi. Hãy giảm dung lượng tệp đính kèm (ví dụ xuất PDF nhẹ hơn, tách phụ lục) rồi "
+                "chạy lại."
+            )
         for attempt in range(self._attempts):
             if attempt and self.outbox.contains(message_id):
                 return  # an earlier attempt reached Google; its answer was what got lost
             try:
-                self._api.execute(self._messages.send(userId=self._user, body={"raw": raw}), idempotent=False)
+                media = MediaIoBaseUpload(io.BytesIO(data), mimetype=RFC822, resumable=False)
+                reply = self._api.execute(self._messages.send(userId=self._user, media_body=media),
+                                          idempotent=False)
+                self.outbox.gmail_ids[message_id] = str(reply.get("id", ""))
+                logger.info("Gmail accepted %s as message %s", message_id, reply.get("id"))
                 return
             except GoogleApiError as error:  # no token, or no quota: the request never went out
                 if attempt == 0:

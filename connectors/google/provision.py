@@ -29,6 +29,25 @@ GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 GOOGLE_FORM = "application/vnd.google-apps.form"
 
 
+LOCALE = "vi_VN"
+TAB_TITLE_MAX = 100  # a tab title the clerk can still read in the tab bar
+
+
+def response_tabs(sources: tuple[Source, ...]) -> dict[str, tuple[str, list[str]]]:
+    """Each source's tab (title, header row) in the year's response spreadsheet: its plan `sheet` when no other
+    source uses that title (forms' default "Câu trả lời biểu mẫu 1" clashes), else "<id> – <name>"."""
+    counts: dict[str, int] = {}
+    for source in sources:
+        counts[source.sheet or source.name] = counts.get(source.sheet or source.name, 0) + 1
+    tabs = {}
+    for source in sources:
+        title = source.sheet or source.name
+        if counts[title] > 1:
+            title = f"{source.id} – {source.name}"
+        tabs[source.id] = (title[:TAB_TITLE_MAX], list(source.columns.values()))
+    return tabs
+
+
 @dataclass
 class Provisioning:
     """What a run did: the updated plan and the names of what it had to create (empty on a second run)."""
@@ -65,20 +84,22 @@ class Provisioner:
                     root,
                     partial(self._upload_template, template=deadline.template, kind=deadline.kind.value, parent=root),
                 )
+        tabs = response_tabs(plan.sources)
+        spreadsheet_id = self._find_or_create(
+            f"Câu trả lời biểu mẫu – {plan.school.name} – {plan.year}", GOOGLE_SHEET, root,
+            partial(self._response_spreadsheet, tabs=tabs, parent=root),
+        )
+        self._complete_tabs(spreadsheet_id, tabs)
         sources = []
         for source in plan.sources:
-            spreadsheet_id = self._find_or_create(
-                f"{source.name} (câu trả lời)",
-                GOOGLE_SHEET,
-                root,
-                partial(self._response_sheet, source=source, parent=root),
-            )
             form_id = source.form_id
             if source.kind is not SourceKind.ROSTER:
                 form_id = self._find_or_create(
                     source.name, GOOGLE_FORM, root, partial(self._form, source=source, parent=root)
                 )
-            sources.append(source.model_copy(update={"spreadsheet_id": spreadsheet_id, "form_id": form_id}))
+                self._publish(form_id)
+            sources.append(source.model_copy(
+                update={"spreadsheet_id": spreadsheet_id, "form_id": form_id, "sheet": tabs[source.id][0]}))
         google = GoogleSettings(
             user=self._google.user,
             read_from=self._google.read_from,
@@ -126,31 +147,81 @@ class Provisioner:
         self._api.execute(self._files.update(fileId=file_id, addParents=parent, removeParents=",".join(current),
                                              fields="id"))
 
-    def _response_sheet(self, name: str, source: Source, parent: str) -> str:
-        # gspread creates a spreadsheet through Drive (files.create), then opens it (spreadsheets.get).
+    def _response_spreadsheet(self, name: str, tabs: dict[str, tuple[str, list[str]]], parent: str) -> str:
+        """One spreadsheet for the school year, a tab per source, so one values.batchGet reads a deadline's sources.
+
+        Created through Drive (gspread), so Google gives it en_US and GMT: set vi_VN and the plan's zone, which
+        the clerk sees when typing dates and which a form linked in the UI writes its timestamps in."""
         spreadsheet = self._api.call(lambda: self._sheets.create(name, folder_id=parent), "drive.files.create",
                                      "POST", idempotent=False)
-        worksheet = spreadsheet.sheet1
-        self._api.call(lambda: worksheet.update_title(source.sheet or source.name),
+        titles = [title for title, _ in tabs.values()]
+        requests: list[dict[str, Any]] = [
+            {"updateSpreadsheetProperties": {"properties": {"locale": LOCALE, "timeZone": self._plan.timezone},
+                                             "fields": "locale,timeZone"}},
+            {"updateSheetProperties": {"properties": {"sheetId": spreadsheet.sheet1.id, "title": titles[0]},
+                                       "fields": "title"}},
+        ]
+        requests += [{"addSheet": {"properties": {"title": title, "index": i}}} for i, title in enumerate(titles)
+                     if i > 0]
+        self._api.call(partial(self._sheets.http_client.batch_update, spreadsheet.id, {"requests": requests}),
                        "sheets.spreadsheets.batchUpdate", "POST")
-        self._api.call(lambda: self._sheets.http_client.values_update(
-            spreadsheet.id, f"{a1_sheet(source.sheet or source.name)}!A1", params={"valueInputOption": "RAW"},
-            body={"values": [list(source.columns.values())]}), "sheets.spreadsheets.values.update", "PUT")
+        self._write_headers(str(spreadsheet.id), list(tabs.values()))
         return str(spreadsheet.id)
+
+    def _complete_tabs(self, spreadsheet_id: str, tabs: dict[str, tuple[str, list[str]]]) -> None:
+        """A plan that gained a source since the last run gets its tab; the rest is left as the clerk has it."""
+        meta = self._api.call(partial(self._sheets.http_client.fetch_sheet_metadata, spreadsheet_id,
+                                      params={"fields": "properties(locale,timeZone),sheets.properties.title"}),
+                              "sheets.spreadsheets.get")
+        existing = {s["properties"]["title"] for s in meta.get("sheets", [])}
+        missing = [(title, header) for title, header in tabs.values() if title not in existing]
+        requests: list[dict[str, Any]] = [{"addSheet": {"properties": {"title": title}}} for title, _ in missing]
+        properties = meta.get("properties", {})
+        if (properties.get("locale"), properties.get("timeZone")) != (LOCALE, self._plan.timezone):
+            requests.append({"updateSpreadsheetProperties": {
+                "properties": {"locale": LOCALE, "timeZone": self._plan.timezone}, "fields": "locale,timeZone"}})
+        if requests:
+            self._api.call(partial(self._sheets.http_client.batch_update, spreadsheet_id, {"requests": requests}),
+                           "sheets.spreadsheets.batchUpdate", "POST")
+        if missing:
+            self._write_headers(spreadsheet_id, missing)
+
+    def _write_headers(self, spreadsheet_id: str, tabs: list[tuple[str, list[str]]]) -> None:
+        body = {"valueInputOption": "RAW",
+                "data": [{"range": f"{a1_sheet(title)}!A1", "values": [header]} for title, header in tabs]}
+        self._api.call(partial(self._sheets.http_client.values_batch_update, spreadsheet_id, body),
+                       "sheets.spreadsheets.values.batchUpdate", "POST")
 
     def _form(self, name: str, source: Source, parent: str) -> str:
         created = self._api.execute(
             self._forms.create(body={"info": {"title": name, "documentTitle": name}}), idempotent=False
         )
         form_id = str(created["formId"])
-        questions = [(f, header) for f, header in source.columns.items() if f not in ("timestamp",)]
-        requests = [
+        # The respondent's address is collected by Google from the signed-in account (VERIFIED), not typed:
+        # the response sheet then has Google's own "Địa chỉ email" column after the timestamp.
+        questions = [(f, header) for f, header in source.columns.items() if f not in ("timestamp", "email")]
+        requests: list[dict[str, Any]] = []
+        if "email" in source.columns:
+            requests.append({"updateSettings": {"settings": {"emailCollectionType": "VERIFIED"},
+                                                "updateMask": "emailCollectionType"}})
+        requests += [
             {"createItem": {"item": self._question(f, header), "location": {"index": i}}}
             for i, (f, header) in enumerate(questions)
         ]
         self._api.execute(self._forms.batchUpdate(formId=form_id, body={"requests": requests}))
         self._move(form_id, parent)
         return form_id
+
+    def _publish(self, form_id: str) -> None:
+        """Forms made through the API start unpublished and take no answers until published (Google's "API
+        changes to Google Forms", 2026); a form found from an earlier run is published too if it is not."""
+        form = self._api.execute(self._forms.get(formId=form_id))
+        state = form.get("publishSettings", {}).get("publishState", {})
+        if state.get("isPublished") and state.get("isAcceptingResponses"):
+            return
+        body = {"publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+                "updateMask": "publishState"}
+        self._api.execute(self._forms.setPublishSettings(formId=form_id, body=body))
 
     def _question(self, field_name: str, title: str) -> dict[str, Any]:
         """Teams, titles, phases, quarters and movements are choices, so they cannot be mistyped."""

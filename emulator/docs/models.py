@@ -1,7 +1,8 @@
 """Docs state: structural documents with Google's index arithmetic.
 
 A body is a list of blocks: a section break (index 0→1), paragraphs (each ending in "\\n") and tables
-(1 for the table start, 1 per row, and per cell 1 + the cell's content). Text is kept per character (with its
+(1 for the table start, 1 per row, per cell 1 + the cell's content, and 1 closing unit: an empty 2×2 table at S
+spans S…S+12, as Google's "Work with tables" guide shows). Text is kept per character (with its
 text style) so inserts, deletes and replacements can be exact; lengths are counted in UTF-16 code units, as
 Google counts them. Every batchUpdate is atomic: a failing request leaves the document untouched.
 
@@ -89,7 +90,7 @@ class Table:
 
     def reindex(self) -> None:
         self._row_sizes = [_row_size(row) for row in self.rows]
-        self.size = 1 + sum(self._row_sizes)
+        self.size = 2 + sum(self._row_sizes)  # the table's start and its closing unit
         self._ends = []
 
     def row_changed(self, r: int) -> None:
@@ -251,7 +252,7 @@ def find_spot(blocks: list[Block], start: int, index: int, path: TablePath = ())
             if offset is None:
                 return None
             return Spot(blocks, i, block, offset, pos, path)
-        if isinstance(block, Table) and pos < index < end:
+        if isinstance(block, Table) and pos < index < end - 1:
             r, row_start = block.locate_row(index - pos)
             cursor = pos + row_start + 1
             for cell in block.rows[r]:
@@ -274,7 +275,7 @@ def find_table(blocks: list[Block], start: int, index: int, path: TablePath = ()
         if isinstance(block, Table):
             if pos == index:
                 return block, path
-            if index < pos + block.size:
+            if index < pos + block.size - 1:
                 r, row_start = block.locate_row(index - pos)
                 cursor = pos + row_start + 1
                 for cell in block.rows[r]:
@@ -339,7 +340,7 @@ def _cell_container(
     pos = base
     for block in blocks:
         block_end = pos + block.size
-        if isinstance(block, Table) and pos < start and end <= block_end:
+        if isinstance(block, Table) and pos < start < block_end - 1 and end <= block_end:
             r, row_start = block.locate_row(start - pos)
             cursor = pos + row_start + 1
             for cell in block.rows[r]:

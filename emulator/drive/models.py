@@ -16,7 +16,7 @@ from typing import Any
 
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.ids import file_id, hex_id, now_rfc3339
-from emulator.service import Media
+from emulator.service import Media, current_app
 
 FOLDER = "application/vnd.google-apps.folder"
 DOCUMENT = "application/vnd.google-apps.document"
@@ -63,6 +63,7 @@ class DriveFile:
     app_properties: dict[str, str] = field(default_factory=dict)
     permissions: list[dict[str, Any]] = field(default_factory=list)
     version: int = 1
+    app: str = ""  # the OAuth client that created it: what a drive.file token may reach
 
     def resource(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -109,8 +110,12 @@ def _web_link(fid: str, mime: str) -> str:
     return f"https://drive.google.com/file/d/{fid}/view"
 
 
+EXPORT_LIMIT_BYTES = 10 * 2**20  # "The exported content is limited to 10MB" (files.export reference)
+
+
 class DriveModel:
     def __init__(self) -> None:
+        self.export_limit_bytes = EXPORT_LIMIT_BYTES
         self.files: dict[str, DriveFile] = {}
         self.hooks: dict[str, GoogleTypeHooks] = {}
         self.lock = threading.RLock()
@@ -120,7 +125,8 @@ class DriveModel:
     def register(self, fid: str, name: str, mime: str, owner: str, parents: list[str] | None = None) -> None:
         stamp = now_rfc3339()
         with self.lock:
-            self.files[fid] = DriveFile(fid, name, mime, owner, parents or [ROOT_ID], stamp, stamp)
+            self.files[fid] = DriveFile(fid, name, mime, owner, parents or [ROOT_ID], stamp, stamp,
+                                        app=current_app())
 
     def require(self, fid: str, mime: str | None = None) -> DriveFile:
         with self.lock:
@@ -168,7 +174,7 @@ class DriveModel:
             if fid in self.files:
                 raise GoogleError(409, "A file already exists with the provided ID.", reason="duplicate")
             stamp = now_rfc3339()
-            created = DriveFile(fid, name, mime, owner, parents, stamp, stamp)
+            created = DriveFile(fid, name, mime, owner, parents, stamp, stamp, app=current_app())
             created.description = metadata.get("description")
             created.starred = bool(metadata.get("starred", False))
             created.properties = dict(metadata.get("properties") or {})
@@ -245,7 +251,7 @@ class DriveModel:
         parents = self._resolve_parents(metadata.get("parents")) if metadata.get("parents") else list(source.parents)
         stamp = now_rfc3339()
         with self.lock:
-            created = DriveFile(new_id, name, source.mime_type, owner, parents, stamp, stamp)
+            created = DriveFile(new_id, name, source.mime_type, owner, parents, stamp, stamp, app=current_app())
             created.content = source.content
             created.description = metadata.get("description", source.description)
             created.properties = dict(source.properties)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from emulator.drive.models import DriveFile, DriveModel
-from emulator.errors import GoogleError, bad_request
+from emulator.drive.models import ROOT_ID, DriveFile, DriveModel
+from emulator.errors import GoogleError, bad_request, not_found
 from emulator.fields import apply_fields
-from emulator.service import Call, Handler, Reply
+from emulator.service import Call, Handler, Reply, file_scoped
 
 DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 DEFAULT_PERMISSION_FIELDS = "kind,id,type,role"
@@ -29,13 +29,32 @@ def _page_token(token: str | None) -> int:
         raise bad_request("Invalid Value", "pageToken") from None
 
 
+def _visible(call: Call, found: DriveFile) -> bool:
+    """Under drive.file a token sees only what its app created; Drive answers 404 for the rest."""
+    return not file_scoped(call.grant) or found.app == call.grant.client
+
+
 def handlers(drive: DriveModel) -> dict[str, Handler]:
+    def require(call: Call, fid: str | None = None) -> DriveFile:
+        fid = fid or call.param("fileId")
+        found = drive.require(str(fid))
+        if not _visible(call, found):
+            raise not_found(f"File not found: {fid}.")
+        return found
+
+    def check_parents(call: Call, parents: list[str] | str | None) -> None:
+        names = parents.split(",") if isinstance(parents, str) else parents or []
+        for parent in names:
+            if parent.strip() and parent.strip() not in ("root", ROOT_ID):
+                require(call, parent.strip())
+
     def create(call: Call) -> Reply:
+        check_parents(call, (call.body or {}).get("parents"))
         created = drive.create(call.body or {}, call.media, call.user)
         return Reply(_file(created, call))
 
     def get(call: Call) -> Reply:
-        found = drive.get(call.param("fileId"))
+        found = require(call)
         if call.query.get("alt") == "media":
             content = drive.download(found.id)
             return Reply(content=content.content or b"", content_type=found.mime_type)
@@ -45,7 +64,7 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         page_size = int(call.query.get("pageSize", 100))
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise bad_request("Invalid Value", "pageSize")
-        found = drive.list(call.query.get("q"), call.query.get("orderBy"))
+        found = [f for f in drive.list(call.query.get("q"), call.query.get("orderBy")) if _visible(call, f)]
         start = _page_token(call.query.get("pageToken"))
         page = found[start : start + page_size]
         body: dict[str, Any] = {
@@ -59,9 +78,13 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         return Reply(apply_fields(body, fields))
 
     def copy(call: Call) -> Reply:
+        require(call)
+        check_parents(call, (call.body or {}).get("parents"))
         return Reply(_file(drive.copy(call.param("fileId"), call.body or {}, call.user), call))
 
     def update(call: Call) -> Reply:
+        require(call)
+        check_parents(call, call.query.get("addParents"))
         updated = drive.update(
             call.param("fileId"),
             call.body or {},
@@ -72,14 +95,20 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         return Reply(_file(updated, call))
 
     def delete(call: Call) -> Reply:
+        require(call)
         drive.delete(call.param("fileId"))
         return Reply(status=204, content=b"")
 
     def export(call: Call) -> Reply:
         mime = call.query["mimeType"]
-        return Reply(content=drive.export(call.param("fileId"), mime), content_type=mime)
+        require(call)
+        content = drive.export(call.param("fileId"), mime)
+        if len(content) > drive.export_limit_bytes:
+            raise GoogleError(403, "This file is too large to be exported.", reason="exportSizeLimitExceeded")
+        return Reply(content=content, content_type=mime)
 
     def create_permission(call: Call) -> Reply:
+        require(call)
         permission = drive.create_permission(call.param("fileId"), call.body or {})
         return Reply(apply_fields(permission, call.query.get("fields") or DEFAULT_PERMISSION_FIELDS))
 
@@ -88,14 +117,14 @@ def handlers(drive: DriveModel) -> dict[str, Handler]:
         return Reply(status=204, content=b"")
 
     def list_permissions(call: Call) -> Reply:
-        found = drive.require(call.param("fileId"))
+        found = require(call)
         body = {"kind": "drive#permissionList", "permissions": found.resource()["permissions"]}
         fields = call.query.get("fields") or "kind,nextPageToken,permissions(" + DEFAULT_PERMISSION_FIELDS + ")"
         return Reply(apply_fields(body, fields))
 
     def list_comments(call: Call) -> Reply:
         # Comments cannot be created here (drive.comments.create is 501), so every file truly has none.
-        drive.require(call.param("fileId"))
+        require(call)
         fields = call.query.get("fields")
         if not fields:
             raise GoogleError(400, "The 'fields' parameter is required for this method.", reason="required")

@@ -12,19 +12,25 @@ import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emulator.errors import bad_request, not_found, unimplemented
+from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.fields import mask_paths
 from emulator.ids import file_id, hex_id, now_rfc3339
 
 if TYPE_CHECKING:
     from emulator.sheets.models import SheetsModel
 
-VIETNAM = timezone(timedelta(hours=7))
 TIMESTAMP_HEADER = "Dấu thời gian"
 RESPONSES_SHEET = "Câu trả lời biểu mẫu 1"
+# What the Forms UI names a linked response sheet, its tab and its first columns, by the user's UI language.
+RESPONSE_TAB = {
+    "vi": {"tab": "Câu trả lời biểu mẫu", "timestamp": "Dấu thời gian", "email": "Địa chỉ email",
+           "responses": "Câu trả lời", "locale": "vi_VN"},
+    "en": {"tab": "Form Responses", "timestamp": "Timestamp", "email": "Email Address",
+           "responses": "Responses", "locale": "en_US"},
+}  # fmt: skip
 CHOICE_TYPES = {"RADIO", "CHECKBOX", "DROP_DOWN"}
 
 
@@ -37,6 +43,15 @@ class Form:
     responses: list[dict[str, Any]] = field(default_factory=list)
     linked_sheet: str | None = None
     revision: int = 1
+    # Forms created through the API after 30 June 2026 start unpublished ("API changes to Google Forms").
+    publish_state: dict[str, bool] = field(
+        default_factory=lambda: {"isPublished": False, "isAcceptingResponses": False}
+    )
+    response_sheet: str = ""
+
+    @property
+    def accepting(self) -> bool:
+        return bool(self.publish_state.get("isPublished") and self.publish_state.get("isAcceptingResponses"))
 
     @property
     def revision_id(self) -> str:
@@ -49,7 +64,7 @@ class Form:
             "settings": copy.deepcopy(self.settings),
             "revisionId": self.revision_id,
             "responderUri": f"https://docs.google.com/forms/d/e/{self.id}/viewform",
-            "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+            "publishSettings": {"publishState": dict(self.publish_state)},
         }
         if self.items:
             out["items"] = copy.deepcopy(self.items)
@@ -125,6 +140,7 @@ class FormsModel:
         with self.lock:
             form = copy.deepcopy(self.require(source))
             form.id, form.responses, form.linked_sheet, form.revision = target, [], None, 1
+            form.publish_state = {"isPublished": False, "isAcceptingResponses": False}
             form.info["documentTitle"] = title
             self.forms[target] = form
 
@@ -230,6 +246,34 @@ class FormsModel:
             question.setdefault("questionId", hex_id(8))
         return [q["questionId"] for q in questions]
 
+    def set_publish_settings(self, fid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``forms.setPublishSettings``: both booleans required; accepting while unpublished is refused."""
+        with self.lock:
+            form = self.require(fid)
+            mask = str(body.get("updateMask") or "*")
+            paths = {p.strip() for p in mask.split(",")}
+            if not paths <= {"*", "publishState", "publish_state"}:
+                raise bad_request(f"Invalid update mask: {mask}. Only publish_state or * is allowed.", "updateMask")
+            settings = body.get("publishSettings")
+            if settings is None:
+                raise bad_request("publish_settings is required.", "publishSettings")
+            state = settings.get("publishState")
+            if not isinstance(state, dict) or "isPublished" not in state or "isAcceptingResponses" not in state:
+                raise bad_request(
+                    "Both is_published and is_accepting_responses must be set when updating publish_state.",
+                    "publishSettings.publishState",
+                )
+            if state["isAcceptingResponses"] and not state["isPublished"]:
+                raise bad_request(
+                    "Setting is_accepting_responses to true while is_published is false isn't supported.",
+                    "publishSettings.publishState",
+                )
+            form.publish_state = {
+                "isPublished": bool(state["isPublished"]),
+                "isAcceptingResponses": bool(state["isAcceptingResponses"]),
+            }
+            return {"formId": fid, "publishSettings": {"publishState": dict(form.publish_state)}}
+
     # ------------------------------------------------------------------ responses
 
     def list_responses(
@@ -266,6 +310,14 @@ class FormsModel:
         """Admin: submit a response, as a respondent would through the form."""
         with self.lock:
             form = self.require(fid)
+            if not form.accepting:
+                raise GoogleError(
+                    403,
+                    f"The form {fid} is not accepting responses (published: "
+                    f"{form.publish_state.get('isPublished')}, accepting responses: "
+                    f"{form.publish_state.get('isAcceptingResponses')}). Publish it with forms.setPublishSettings.",
+                    reason="forbidden",
+                )
             questions = form.questions()
             by_key = {q[0]: q for q in questions} | {q[1]: q for q in questions}
             given = body.get("answers") or {}
@@ -291,6 +343,8 @@ class FormsModel:
                     "questionId": question[0],
                     "textAnswers": {"answers": [{"value": v} for v in values]},
                 }
+            if _collects_email(form) and not body.get("respondentEmail"):
+                raise bad_request("This form collects the respondent's email address: give respondentEmail.")
             missing = [q[1] for q in questions if q[2].get("required") and q[0] not in answers]
             if missing:
                 raise bad_request("Required questions are unanswered: " + ", ".join(missing))
@@ -305,30 +359,48 @@ class FormsModel:
             if body.get("respondentEmail"):
                 response["respondentEmail"] = body["respondentEmail"]
             form.responses.append(response)
-            if form.linked_sheet and self._sheets.books.get(form.linked_sheet):
-                when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(VIETNAM)
-                row = [when.strftime("%d/%m/%Y %H:%M:%S")] + [", ".join(values_by_qid.get(q[0], [])) for q in questions]
-                self._sheets.append_values(form.linked_sheet, f"'{RESPONSES_SHEET}'!A1", {"values": [row]}, "RAW")
+            if form.linked_sheet and form.response_sheet and self._sheets.books.get(form.linked_sheet):
+                when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+                values = [", ".join(values_by_qid.get(q[0], [])) for q in questions]
+                if _collects_email(form):
+                    values.insert(0, str(body.get("respondentEmail", "")))
+                self._sheets.append_form_response(form.linked_sheet, form.response_sheet, when, values)
             return copy.deepcopy(response)
 
-    def link_sheet(self, fid: str, spreadsheet_id: str | None, owner: str) -> dict[str, Any]:
-        """Admin: send responses to a spreadsheet (a new one unless ``spreadsheet_id`` is given)."""
+    def link_sheet(self, fid: str, body: dict[str, Any], owner: str) -> dict[str, Any]:
+        """Admin, standing in for the Forms UI's "Link to Sheets": a new spreadsheet, or a new tab in an existing
+        one, named as Google names it in the clerk's UI language ("Câu trả lời biểu mẫu N" / "Form Responses N")."""
+        language = str(body.get("language", "vi"))
+        if language not in RESPONSE_TAB:
+            raise bad_request(f"language must be one of {', '.join(RESPONSE_TAB)}.")
         with self.lock:
             form = self.require(fid)
-            header = [TIMESTAMP_HEADER] + [q[1] for q in form.questions()]
+            words = RESPONSE_TAB[language]
+            header = [words["timestamp"]]
+            if _collects_email(form):
+                header.append(words["email"])
+            header += [q[1] for q in form.questions()]
+            spreadsheet_id = body.get("spreadsheetId")
             if spreadsheet_id is None:
-                title = f"{form.info.get('title') or form.info.get('documentTitle')} (Câu trả lời)"
-                book = self._sheets.create(
-                    {"properties": {"title": title}, "sheets": [{"properties": {"title": RESPONSES_SHEET}}]}, owner
-                )
+                title = f"{form.info.get('title') or form.info.get('documentTitle')} ({words['responses']})"
+                tab = f"{words['tab']} 1"
+                properties = {"title": title, "locale": words["locale"],
+                              "timeZone": body.get("timeZone", "Etc/GMT")}  # fmt: skip
+                book = self._sheets.create({"properties": properties, "sheets": [{"properties": {"title": tab}}]},
+                                           owner)  # fmt: skip
                 spreadsheet_id = book.id
             else:
+                book = self._sheets.require(spreadsheet_id)
+                taken = {s.title for s in book.sheets}
+                names = (f"{words['tab']} {n}" for n in range(1, len(taken) + 2))
+                tab = next(name for name in names if name not in taken)
                 self._sheets.batch_update(
-                    spreadsheet_id, {"requests": [{"addSheet": {"properties": {"title": RESPONSES_SHEET, "index": 0}}}]}
+                    spreadsheet_id, {"requests": [{"addSheet": {"properties": {"title": tab, "index": 0}}}]}
                 )
-            self._sheets.update_values(spreadsheet_id, f"'{RESPONSES_SHEET}'!A1", {"values": [header]}, "RAW")
-            form.linked_sheet = spreadsheet_id
-            return {"formId": fid, "linkedSheetId": spreadsheet_id}
+            quoted = "'" + tab.replace("'", "''") + "'"
+            self._sheets.update_values(spreadsheet_id, f"{quoted}!A1", {"values": [header]}, "RAW")
+            form.linked_sheet, form.response_sheet = spreadsheet_id, tab
+            return {"formId": fid, "linkedSheetId": spreadsheet_id, "sheet": tab}
 
     # ------------------------------------------------------------------ snapshot
 
@@ -339,6 +411,10 @@ class FormsModel:
     def load_json(self, data: dict[str, Any]) -> None:
         with self.lock:
             self.forms = {f["id"]: Form(**f) for f in data.get("forms", [])}
+
+
+def _collects_email(form: Form) -> bool:
+    return form.settings.get("emailCollectionType") in ("VERIFIED", "RESPONDER_INPUT")
 
 
 def _filter(responses: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:

@@ -16,6 +16,9 @@ def handlers(forms: FormsModel) -> dict[str, Handler]:
     def batch_update(call: Call) -> Reply:
         return Reply(forms.batch_update(call.param("formId"), call.body or {}))
 
+    def set_publish_settings(call: Call) -> Reply:
+        return Reply(forms.set_publish_settings(call.param("formId"), call.body or {}))
+
     def list_responses(call: Call) -> Reply:
         return Reply(
             forms.list_responses(
@@ -33,6 +36,7 @@ def handlers(forms: FormsModel) -> dict[str, Handler]:
         "forms.forms.create": create,
         "forms.forms.get": get,
         "forms.forms.batchUpdate": batch_update,
+        "forms.forms.setPublishSettings": set_publish_settings,
         "forms.forms.responses.list": list_responses,
         "forms.forms.responses.get": get_response,
     }

@@ -70,7 +70,9 @@ class Mailbox:
 
 
 class GmailModel:
-    def __init__(self) -> None:
+    def __init__(self, rewrite_message_ids: bool = False) -> None:
+        # Gmail may replace a Message-ID the client set (reported for API sends); on, every send gets Gmail's own.
+        self.rewrite_message_ids = rewrite_message_ids
         self.boxes: dict[str, Mailbox] = {}
         self.lock = threading.RLock()
         self._history = 1000
@@ -86,8 +88,12 @@ class GmailModel:
         if not any(addr for _, addr in recipients):
             raise bad_request("Invalid To header", "raw")
         message_id = hex_id(16)
+        if self.rewrite_message_ids and parsed.get("Message-ID") is not None:
+            raw = _drop_header(raw, "Message-ID")
+            parsed = email.message_from_bytes(raw)
         if parsed.get("Message-ID") is None:
-            raw = f"Message-ID: <{message_id}@emulator.thidua.local>\r\n".encode() + raw
+            domain = "mail.gmail.com" if self.rewrite_message_ids else "emulator.thidua.local"
+            raw = f"Message-ID: <CA{message_id}@{domain}>\r\n".encode() + raw
         with self.lock:
             box = self._box(user)
             thread = thread_id
@@ -122,8 +128,8 @@ class GmailModel:
             found = [m for m in found if label in m.label_ids]
         if not include_spam_trash:
             found = [m for m in found if "TRASH" not in m.label_ids and "SPAM" not in m.label_ids]
-        for term in _terms(q or ""):
-            found = [m for m in found if _matches(m, term)]
+        for group in _terms(q or ""):
+            found = [m for m in found if any(_matches(m, term) for term in group)]
         return found
 
     def resource(self, message: StoredMessage, fmt: str, metadata_headers: list[str]) -> dict[str, Any]:
@@ -236,23 +242,69 @@ def _snippet(parsed: Message) -> str:
     return ""
 
 
-_TERM = re.compile(r'(-?)(\w+):("[^"]*"|<[^>]*>|\S+)|("[^"]*"|\S+)')
+_TERM = re.compile(r'(-?)(\w+):("[^"]*"|<[^>]*>|[^\s{}]+)|(-?)("[^"]*"|[^\s{}:]+)|([{}])')
+Term = tuple[bool, str, str]  # (negated, operator or "" for full text, value)
 
 
-def _terms(q: str) -> list[tuple[bool, str, str]]:
-    out = []
+def _terms(q: str) -> list[list[Term]]:
+    """Each group is ANDed with the others; the terms inside ``{...}`` are ORed, as in Gmail's search."""
+    groups: list[list[Term]] = []
+    current: list[Term] | None = None
     for found in _TERM.finditer(q):
-        if found.group(4):
-            raise unimplemented(
-                f"Gmail full-text search (q term {found.group(4)!r}); use operators like rfc822msgid: or in:sent"
-            )
-        out.append((found.group(1) == "-", found.group(2).lower(), found.group(3).strip('"')))
-    return out
+        if found.group(6) == "{":
+            current = []
+            continue
+        if found.group(6) == "}":
+            if current:
+                groups.append(current)
+            current = None
+            continue
+        if found.group(2):
+            term = (found.group(1) == "-", found.group(2).lower(), found.group(3).strip('"'))
+        else:
+            term = (found.group(4) == "-", "", found.group(5).strip('"'))
+        if current is not None:
+            current.append(term)
+        else:
+            groups.append([term])
+    return groups
 
 
-def _matches(message: StoredMessage, term: tuple[bool, str, str]) -> bool:
+def _drop_header(raw: bytes, name: str) -> bytes:
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = raw.partition(b"\n\n")
+    lines = head.splitlines(keepends=True)
+    kept: list[bytes] = []
+    skipping = False
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        skipping = line.lower().startswith(name.lower().encode() + b":")
+        if not skipping:
+            kept.append(line)
+    return b"".join(kept) + sep + body
+
+
+def _full_text(message: StoredMessage) -> str:
+    texts = [message.header("Subject")]
+    for _, part in _walk(message.parsed(), ""):
+        if part.get_content_maintype() == "text" and not part.get_filename():
+            data = part.get_payload(decode=True) or b""
+            assert isinstance(data, bytes)
+            texts.append(data.decode(part.get_content_charset() or "utf-8", errors="replace"))
+    return "\n".join(texts).lower()
+
+
+def _matches(message: StoredMessage, term: Term) -> bool:
     negate, op, value = term
-    if op == "rfc822msgid":
+    if op == "":
+        # Full text: a word matches a whole word of the subject or a text part; a quoted phrase, its text.
+        words = value.lower().split()
+        text = _full_text(message)
+        pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)"
+        result = bool(words) and re.search(pattern, text) is not None
+    elif op == "rfc822msgid":
         wanted = value.strip("<>")
         result = message.header("Message-ID").strip().strip("<>") == wanted
     elif op in ("in", "label"):

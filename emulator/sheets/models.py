@@ -14,12 +14,14 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from emulator import a1
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.fields import mask_paths
 from emulator.ids import file_id
+from emulator.sheets import datetimes
 from emulator.sheets.formula import Value, evaluate, format_number
 
 Entered = str | float | bool
@@ -43,6 +45,13 @@ class Cell:
 
     def empty(self) -> bool:
         return self.value is None and self.formula is None
+
+    def date_kind(self) -> str | None:
+        """DATE_TIME / DATE when the cell holds a date serial (a Forms timestamp, or a date-formatted cell)."""
+        if self.number_format in datetimes.DATE_KINDS:
+            return self.number_format
+        kind = (self.format.get("numberFormat") or {}).get("type")
+        return str(kind) if kind in datetimes.DATE_KINDS else None
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, {})}
@@ -298,13 +307,18 @@ class SheetsModel:
 
         return evaluate(cell.formula, one, many)
 
-    def _render(self, book: Spreadsheet, sheet: Sheet, row: int, col: int, option: str) -> Any:
+    def _render(
+        self, book: Spreadsheet, sheet: Sheet, row: int, col: int, option: str, dates: str = "SERIAL_NUMBER"
+    ) -> Any:
         cell = sheet.cells.get((row, col))
         if cell is None or cell.empty():
             return ""
         if option == "FORMULA" and cell.formula is not None:
             return cell.formula
         value = self._value(book, sheet, row, col)
+        kind = cell.date_kind()
+        if kind and isinstance(value, float) and (option == "FORMATTED_VALUE" or dates == "FORMATTED_STRING"):
+            return datetimes.render(value, str(book.properties.get("locale", "en_US")), kind)
         if option in ("UNFORMATTED_VALUE", "FORMULA"):
             if isinstance(value, float):
                 return int(value) if value.is_integer() else value
@@ -318,7 +332,9 @@ class SheetsModel:
             return _localized(format_number(value), comma, cell.number_format == "GROUPED")
         return "" if value is None else value
 
-    def _read(self, book: Spreadsheet, area: Area, major: str, option: str) -> dict[str, Any]:
+    def _read(
+        self, book: Spreadsheet, area: Area, major: str, option: str, dates: str = "SERIAL_NUMBER"
+    ) -> dict[str, Any]:
         r1, c1 = min(area.r1, area.sheet.rows), min(area.c1, area.sheet.cols)
         used_rows = [
             r
@@ -338,7 +354,7 @@ class SheetsModel:
             return body
         last_row, last_col = max(used_rows) + 1, max(used_cols) + 1
         grid = [
-            [self._render(book, area.sheet, r, c, option) for c in range(area.c0, last_col)]
+            [self._render(book, area.sheet, r, c, option, dates) for c in range(area.c0, last_col)]
             for r in range(area.r0, last_row)
         ]
         if major == "COLUMNS":
@@ -356,14 +372,32 @@ class SheetsModel:
 
     # ------------------------------------------------------------------ values API
 
-    def get_values(self, sid: str, text: str, major: str = "ROWS", option: str = "FORMATTED_VALUE") -> dict[str, Any]:
+    def get_values(
+        self, sid: str, text: str, major: str = "ROWS", option: str = "FORMATTED_VALUE", dates: str = "SERIAL_NUMBER"
+    ) -> dict[str, Any]:
         with self.lock:
             book = self.require(sid)
-            return self._read(book, self._resolve(book, text), major, option)
+            return self._read(book, self._resolve(book, text), major, option, dates)
 
-    def batch_get(self, sid: str, ranges: list[str], major: str, option: str) -> dict[str, Any]:
+    def batch_get(
+        self, sid: str, ranges: list[str], major: str, option: str, dates: str = "SERIAL_NUMBER"
+    ) -> dict[str, Any]:
         with self.lock:
-            return {"spreadsheetId": sid, "valueRanges": [self.get_values(sid, r, major, option) for r in ranges]}
+            values = [self.get_values(sid, r, major, option, dates) for r in ranges]
+            return {"spreadsheetId": sid, "valueRanges": values}
+
+    def append_form_response(self, sid: str, title: str, moment: datetime, answers: list[str]) -> None:
+        """A Forms submission as Google writes it: the timestamp a date-time value in the sheet's own zone."""
+        with self.lock:
+            book = self.require(sid)
+            sheet = book.sheet_by_title(title)
+            if sheet is None:
+                return  # the clerk deleted or renamed the response tab: Google stops writing there too
+            stamp = datetimes.serial_in(moment, str(book.properties.get("timeZone", "Etc/GMT")))
+            quoted = "'" + title.replace("'", "''") + "'"
+            result = self.append_values(sid, f"{quoted}!A1", {"values": [[stamp, *answers]]}, "RAW")
+            row = self._resolve(book, result["updates"]["updatedRange"]).r0
+            sheet.cells[(row, 0)].number_format = "DATE_TIME"
 
     def _write(
         self, book: Spreadsheet, area: Area, values: list[list[Any]], major: str, input_option: str

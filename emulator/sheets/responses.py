@@ -39,6 +39,7 @@ def handlers(sheets: SheetsModel) -> dict[str, Handler]:
                 call.param("range"),
                 call.query.get("majorDimension", "ROWS"),
                 call.query.get("valueRenderOption", "FORMATTED_VALUE"),
+                call.query.get("dateTimeRenderOption", "SERIAL_NUMBER"),
             )
         )
 
@@ -49,6 +50,7 @@ def handlers(sheets: SheetsModel) -> dict[str, Handler]:
                 call.query.get("ranges", []),
                 call.query.get("majorDimension", "ROWS"),
                 call.query.get("valueRenderOption", "FORMATTED_VALUE"),
+                call.query.get("dateTimeRenderOption", "SERIAL_NUMBER"),
             )
         )
 

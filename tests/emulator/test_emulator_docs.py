@@ -87,19 +87,20 @@ def build_letter(docs: Any) -> tuple[str, dict[str, Any]]:
         # 4. case-insensitive "{{LOP}}" matches "{{lop}}" (7) → "6A" (2): -5 → p2 [26,34), p3 [34,35).
         {"replaceAllText": {"containsText": {"text": "{{LOP}}", "matchCase": False}, "replaceText": "6A"}},
         # 5. A 2×2 table at 34: a newline is inserted first (p3 "\n" [34,35)), the table starts at 35 and takes
-        #    1 + 2 rows × (1 + 2 cells × (1 + 1)) = 11 → [35,46); the old "\n" follows at [46,47).
+        #    1 + 2 rows × (1 + 2 cells × (1 + 1)) + 1 closing = 12 → [35,47) (S…S+12 in Google's "Work with tables"
+        #    guide); the old "\n" follows at [47,48).
         {"insertTable": {"rows": 2, "columns": 2, "location": {"index": 34}}},
-        # 6. Cell (0,0)'s paragraph starts at 35+1 (table) +1 (row) +1 (cell) = 38; "STT" adds 3 → table [35,49).
+        # 6. Cell (0,0)'s paragraph starts at 35+1 (table) +1 (row) +1 (cell) = 38; "STT" adds 3 → table [35,50).
         {"insertText": {"location": {"index": 38}, "text": "STT"}},
-        # 7. A row below row 1: 1 + 2 × (1 + 1) = 5 more → table [35,54), last paragraph [54,55).
+        # 7. A row below row 1: 1 + 2 × (1 + 1) = 5 more → table [35,55), last paragraph [55,56).
         {"insertTableRow": {"tableCellLocation": {"tableStartLocation": {"index": 35}, "rowIndex": 1, "columnIndex": 0},
                             "insertBelow": True}},
-        # 8. Delete "Kính " [1,6): -5 → p1 [1,21), p2 [21,29), p3 [29,30), table [30,49), last paragraph [49,50).
+        # 8. Delete "Kính " [1,6): -5 → p1 [1,21), p2 [21,29), p3 [29,30), table [30,50), last paragraph [50,51).
         {"deleteContentRange": {"range": {"startIndex": 1, "endIndex": 6}}},
-        # 9. End of segment = before the body's final newline (49): "Trân trọng." is 11 → [49,61).
+        # 9. End of segment = before the body's final newline (50): "Trân trọng." is 11 → [50,62).
         {"insertText": {"endOfSegmentLocation": {}, "text": nfc("Trân trọng.")}},
-        # 10. An inline image at 49 takes 1 unit: image [49,50), text run [50,62).
-        {"insertInlineImage": {"location": {"index": 49}, "uri": f"{IMAGES}/logo-truong.png"}},
+        # 10. An inline image at 50 takes 1 unit: image [50,51), text run [51,63).
+        {"insertInlineImage": {"location": {"index": 50}, "uri": f"{IMAGES}/logo-truong.png"}},
     ]  # fmt: skip
     reply = docs.documents().batchUpdate(documentId=doc_id, body={"requests": requests}).execute()
     return doc_id, reply
@@ -123,12 +124,12 @@ def test_batch_update_sequence_matches_hand_worked_indexes(workspace: WorkspaceC
         (1, 21, nfc("gửi: Nguyễn Thị Hoa\n")),
         (21, 29, nfc("Lớp: 6A\n")),
         (29, 30, "\n"),
-        ("table", 30, 49, [
+        ("table", 30, 50, [
             (31, 39, [(32, 37, [(33, 37, "STT\n")]), (37, 39, [(38, 39, "\n")])]),
             (39, 44, [(40, 42, [(41, 42, "\n")]), (42, 44, [(43, 44, "\n")])]),
             (44, 49, [(45, 47, [(46, 47, "\n")]), (47, 49, [(48, 49, "\n")])]),
         ]),
-        (49, 62, nfc("<img>Trân trọng.\n")),
+        (50, 63, nfc("<img>Trân trọng.\n")),
     ]  # fmt: skip
     image_id = replies[9]["insertInlineImage"]["objectId"]
     assert document["inlineObjects"][image_id]["inlineObjectProperties"]["embeddedObject"]["imageProperties"][
@@ -150,10 +151,11 @@ def test_replace_image_and_invalid_edits_leave_document_untouched(workspace: Wor
 
     # Each bad request follows an insert of "A" at 1, so everything below sits one unit further on.
     for bad in (
-        {"deleteContentRange": {"range": {"startIndex": 31, "endIndex": 36}}},  # part of the table [31,50)
+        {"deleteContentRange": {"range": {"startIndex": 31, "endIndex": 36}}},  # part of the table [31,51)
         {"insertText": {"location": {"index": 31}, "text": "x"}},  # the table's start, not in a paragraph
-        {"deleteContentRange": {"range": {"startIndex": 51, "endIndex": 63}}},  # the segment's final newline
-        {"insertText": {"location": {"index": 63}, "text": "x"}},  # past the end (63)
+        {"deleteContentRange": {"range": {"startIndex": 52, "endIndex": 64}}},  # the segment's final newline
+        {"insertText": {"location": {"index": 64}, "text": "x"}},  # past the end (64)
+        {"insertText": {"location": {"index": 50}, "text": "x"}},  # the table's closing unit, not a paragraph
     ):
         with pytest.raises(HttpError) as caught:
             docs.documents().batchUpdate(
@@ -246,7 +248,7 @@ def test_uploading_a_docx_as_a_google_doc_imports_paragraphs_and_tables(workspac
     content = workspace.service("docs", "v1").documents().get(documentId=created["id"]).execute()["body"]["content"]
     shape = outline(content)
     # "Mẫu báo cáo\n" [1,13), "Kính gửi: {{ho_ten}}\n" [13,34), a 1×2 table at 34 taking
-    # 1 (table) + 1 (row) + (1 + "STT\n" 4) + (1 + "Họ tên\n" 7) = 15 → [34,49),
+    # 1 (table) + 1 (row) + (1 + "STT\n" 4) + (1 + "Họ tên\n" 7) + 1 (closing) = 16 → [34,50),
     # then the paragraph a table needs after it.
     assert shape[1] == (1, 13, nfc("Mẫu báo cáo\n"))
     assert content[1]["paragraph"]["paragraphStyle"]["namedStyleType"] == "HEADING_1"
@@ -254,10 +256,10 @@ def test_uploading_a_docx_as_a_google_doc_imports_paragraphs_and_tables(workspac
     assert shape[3] == (
         "table",
         34,
-        49,
+        50,
         [(35, 49, [(36, 41, [(37, 41, "STT\n")]), (41, 49, [(42, 49, nfc("Họ tên\n"))])])],
     )
-    assert shape[4][:2] == (49, 50)
+    assert shape[4][:2] == (50, 51)
 
 
 def test_pdf_export_without_libreoffice_is_501_saying_so() -> None:

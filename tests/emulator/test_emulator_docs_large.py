@@ -59,8 +59,8 @@ def test_a_400_row_table_built_cell_by_cell_has_googles_indexes(workspace: Works
             bold = r in (0, len(grid) - 1) and text
             assert paragraph["paragraph"]["elements"][0]["textRun"]["textStyle"] == ({"bold": True} if bold else {})
         assert row["endIndex"] == cursor
-    assert element["endIndex"] == cursor
-    assert (content[3]["startIndex"], content[3]["endIndex"]) == (cursor, cursor + 1)
+    assert element["endIndex"] == cursor + 1  # the table's closing unit ("Work with tables": 2×2 at S ends S+12)
+    assert (content[3]["startIndex"], content[3]["endIndex"]) == (cursor + 1, cursor + 2)
 
 
 def _recount(blocks: list[Block]) -> int:
@@ -70,7 +70,7 @@ def _recount(blocks: list[Block]) -> int:
         if isinstance(block, Paragraph):
             total += sum(a.size for a in block.atoms)
         elif isinstance(block, Table):
-            total += 1 + sum(1 + sum(1 + _recount(cell) for cell in row) for row in block.rows)
+            total += 2 + sum(1 + sum(1 + _recount(cell) for cell in row) for row in block.rows)
         else:
             total += 1
     return total

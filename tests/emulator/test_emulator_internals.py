@@ -103,6 +103,8 @@ def test_snapshot_round_trips_every_service(tmp_path: Path) -> None:
             )
             .execute()["replies"][0]["createItem"]["questionId"][0]
         )
+        published = {"publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
+        forms.forms().setPublishSettings(formId=form_id, body=published).execute()
         requests.post(
             f"{first.base_url}/_emulator/forms/{form_id}/responses", json={"answers": {question: "Tốt"}}, timeout=10
         ).raise_for_status()

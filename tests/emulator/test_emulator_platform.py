@@ -281,5 +281,5 @@ def test_quota_user_parameter_picks_the_per_user_bucket(fresh: list[WorkspaceEmu
     session = clients.session()
     url = "https://www.googleapis.com/drive/v3/files"
     assert session.get(url, params={"quotaUser": "lop-6a"}).status_code == 200
-    assert session.get(url, params={"quotaUser": "lop-6a"}).status_code == 429
+    assert session.get(url, params={"quotaUser": "lop-6a"}).status_code == 403  # Drive: userRateLimitExceeded
     assert session.get(url, params={"quotaUser": "lop-6b"}).status_code == 200

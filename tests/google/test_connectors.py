@@ -48,7 +48,7 @@ def _spreadsheet(workspace: WorkspaceClients, sheets: dict[str, list[list[str]]]
     return str(spreadsheet.id)
 
 
-def test_every_sheet_of_a_spreadsheet_is_read_with_one_batch_get(workspace: WorkspaceClients, plan: Plan,
+def test_every_sheet_of_a_spreadsheet_is_read_with_one_get_and_one_batch_get(workspace: WorkspaceClients, plan: Plan,
                                                                  emulator: WorkspaceEmulator) -> None:
     f1 = next(s for s in plan.sources if s.id == "F1")
     f2 = next(s for s in plan.sources if s.id == "F2")
@@ -61,7 +61,7 @@ def test_every_sheet_of_a_spreadsheet_is_read_with_one_batch_get(workspace: Work
     emulator.log.clear()
     tables = SheetsSource(workspace.gspread(), NO_WAIT).read_many(sources)
     assert [e.method_id for e in emulator.log.entries() if e.path != "/token"] == [
-        "sheets.spreadsheets.values.batchGet"]
+        "sheets.spreadsheets.get", "sheets.spreadsheets.values.batchGet"]
     assert tables["F1"].headers == tuple(f1_grid[0])
     assert tables["F1"].rows[0].values["Tổ"] == "To Toan"
     assert tables["F1"].rows[0].values["Chức vụ"] == ""

@@ -9,7 +9,7 @@ from connectors.google.docs import template_key, template_placeholders
 from connectors.google.provision import Provisioner
 from emulator.server import WorkspaceEmulator
 from emulator.testing import WorkspaceClients
-from thidua.plan import GoogleSettings, parse_plan
+from thidua.plan import GoogleSettings, Plan, parse_plan
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def test_provisioning_twice_changes_nothing(workspace: WorkspaceClients, emulato
         return done.plan, done.created
 
     first, created = provision()
-    assert len(created) == 1 + 9 + 5 + 7 + 6  # root, deadline folders, templates, sheets, forms
+    assert len(created) == 1 + 9 + 5 + 1 + 6  # root, deadline folders, templates, the year's sheet, forms
     emulator.log.clear()
     second, created_again = provision()
     assert created_again == []
@@ -44,5 +44,33 @@ def test_provisioning_twice_changes_nothing(workspace: WorkspaceClients, emulato
     team_question = next(i for i in form["items"] if i["title"] == "Tổ")
     options = [o["value"] for o in team_question["questionItem"]["question"]["choiceQuestion"]["options"]]
     assert options == [t.name for t in plan.teams]
-    header = workspace.gspread().open_by_key(f1.spreadsheet_id).worksheet(f1.sheet).row_values(1)
+    assert "Địa chỉ email" not in [i["title"] for i in form["items"]]  # Google collects it from the account
+    assert form["settings"]["emailCollectionType"] == "VERIFIED"
+    spreadsheet = workspace.gspread().open_by_key(f1.spreadsheet_id)
+    header = spreadsheet.worksheet(f1.sheet).row_values(1)
     assert header == list(f1.columns.values())
+    assert (spreadsheet.locale, spreadsheet.timezone) == ("vi_VN", plan.timezone)
+    sources = first.sources  # type: ignore[attr-defined]
+    assert len({s.spreadsheet_id for s in sources}) == 1 and len({s.sheet for s in sources}) == len(sources)
+    assert f1.sheet.startswith("F1 – ")
+
+
+def test_provisioning_publishes_every_form_and_heals_an_unpublished_one(workspace: WorkspaceClients) -> None:
+    plan = parse_plan((REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml").read_text(encoding="utf-8"))
+    plan = plan.model_copy(update={"google": GoogleSettings(user=workspace.user)})
+    forms = workspace.service("forms", "v1")
+
+    def provision() -> Plan:
+        return Provisioner(plan, workspace.service("drive", "v3"), forms, workspace.gspread(),
+                           GoogleApi(sleep=lambda s: None), REPO / "templates").run().plan
+
+    done = provision()
+    form_ids = [s.form_id for s in done.sources if s.form_id]
+    assert len(form_ids) == 6
+    for form_id in form_ids:
+        state = forms.forms().get(formId=form_id).execute()["publishSettings"]["publishState"]
+        assert state == {"isPublished": True, "isAcceptingResponses": True}
+    closed = {"publishSettings": {"publishState": {"isPublished": False, "isAcceptingResponses": False}}}
+    forms.forms().setPublishSettings(formId=form_ids[0], body=closed).execute()
+    provision()
+    assert forms.forms().get(formId=form_ids[0]).execute()["publishSettings"]["publishState"]["isPublished"]

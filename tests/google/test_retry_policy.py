@@ -42,3 +42,16 @@ def test_a_reset_is_retried_for_a_read() -> None:
     attempts, call = _failing_once(ConnectionResetError(104, "reset"))
     assert GoogleApi(sleep=lambda seconds: None).call(call, "sheets.spreadsheets.values.batchGet") == "ok"
     assert len(attempts) == 2
+
+
+def test_the_default_backoff_outlasts_a_quota_minute_and_is_truncated() -> None:
+    from connectors.google.api import RetryPolicy
+
+    policy = RetryPolicy()
+    assert policy.total_wait() > 60  # Google's per-minute quotas refill within a minute
+    import random
+
+    rng = random.Random(0)
+    waits = [policy.delay(n, None, rng) for n in range(policy.attempts - 1)]
+    assert waits == sorted(waits) and max(waits) == policy.cap_seconds
+    assert 1 <= waits[0] <= 2 and 2 <= waits[1] <= 3  # 2ⁿ seconds plus up to a second of jitter

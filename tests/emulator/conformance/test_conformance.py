@@ -1,0 +1,326 @@
+"""Google behaviours the product depends on, each with its public source: run against the emulator, and against
+real Google when THIDUA_CONFORMANCE_CREDENTIALS and THIDUA_CONFORMANCE_USER are set (see conftest.py).
+
+A test that passes on the emulator and fails on Google means the emulator is wrong: fix it, then the product.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import os
+import time
+import uuid
+from email.message import EmailMessage
+
+import pytest
+from google.auth.exceptions import RefreshError
+from googleapiclient.errors import HttpError
+
+from connectors.google import endpoints
+from connectors.google.quotas import Limit, uniform_quotas
+from emulator.accounts import fake_service_account
+from emulator.server import EmulatorConfig
+from tests.emulator.conformance.conftest import PRODUCT_SCOPES, Target, configured
+
+GOOGLE_DOC = "application/vnd.google-apps.document"
+PUBLISHED = {"publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
+GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
+GMAIL_READ = "https://www.googleapis.com/auth/gmail.readonly"
+DRIVE_FULL = "https://www.googleapis.com/auth/drive"
+# 13 March 2024 08:05:09 as a serial (days since 30/12/1899): a day above 12, so d/m and m/d cannot be confused.
+SERIAL_13_MARCH = 45364 + (8 * 3600 + 5 * 60 + 9) / 86_400
+
+
+def _error_reason(error: HttpError) -> str:
+    import json
+
+    body = json.loads(error.content.decode("utf-8"))
+    return str(body["error"]["errors"][0]["reason"])
+
+
+# ---------------------------------------------------------------------------------------------------- Forms
+
+
+def test_a_form_created_through_the_api_starts_unpublished(google: Target) -> None:
+    """Forms created with the API after 30 June 2026 are unpublished and take no responses until published.
+    Source: https://developers.google.com/workspace/forms/api/guides/api-changes-to-google-forms"""
+    forms = google.service("forms", "v1")
+    form = forms.forms().create(body={"info": {"title": "Kiểm tra"}}).execute()
+    google.keep(form["formId"])
+    assert form["publishSettings"]["publishState"] == {"isPublished": False, "isAcceptingResponses": False}
+
+
+def test_accepting_responses_while_unpublished_is_refused(google: Target) -> None:
+    """"Setting is_accepting_responses to true and is_published to false isn't supported and returns an error."
+    Source: PublishSettings in https://developers.google.com/workspace/forms/api/reference/rest/v1/forms"""
+    forms = google.service("forms", "v1")
+    form_id = google.keep(forms.forms().create(body={"info": {"title": "Kiểm tra"}}).execute()["formId"])
+    bad = {"publishSettings": {"publishState": {"isPublished": False, "isAcceptingResponses": True}}}
+    with pytest.raises(HttpError) as caught:
+        forms.forms().setPublishSettings(formId=form_id, body=bad).execute()
+    assert caught.value.resp.status == 400
+    reply = forms.forms().setPublishSettings(formId=form_id, body={**PUBLISHED, "updateMask": "publishState"}).execute()
+    assert reply["publishSettings"] == PUBLISHED["publishSettings"]
+
+
+def test_an_unpublished_form_takes_no_answers(google: Target) -> None:
+    """An unpublished form accepts no responses. Source: "What happens if you do nothing" in
+    https://developers.google.com/workspace/forms/api/guides/api-changes-to-google-forms (no API submits answers,
+    so only the emulator's respondent endpoint can show it)."""
+    emulator = google.emulator_only("Google has no API to answer a form")
+    import requests
+
+    forms = google.service("forms", "v1")
+    form_id = forms.forms().create(body={"info": {"title": "Kiểm tra"}}).execute()["formId"]
+    forms.forms().batchUpdate(formId=form_id, body={"requests": [{"createItem": {"location": {"index": 0}, "item": {
+        "title": "Ý kiến", "questionItem": {"question": {"textQuestion": {}}}}}}]}).execute()
+    url = f"{emulator.base_url}/_emulator/forms/{form_id}/responses"
+    assert requests.post(url, json={"answers": {"Ý kiến": "Tốt"}}, timeout=10).status_code == 403
+    forms.forms().setPublishSettings(formId=form_id, body=PUBLISHED).execute()
+    assert requests.post(url, json={"answers": {"Ý kiến": "Tốt"}}, timeout=10).status_code == 200
+
+
+def test_a_form_linked_by_hand_gets_a_new_tab_named_in_the_ui_language(google: Target) -> None:
+    """Linking a form to an existing spreadsheet in the Forms UI adds a tab "Form Responses 1" (English UI;
+    "Câu trả lời biểu mẫu 1" in Vietnamese) with "Timestamp"/"Dấu thời gian" first. Source: Google Forms Help,
+    "Choose where to save form responses" (https://support.google.com/docs/answer/2917686); UI-only."""
+    emulator = google.emulator_only("linking a form to a sheet is done in the Forms UI")
+    import requests
+
+    forms = google.service("forms", "v1")
+    form_id = forms.forms().create(body={"info": {"title": "Kiểm tra"}}).execute()["formId"]
+    book = google.gspread().create("Câu trả lời")
+    url = f"{emulator.base_url}/_emulator/forms/{form_id}/link"
+    assert requests.post(url, json={"spreadsheetId": book.id, "language": "en"}, timeout=10).json()["sheet"] == (
+        "Form Responses 1")
+    assert requests.post(url, json={"spreadsheetId": book.id, "language": "en"}, timeout=10).json()["sheet"] == (
+        "Form Responses 2")
+    assert requests.post(url, json={"spreadsheetId": book.id}, timeout=10).json()["sheet"] == (
+        "Câu trả lời biểu mẫu 1")
+    assert google.gspread().open_by_key(book.id).worksheet("Form Responses 1").row_values(1) == ["Timestamp"]
+
+
+# ---------------------------------------------------------------------------------------------------- Sheets
+
+
+def test_a_spreadsheet_created_through_the_api_defaults_to_en_us_and_gmt(google: Target) -> None:
+    """Without locale/timeZone in the request a new spreadsheet is en_US and GMT. Sources: SpreadsheetProperties
+    (https://developers.google.com/workspace/sheets/api/reference/rest/v4/spreadsheets#spreadsheetproperties) and
+    gspread's recorded cassettes (every spreadsheet "locale": "en_US", "timeZone": "Etc/GMT")."""
+    sheets = google.service("sheets", "v4")
+    created = sheets.spreadsheets().create(body={"properties": {"title": "Mặc định"}}).execute()
+    google.keep(created["spreadsheetId"])
+    assert (created["properties"]["locale"], created["properties"]["timeZone"]) == ("en_US", "Etc/GMT")
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("en_US", "3/13/2024 8:05:09"), ("vi_VN", "13/3/2024 8:05:09")])
+def test_a_date_time_value_is_shown_in_the_spreadsheets_locale(google: Target, locale: str, shown: str) -> None:
+    """FORMATTED_VALUE follows "the spreadsheet's locale, not the requesting user's"; SERIAL_NUMBER gives "days since
+    December 30th 1899"; FORMATTED_STRING the locale's text. Source: ValueRenderOption and DateTimeRenderOption
+    (https://developers.google.com/workspace/sheets/api/reference/rest/v4/ValueRenderOption)."""
+    sheets = google.service("sheets", "v4")
+    book = sheets.spreadsheets().create(body={"properties": {"title": "Ngày", "locale": locale,
+                                                             "timeZone": "Asia/Ho_Chi_Minh"}}).execute()
+    sid = google.keep(book["spreadsheetId"])
+    sheet_id = book["sheets"][0]["properties"]["sheetId"]
+    sheets.spreadsheets().batchUpdate(spreadsheetId=sid, body={"requests": [{"repeatCell": {
+        "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0,
+                  "endColumnIndex": 1},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE_TIME"}}},
+        "fields": "userEnteredFormat.numberFormat"}}]}).execute()
+    sheets.spreadsheets().values().update(spreadsheetId=sid, range="A1", valueInputOption="RAW",
+                                          body={"values": [[SERIAL_13_MARCH]]}).execute()
+    values = sheets.spreadsheets().values()
+    assert values.get(spreadsheetId=sid, range="A1").execute()["values"] == [[shown]]
+    serial = values.get(spreadsheetId=sid, range="A1", valueRenderOption="UNFORMATTED_VALUE",
+                        dateTimeRenderOption="SERIAL_NUMBER").execute()["values"][0][0]
+    assert abs(serial - SERIAL_13_MARCH) < 1e-6
+    text = values.get(spreadsheetId=sid, range="A1", valueRenderOption="UNFORMATTED_VALUE",
+                      dateTimeRenderOption="FORMATTED_STRING").execute()["values"][0][0]
+    assert text == shown
+
+
+# ---------------------------------------------------------------------------------------------------- Gmail
+
+
+def _mail(google: Target, body: str, attachment: bytes = b"") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = message["To"] = google.user
+    message["Subject"] = "thidua conformance"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@thidua.test>"
+    message.set_content(body)
+    if attachment:
+        message.add_attachment(attachment, maintype="application", subtype="octet-stream", filename="a.bin")
+    return message
+
+
+def test_a_raw_message_in_a_json_body_is_refused_above_a_megabyte(google: Target) -> None:
+    """users.messages.send with `raw` in JSON fails far below the upload limit: "Request payload size exceeds the
+    limit: 1048576 bytes." [400] (googleapis/google-api-dotnet-client#856; a 413 above ~6.5 MB in
+    googleapis/google-api-go-client#374). The emulator models the strictest observed limit."""
+    raw = base64.urlsafe_b64encode(_mail(google, "x", os.urandom(900_000)).as_bytes()).decode()
+    reply = google.session().post("https://gmail.googleapis.com/gmail/v1/users/me/messages/send", json={"raw": raw})
+    assert reply.status_code in (400, 413), reply.text[:200]
+
+
+def test_the_upload_endpoint_takes_a_large_message_but_not_above_35_mb(google: Target) -> None:
+    """messages.send's mediaUpload maxSize is 36700160 bytes (35 MB) on /upload/gmail/v1/users/{userId}/messages/send.
+    Source: gmail.v1 discovery document shipped with google-api-python-client."""
+    url = "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send?uploadType=media"
+    session = google.session()
+    fine = session.post(url, data=_mail(google, "lớn", os.urandom(6 * 2**20)).as_bytes(),
+                        headers={"Content-Type": "message/rfc822"})
+    assert fine.status_code == 200, fine.text[:200]
+    too_big = session.post(url, data=b"To: x@y.z\r\n\r\n" + b"a" * 36_700_161,
+                           headers={"Content-Type": "message/rfc822"})
+    assert too_big.status_code == 413
+
+
+def test_gmail_search_finds_a_word_of_the_body(google: Target) -> None:
+    """Gmail's `q` matches words of the message (the search operators page:
+    https://support.google.com/mail/answer/7190); the product finds a sent report by a token in its body."""
+    token = "thidua" + uuid.uuid4().hex[:20]
+    gmail = google.service("gmail", "v1")
+    endpoints_url = "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send?uploadType=media"
+    google.session().post(endpoints_url, data=_mail(google, f"Báo cáo\n(Mã thư: {token})").as_bytes(),
+                          headers={"Content-Type": "message/rfc822"}).raise_for_status()
+    found: list[object] = []
+    for _ in range(20 if google.is_google else 1):  # Google indexes new mail within seconds
+        found = gmail.users().messages().list(userId="me", q=f"in:sent {token}").execute().get("messages", [])
+        if found:
+            break
+        time.sleep(3)
+    assert len(found) == 1
+
+
+def test_a_service_account_without_delegation_has_no_gmail(google: Target) -> None:
+    """A service account is not a Gmail user: without domain-wide delegation Gmail answers 400
+    "Precondition check failed." (failedPrecondition). Source: Gmail API errors
+    (https://developers.google.com/workspace/gmail/api/guides/handle-errors) and domain-wide delegation guide."""
+    undelegated = google.credentials(user=None)
+    gmail = endpoints.build_service("gmail", "v1", undelegated, google.base_url)
+    with pytest.raises(HttpError) as caught:
+        gmail.users().getProfile(userId="me").execute()
+    assert caught.value.resp.status == 400 and _error_reason(caught.value) == "failedPrecondition"
+
+
+def test_a_scope_outside_the_delegation_is_unauthorized_client(google: Target) -> None:
+    """The token endpoint refuses a delegated request for a scope the Admin console did not authorise:
+    {"error": "unauthorized_client", "error_description": "Client is unauthorized to retrieve access tokens using
+    this method, or client not authorized for any of the scopes requested."}. Source:
+    https://developers.google.com/identity/protocols/oauth2/service-account#error-codes"""
+    if google.is_google:
+        ungranted = os.environ.get("THIDUA_CONFORMANCE_UNGRANTED_SCOPE",
+                                   "https://www.googleapis.com/auth/gmail.settings.basic")
+        target = google
+    else:
+        ungranted = GMAIL_READ
+    scopes = (GMAIL_SEND, ungranted)
+    if google.is_google:
+        with pytest.raises(RefreshError, match="unauthorized_client"):
+            target.credentials(scopes).refresh(_request())
+        return
+    allow = {fake_service_account().client_email: [GMAIL_SEND]}
+    with configured(EmulatorConfig(delegation=allow)) as admin:
+        admin.credentials((GMAIL_SEND,)).refresh(_request())
+        with pytest.raises(RefreshError, match="unauthorized_client"):
+            admin.credentials(scopes).refresh(_request())
+
+
+def _request() -> object:
+    from google.auth.transport.requests import Request
+
+    return Request()
+
+
+# ---------------------------------------------------------------------------------------------------- Drive
+
+
+def test_drive_file_reaches_only_files_the_app_created(google: Target) -> None:
+    """With drive.file an app sees "only the specific files you use with this app"; others answer 404 "File not
+    found". Source: https://developers.google.com/workspace/drive/api/guides/api-specific-auth#drive-scopes"""
+    drive = google.service("drive", "v3")
+    if google.is_google:
+        foreign = os.environ.get("THIDUA_CONFORMANCE_FOREIGN_FILE_ID")
+        if not foreign:
+            pytest.skip("set THIDUA_CONFORMANCE_FOREIGN_FILE_ID to a Doc of the user made outside the app")
+    else:
+        other_app = dataclasses.replace(fake_service_account(),
+                                        client_email="other-app@elsewhere.iam.gserviceaccount.com")
+        assert google.base_url is not None
+        credentials = endpoints.service_account_credentials(other_app.info(google.base_url), (DRIVE_FULL,),
+                                                            subject=google.user, base_url=google.base_url)
+        foreign = endpoints.build_service("drive", "v3", credentials, google.base_url).files().create(
+            body={"name": "Mẫu gõ tay", "mimeType": GOOGLE_DOC}).execute()["id"]
+    own = google.keep(drive.files().create(body={"name": "Mẫu", "mimeType": GOOGLE_DOC}).execute()["id"])
+    google.keep(drive.files().copy(fileId=own, body={"name": "Bản sao"}).execute()["id"])
+    with pytest.raises(HttpError) as caught:
+        drive.files().copy(fileId=foreign, body={"name": "Bản sao"}).execute()
+    assert caught.value.resp.status == 404
+
+
+def test_files_export_refuses_more_than_10_mb(google: Target) -> None:
+    """"The exported content is limited to 10MB"; above it 403 exportSizeLimitExceeded "This file is too large to
+    be exported." Sources: files.export reference, googleapis/google-api-dotnet-client#990."""
+    client = google.gspread()
+    book = client.create("Xuất lớn")
+    google.keep(book.id)
+    book.sheet1.resize(rows=240, cols=1)
+    cell = "x" * 49_000  # under the 50,000-character cell limit
+    for start in (1, 81, 161):
+        book.values_update(f"A{start}", params={"valueInputOption": "RAW"},
+                           body={"values": [[cell]] * 80})
+    drive = google.service("drive", "v3")
+    with pytest.raises(HttpError) as caught:
+        drive.files().export(fileId=book.id, mimeType="text/csv").execute()
+    assert caught.value.resp.status == 403 and _error_reason(caught.value) == "exportSizeLimitExceeded"
+
+
+def test_drive_answers_a_parameter_of_another_method(google: Target) -> None:
+    """Drive accepts includeItemsFromAllDrives (a files.list parameter) on files.get, as gspread sends it
+    (gspread/http_client.py get_file_drive_metadata), while an unknown name is a 400."""
+    drive = google.service("drive", "v3")
+    file_id = google.keep(drive.files().create(body={"name": "x"}).execute()["id"])
+    session = google.session()
+    url = f"https://www.googleapis.com/drive/v3/files/{file_id}"
+    ok = session.get(url, params={"supportsAllDrives": "true", "includeItemsFromAllDrives": "true", "fields": "id"})
+    assert ok.status_code == 200 and ok.json() == {"id": file_id}
+
+
+def test_drive_rate_limits_are_403_with_a_usage_limits_reason(google: Target) -> None:
+    """"If you exceed a quota, you'll receive a 403: User rate limit exceeded"; the body carries reason
+    userRateLimitExceeded, domain usageLimits, and no Retry-After. Sources:
+    https://developers.google.com/workspace/drive/api/guides/limits, tidyverse/googledrive#380."""
+    google.emulator_only("exceeding Drive's real quota would take 12,000 queries a minute")
+    quotas = uniform_quotas(None).with_limits(drive_queries=Limit(per_user=2, per_project=None))
+    with configured(EmulatorConfig(quotas=quotas)) as tight:
+        session = tight.session()
+        replies = [session.get("https://www.googleapis.com/drive/v3/files") for _ in range(3)]
+    assert [r.status_code for r in replies] == [200, 200, 403]
+    error = replies[2].json()["error"]["errors"][0]
+    assert (error["reason"], error["domain"]) == ("userRateLimitExceeded", "usageLimits")
+    assert "Retry-After" not in replies[2].headers
+
+
+# ---------------------------------------------------------------------------------------------------- Docs
+
+
+def test_a_table_ends_with_its_closing_unit(google: Target) -> None:
+    """An empty 2×2 table at S spans S…S+12, cells' paragraphs at S+3, S+5, S+8, S+10 (the newline Google puts before
+    a table makes S = index + 1). Source: https://developers.google.com/workspace/docs/api/how-tos/tables"""
+    docs = google.service("docs", "v1")
+    doc_id = google.keep(docs.documents().create(body={"title": "Bảng"}).execute()["documentId"])
+    docs.documents().batchUpdate(documentId=doc_id, body={"requests": [
+        {"insertTable": {"rows": 2, "columns": 2, "location": {"index": 1}}}]}).execute()
+    content = docs.documents().get(documentId=doc_id).execute()["body"]["content"]
+    table = next(e for e in content if "table" in e)
+    start = table["startIndex"]
+    assert start == 2 and table["endIndex"] == start + 12
+    cells = [c["content"][0]["startIndex"] for row in table["table"]["tableRows"] for c in row["tableCells"]]
+    assert cells == [start + 3, start + 5, start + 8, start + 10]
+
+
+def test_product_scopes_are_the_ones_the_suite_uses() -> None:
+    """The suite runs with the product's own scopes (drive.file, not drive), so it proves what the product meets."""
+    assert DRIVE_FULL not in PRODUCT_SCOPES and "https://www.googleapis.com/auth/drive.file" in PRODUCT_SCOPES

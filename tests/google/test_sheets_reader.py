@@ -1,0 +1,120 @@
+"""The Sheets reader against response sheets Google writes: date-time values in any locale and zone, and a tab
+the clerk linked by hand in the Forms UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from connectors.google.api import GoogleApi
+from connectors.google.sheets import SheetsSource
+from emulator.testing import WorkspaceClients
+from thidua.plan import Plan, Source, parse_plan
+
+PLAN = Path(__file__).resolve().parents[2] / "examples" / "le-anh-xuan-2024" / "plan.yaml"
+NO_WAIT = GoogleApi(sleep=lambda seconds: None)
+PUBLISHED = {"publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return parse_plan(PLAN.read_text(encoding="utf-8"))
+
+
+def _f4_form(workspace: WorkspaceClients, source: Source) -> tuple[str, dict[str, str]]:
+    """A published form with F4's questions (email collected by Google, as provisioning makes it)."""
+    forms = workspace.service("forms", "v1")
+    form_id = forms.forms().create(body={"info": {"title": source.name}}).execute()["formId"]
+    questions = [h for f, h in source.columns.items() if f not in ("timestamp", "email")]
+    requests_ = [{"updateSettings": {"settings": {"emailCollectionType": "VERIFIED"},
+                                     "updateMask": "emailCollectionType"}}]
+    requests_ += [{"createItem": {"location": {"index": i}, "item": {"title": q, "questionItem": {
+        "question": {"textQuestion": {}}}}}} for i, q in enumerate(questions)]
+    forms.forms().batchUpdate(formId=form_id, body={"requests": requests_}).execute()
+    forms.forms().setPublishSettings(formId=form_id, body=PUBLISHED).execute()
+    answers = {q: f"giá trị {i}" for i, q in enumerate(questions)}
+    answers[source.columns["quarter"]] = "Quý I"
+    answers[source.columns["team"]] = "Toán"
+    return form_id, answers
+
+
+def _submit(workspace: WorkspaceClients, form_id: str, answers: dict[str, str], when: str) -> None:
+    reply = requests.post(f"{workspace.base_url}/_emulator/forms/{form_id}/responses", timeout=10,
+                          json={"answers": answers, "respondentEmail": "tt.toan@x.vn", "createTime": when})
+    assert reply.status_code == 200, reply.text
+
+
+@pytest.mark.parametrize(("language", "locale", "zone"), [
+    ("en", "en_US", "Etc/GMT"),  # a spreadsheet made through the API keeps Google's defaults
+    ("vi", "vi_VN", "Asia/Ho_Chi_Minh"),
+    ("en", "en_US", "America/New_York"),
+])
+def test_timestamps_read_right_in_any_locale_and_zone(workspace: WorkspaceClients, plan: Plan, language: str,
+                                                      locale: str, zone: str) -> None:
+    f4 = next(s for s in plan.sources if s.id == "F4")
+    form_id, answers = _f4_form(workspace, f4)
+    gc = workspace.gspread()
+    book = gc.create("Câu trả lời")
+    if (locale, zone) != ("en_US", "Etc/GMT"):
+        book.update_locale(locale)
+        book.update_timezone(zone)
+    linked = requests.post(f"{workspace.base_url}/_emulator/forms/{form_id}/link", timeout=10,
+                           json={"spreadsheetId": book.id, "language": language}).json()
+    # 13 March 2024, 08:05:09 in Hồ Chí Minh City: a day above 12, so a d/m and m/d mix-up cannot pass.
+    _submit(workspace, form_id, answers, "2024-03-13T01:05:09Z")
+    source = f4.model_copy(update={"spreadsheet_id": book.id, "sheet": linked["sheet"]})
+    if language == "en":  # the English UI names the first columns in English; the plan says what they are
+        source = source.model_copy(update={"columns": {**f4.columns, "timestamp": "Timestamp",
+                                                       "email": "Email Address"}})
+    table = SheetsSource(gc, NO_WAIT, ZoneInfo("Asia/Ho_Chi_Minh")).read(source)
+    assert table.rows[0].values[source.columns["timestamp"]] == "13/3/2024 8:05:09"
+    assert table.rows[0].values[source.columns["email"]] == "tt.toan@x.vn"
+    shown = gc.open_by_key(book.id).worksheet(linked["sheet"]).get_all_values()[1][0]
+    expected = dt.datetime(2024, 3, 13, 1, 5, 9, tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+    day_first = locale == "vi_VN"
+    parts = (expected.day, expected.month) if day_first else (expected.month, expected.day)
+    assert shown == f"{parts[0]}/{parts[1]}/{expected.year} {expected.hour}:{expected:%M:%S}"
+
+
+def test_an_empty_provisioned_tab_gives_way_to_the_tab_linked_by_hand(workspace: WorkspaceClients,
+                                                                      plan: Plan) -> None:
+    f4 = next(s for s in plan.sources if s.id == "F4")
+    f1 = next(s for s in plan.sources if s.id == "F1")
+    form_id, answers = _f4_form(workspace, f4)
+    gc = workspace.gspread()
+    book = gc.create("Câu trả lời năm học")
+    book.sheet1.update_title("F4 – gương điển hình")
+    book.sheet1.update([list(f4.columns.values())], "A1", raw=True)  # provisioned: header only
+    other = book.add_worksheet("F1 – đăng ký", rows=10, cols=10)
+    other.update([list(f1.columns.values())], "A1", raw=True)
+    requests.post(f"{workspace.base_url}/_emulator/forms/{form_id}/link", timeout=10,
+                  json={"spreadsheetId": book.id})
+    _submit(workspace, form_id, answers, "2024-03-13T01:05:09Z")
+    source = f4.model_copy(update={"spreadsheet_id": book.id, "sheet": "F4 – gương điển hình"})
+    reader = SheetsSource(gc, NO_WAIT, ZoneInfo("Asia/Ho_Chi_Minh"))
+    table = reader.read(source)
+    assert table.sheet == "Câu trả lời biểu mẫu 1"
+    assert len(table.rows) == 1 and table.rows[0].values["Dấu thời gian"] == "13/3/2024 8:05:09"
+    assert reader.notices == [
+        "Nguồn F4 «" + f4.name + "»: trang «F4 – gương điển hình» chưa có câu trả lời; đã đọc trang «Câu trả lời "
+        "biểu mẫu 1» vì hàng tiêu đề của nó khớp với các câu hỏi của biểu mẫu (biểu mẫu được liên kết với bảng "
+        "tính bằng tay). Hãy ghi `sheet: Câu trả lời biểu mẫu 1` cho nguồn này trong kế hoạch."
+    ]
+
+
+def test_the_forms_api_reader_gives_googles_collected_email_as_the_email_column(workspace: WorkspaceClients,
+                                                                                 plan: Plan) -> None:
+    from connectors.google.sheets import FormsSource
+
+    f4 = next(s for s in plan.sources if s.id == "F4")
+    form_id, answers = _f4_form(workspace, f4)
+    _submit(workspace, form_id, answers, "2024-03-13T01:05:09Z")
+    table = FormsSource(workspace.service("forms", "v1"), NO_WAIT, ZoneInfo("Asia/Ho_Chi_Minh")).read(
+        f4.model_copy(update={"form_id": form_id}))
+    assert table.headers[:2] == ("Dấu thời gian", "Địa chỉ email")
+    assert table.rows[0].values["Địa chỉ email"] == "tt.toan@x.vn"
+    assert table.rows[0].values["Dấu thời gian"] == "13/3/2024 8:05:09"
