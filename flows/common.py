@@ -26,6 +26,7 @@ from prefect.client.schemas.objects import FlowRun, State
 from prefect.logging.loggers import flow_run_logger
 
 from connectors.backends import open_backend
+from connectors.google.auth import scrub_secrets
 from connectors.ledger import SqlLedger
 from connectors.ports import Backend, Ledger, Mailer
 from flows.quota import prefect_throttle
@@ -106,7 +107,7 @@ def alert_clerk_on_failure(flow: Any, flow_run: FlowRun, state: State[Any]) -> N
         body = (
             f"Kính gửi {plan.clerk.name},\n\n"
             f"Lượt chạy «{flow_run.name}» ({flow.name}) của hạn {deadline_id} đã dừng ở trạng thái "
-            f"{state.name}: {state.message or 'không rõ nguyên nhân'}.\n"
+            f"{state.name}: {scrub_secrets(state.message or 'không rõ nguyên nhân')}.\n"
             + (f"Báo cáo phải đến nơi nhận trước ngày {due:%d/%m/%Y}.\n" if due else "")
             + "Hãy mở Prefect UI để xem nhật ký, khắc phục rồi chạy lại.\n"
         )
