@@ -433,7 +433,7 @@ def _unsafe_reaches(trees: Iterable[nodes.Template]) -> list[str]:
     found: list[str] = []
     for tree in trees:
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-            name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            name = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
             if isinstance(name, str) and name.startswith("_"):
                 found.append(name)
     return sorted(set(found))
