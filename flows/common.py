@@ -32,12 +32,12 @@ from connectors.ports import Backend, Ledger, Mailer
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
 from thidua.notices import build_notice
-from thidua.plan import Plan, parse_plan
+from thidua.plan import Plan, decode_plan, parse_plan
 
 
 def load_plan(path: Path) -> Plan:
     """The plan file, read and checked: once per run, at its start."""
-    return parse_plan(path.read_text(encoding="utf-8"), filename=str(path))
+    return parse_plan(decode_plan(path.read_bytes(), str(path)), filename=str(path))
 
 
 def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None = None) -> Ledger:

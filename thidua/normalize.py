@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz
 
 from thidua.plan import Team, Title
-from thidua.text import fold
-
-_TEAM_PREFIX = re.compile(r"^(to|tổ)\s+")
+from thidua.text import fold, team_key
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,7 @@ class TeamMatcher:
         return TeamMatch(best_id, best)
 
 
-def _team_key(text: str) -> str:
-    return _TEAM_PREFIX.sub("", fold(text))
+_team_key = team_key
 
 
 class TitleMatcher:
