@@ -59,3 +59,13 @@ def team_key(text: str) -> str:
 
 
 _TEAM_PREFIX = re.compile(r"^(to|tổ)\s+")
+
+
+# OWASP's CSV-injection list, plus the full-width forms spreadsheets also accept as formula starters.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def neutralise(text: str) -> str:
+    """Text as a cell of a CSV or XLSX a person will open: a leading formula character gets an apostrophe, so
+    no spreadsheet runs `=WEBSERVICE(…)` or `-5+cmd|…`. Applied to the final text, after any trimming."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

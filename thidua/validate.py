@@ -273,6 +273,9 @@ def _collective_registration(r: _RowReader) -> CollectiveRegistration:
         line.strip(" -•\t") for line in r.raw("pledges").splitlines() if clean(line).strip(" -•")
     )
     r.text("pledges")
+    for pledge in pledges:  # each line as it will be printed, after its "- " is gone
+        if looks_like_formula(clean(pledge)):
+            r.fail("pledges", clean(pledge), "Một dòng giao ước trông như công thức bảng tính; hãy nhập lại nội dung")
     return CollectiveRegistration(
         origin=r.origin(r.timestamp()),
         email=r.email(),
