@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from thidua.addresses import AddressError, check_address
 from thidua.normalize import StampReader, TeamMatcher, TitleMatcher, parse_number, parse_quarter
 from thidua.plan import Plan, Source, SourceKind
 from thidua.records import (
@@ -130,7 +131,7 @@ class _RowReader:
         self.source, self.vocab, self.stamps = source, vocab, stamps
         self.columns = {name: header_text(header) for name, header in source.columns.items()}
         self.cleaned: dict[str, tuple[str, bool]] = {}  # a cell as typed → its clean text, and whether a formula
-        self.addresses: dict[str, str] = {}  # an email as typed → as compared (one string per address, hashed once)
+        self.addresses: dict[str, str] = {}  # a valid email as typed → as compared (one string per address)
 
     def start(self, row: RawRow) -> None:
         self.row, self.values = row, row.values
@@ -178,14 +179,16 @@ class _RowReader:
 
     def email(self, *, staff_only: bool = True) -> str:
         typed = self.text("email")
+        if not typed:
+            return ""
         value = self.addresses.get(typed)
         if value is None:
-            value = self.addresses[typed] = typed.lower().replace(" ", "")
-        if not value:
-            return ""
-        if "@" not in value:
-            self.fail("email", value, "Địa chỉ email không hợp lệ")
-        elif staff_only and self.vocab.staff_by_email and value not in self.vocab.known_emails:
+            try:
+                value = self.addresses[typed] = check_address(typed)
+            except AddressError as error:  # a display name, two addresses, a look-alike: never sent to
+                self.fail("email", typed, f"Địa chỉ email không dùng được: {error}")
+                return ""
+        if staff_only and self.vocab.staff_by_email and value not in self.vocab.known_emails:
             self.fail("email", value, "Email không có trong danh sách viên chức của trường")
         return value
 
