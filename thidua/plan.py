@@ -533,7 +533,7 @@ _LIMIT_WORDS: Mapping[str, str] = {"ge": "ít nhất", "gt": "lớn hơn", "le":
 
 # A plan is a page or two of YAML; these limits refuse, fast and by name, what only an attack or a wrong file
 # would be (an alias bomb expands to billions of nodes; a 5000-deep list overflows the parser's stack).
-MAX_PLAN_BYTES = 1_000_000
+MAX_PLAN_BYTES = 256_000
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 
@@ -611,6 +611,20 @@ def _hidden_problems(data: Any, lines: dict[tuple[str | int, ...], int], filenam
     return sorted(set(problems), key=problems.index)
 
 
+def _too_deep_at(text: str) -> int:
+    """The line where flow brackets ([ {) nest deeper than MAX_DEPTH, found before the parser recurses into them
+    (a 5000-deep list takes seconds to overflow its stack); 0 when they do not."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, index) + 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return 0
+
+
 def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int:
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -647,6 +661,9 @@ def parse_plan(text: str, filename: str = "plan.yaml") -> Plan:
     """Parses and validates a plan; raises PlanError listing every problem with file, line and field."""
     if len(text) > MAX_PLAN_BYTES:
         raise PlanError([f"{filename}: tệp quá lớn cho một kế hoạch (tối đa {MAX_PLAN_BYTES} ký tự)"])
+    deep = _too_deep_at(text)
+    if deep:
+        raise PlanError([f"{filename}, dòng {deep}: cấu trúc lồng quá sâu (hơn {MAX_DEPTH} cấp)"])
     try:
         node = yaml.compose(text, Loader=_PlanLoader)
     except yaml.MarkedYAMLError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -456,4 +456,4 @@ def rows_as_of(table: Table, source: Source, zone: ZoneInfo, cutoff: dt.datetime
         stamp = stamps.read(row.values.get(header, "")).at
         if stamp is None or stamp <= surely_before or (stamp < surely_after and stamp <= cutoff):
             kept.append(row)
-    return Table(table.source_id, table.sheet, table.headers, tuple(kept))
+    return replace(table, rows=tuple(kept))

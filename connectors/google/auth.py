@@ -117,8 +117,8 @@ def _read_key_file(text: str) -> str:
         problem = "tệp không phải văn bản UTF-8"
     except OSError as error:
         problem = f"lỗi hệ thống {error.errno}"
-    raise GoogleAuthError(
-        f"Không đọc được tệp khóa Google «{path.name}» ({problem}); kiểm tra đường dẫn trong {ENV_VAR}."
+    raise GoogleAuthError(  # the path is not quoted: a secret pasted without its braces would look like one
+        f"Không đọc được tệp khóa Google mà {ENV_VAR} chỉ tới ({problem}); kiểm tra lại đường dẫn."
     )
 
 

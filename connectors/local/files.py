@@ -91,8 +91,8 @@ def read_table(path: Path, source_id: str, sheet: str) -> Table:
     raise SourceFileError(f"Tệp «{path}» có định dạng không hỗ trợ; cần tệp .csv hoặc .xlsx")
 
 
-# A cell of a Forms answer is at most a few pages; Python's csv stops at 128 KiB with an English error.
-MAX_CELL_CHARS = 1_000_000
+# Google Sheets holds at most 50,000 characters a cell; Python's csv stops at 128 KiB with an English error.
+MAX_CELL_CHARS = 100_000
 
 
 def _read_csv(path: Path) -> list[list[str]]:

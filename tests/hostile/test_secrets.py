@@ -68,9 +68,10 @@ def test_what_is_not_a_credential_is_refused_without_echoing_it(raw: str, says: 
     assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
-def test_a_missing_key_file_is_named_by_its_file_name_only(tmp_path: Path) -> None:
-    with pytest.raises(GoogleAuthError, match=r"«absent\.json» \(không có tệp này\)"):
-        parse_credentials(str(tmp_path / "absent.json"))
+def test_a_missing_key_file_is_told_without_quoting_the_path(tmp_path: Path) -> None:
+    with pytest.raises(GoogleAuthError, match=r"\(không có tệp này\)") as caught:
+        parse_credentials(str(tmp_path / f"{MARKER}.json"))
+    assert MARKER not in str(caught.value)
 
 
 def test_scrubbing_hides_pem_blocks_and_secret_fields_even_when_cut_short() -> None:
