@@ -69,3 +69,13 @@ def neutralise(text: str) -> str:
     """Text as a cell of a CSV or XLSX a person will open: a leading formula character gets an apostrophe, so
     no spreadsheet runs `=WEBSERVICE(…)` or `-5+cmd|…`. Applied to the final text, after any trimming."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+_PLACEHOLDER_OPEN = re.compile(r"\{(?=\{)")
+
+
+def inert_placeholders(text: str) -> str:
+    """A value placed into a document whose placeholders are replaced afterwards (Google Docs' replaceAllText):
+    a word joiner (U+2060, invisible, no width) between two braces, so a teacher's "{{signer_name}}" prints as
+    typed and is never filled with the principal's name."""
+    return _PLACEHOLDER_OPEN.sub("{\u2060", text)
