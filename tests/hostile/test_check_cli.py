@@ -31,4 +31,4 @@ def test_check_refuses_a_file_that_is_no_plan_without_a_traceback(tmp_path: Path
     result = CliRunner().invoke(app, ["check", str(plan)], terminal_width=300)
     assert result.exit_code == 2
     assert says in result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
