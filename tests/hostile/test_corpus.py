@@ -124,6 +124,7 @@ def run_rows(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
         assert any(fragment in reason for reason in reasons), reasons
     if "controls_removed" in expected:
         assert sum(t.controls_removed for t in tables.values()) == expected["controls_removed"]
+        assert sum(c.controls_removed for c in counts.values()) == expected["controls_removed"]
     if "reminded" in expected:
         assert _reminded(plan, collected) == sorted(expected["reminded"])
 
