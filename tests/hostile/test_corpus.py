@@ -24,18 +24,18 @@ import yaml
 from docx import Document
 from openpyxl import load_workbook
 
+from connectors.annex import write_annex
 from connectors.google.api import GoogleAuthError
 from connectors.google.auth import parse_credentials
-from connectors.local.annex import write_annex
 from connectors.local.documents import LocalDocumentBuilder, TemplateError
 from connectors.local.files import SourceFileError, read_table
+from connectors.local.rejects import write_rejects
 from thidua.pipeline import collect
 from thidua.plan import Plan, PlanError, SourceKind, decode_plan, parse_plan
 from thidua.records import Reject
 from thidua.reminders import missing, reminder_emails
 from thidua.rows import Table
 from thidua.validate import SourceShapeError
-from thidua_cli.main import write_rejects
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

@@ -20,7 +20,7 @@ from prefect.settings import (
 
 from connectors.google.api import GoogleAuthError
 from connectors.google.auth import ENV_VAR, parse_credentials, scrub_secrets
-from flows.common import backend
+from flows.common import backend, load_plan
 from flows.settings import RunSettings
 from tests.prefect_server import serving_prefect
 
@@ -82,7 +82,7 @@ def test_scrubbing_hides_pem_blocks_and_secret_fields_even_when_cut_short() -> N
 
 @task
 def _open_google(settings: RunSettings) -> str:
-    backend(settings)
+    backend(settings, load_plan(settings.plan_path))
     return "connected"
 
 
@@ -105,7 +105,7 @@ def test_a_planted_key_reaches_no_console_log_database_or_result(
     home, storage = tmp_path / "prefect-home", tmp_path / "results"
     home.mkdir()
     settings = RunSettings(plan_path=_google_plan(tmp_path), data_dir=tmp_path, out_dir=tmp_path / "out",
-                           backend="google", google_base_url="http://127.0.0.1:9", google_rate_limits=False)
+                           google_base_url="http://127.0.0.1:9", google_rate_limits=False)
     with serving_prefect(home) as server, temporary_settings(updates={
             PREFECT_API_URL: server.url, PREFECT_SERVER_ANALYTICS_ENABLED: False,
             PREFECT_LOGGING_TO_API_ENABLED: True, PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
