@@ -515,7 +515,7 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     tpl = _checked(template, context.keys())
     data = _nfc(context)
     tables = data.get("tables", [])
-    used = tpl.get_undeclared_template_variables(jinja_env=Environment())
+    used = tpl.get_undeclared_template_variables(jinja_env=_TemplateEnvironment())
     slots = table_slots(used, tables)
     data |= slots
     unplaced = [str(t["caption"]).split(".")[0] for i, t in enumerate(tables, start=1) if f"t{i}" not in slots]
