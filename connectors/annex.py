@@ -16,6 +16,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from thidua.text import neutralise
+
 _COUNT = re.compile(r"^\d{1,3}(\.\d{3})*$")
 _PERCENT = re.compile(r"^\d+(,\d+)?%$")
 _SHEET_NAME = re.compile(r"^(Bảng \d+[a-z]?)\.")
@@ -25,12 +27,17 @@ FLAGS_SHEET = "Cần xem xét"
 
 
 def cell_value(text: str) -> str | int | float:
-    """ "1.234" → 1234, "12,5%" → 0.125; everything else stays text (names, dates, "15 tháng")."""
+    """ "1.234" → 1234, "12,5%" → 0.125; everything else stays text (names, dates, "15 tháng"), neutralised so
+    that a teacher's answer never becomes a live formula in the district's spreadsheet."""
     if _COUNT.match(text):
         return int(text.replace(".", ""))
     if _PERCENT.match(text):
         return float(text[:-1].replace(",", ".")) / 100
-    return text
+    return neutralise(text)
+
+
+def _text(value: object) -> str:
+    return neutralise(str(value))
 
 
 def _sheet_name(caption: str, index: int, taken: set[str]) -> str:
@@ -44,16 +51,20 @@ def _sheet_name(caption: str, index: int, taken: set[str]) -> str:
 
 def _write_grid(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
                 total: Sequence[str] = ()) -> None:
-    sheet.append([title])
+    sheet.append([_text(title)])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(list(headers))
+    sheet.append([_text(h) for h in headers])
     for row in rows:
         sheet.append([cell_value(str(v)) for v in row])
     if total:
         sheet.append([cell_value(str(v)) for v in total])
     last = sheet.max_row
-    for row_cells in sheet.iter_rows(min_row=2, max_row=last):
+    for row_cells in sheet.iter_rows(min_row=1, max_row=last):
         for cell in row_cells:
+            if cell.data_type == "f":  # openpyxl reads any "=…" string as a formula; none may get through
+                raise ValueError(f"annex cell {cell.coordinate} would be a formula")
+            if cell.row == 1:
+                continue
             cell.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             if isinstance(cell.value, float):
@@ -74,7 +85,7 @@ def write_annex(context: dict[str, Any], out: Path) -> Path:
     cover.title = "Thông tin"
     for label, key in (("Đơn vị", "school_name"), ("Báo cáo", "title"), ("Số", "number"), ("Ngày", "place_date"),
                        ("Hạn", "due_before")):
-        cover.append([label, str(context.get(key, ""))])
+        cover.append([label, _text(context.get(key, ""))])
     cover.column_dimensions["A"].width = 12
     cover.column_dimensions["B"].width = 90
     taken = {cover.title}

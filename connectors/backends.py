@@ -138,12 +138,19 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
 
 @register("google")
 def _google(plan: Plan, places: RunPlaces, throttle_for: ThrottleFor | None) -> Backend:
-    from connectors.google.auth import credential_info, prefect_secret
+    from connectors.google.api import GoogleAuthError
+    from connectors.google.auth import credential_info, prefect_secret, scrub_secrets
 
     if plan.google is None:
         raise ValueError(f"kế hoạch {plan.id}: backend google cần mục google trong kế hoạch")
     block = places.google_secret_block
     info = credential_info(prefect_secret(block) if block else None)
     throttle = throttle_for(plan.google.user, str(info.get("project_id") or plan.id)) if throttle_for else None
-    return google_backend(plan, places.reports_dir, info, places.google_base_url or None, throttle,
-                          places.google_timeout_seconds)
+    try:
+        return google_backend(plan, places.reports_dir, info, places.google_base_url or None, throttle,
+                              places.google_timeout_seconds)
+    except GoogleAuthError:
+        raise
+    except Exception as error:  # a library's message about a key may quote it: scrubbed, and not chained
+        reason = scrub_secrets(str(error))
+        raise GoogleAuthError(f"Không khởi tạo được kết nối Google: {reason}") from None

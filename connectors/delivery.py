@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger, Mailer, NeverSent
+from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger, Mailer, NeverSent, PartlyRefused
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -27,6 +27,8 @@ class DeliveryStatus(enum.StrEnum):
     """A crashed run had sent it: found in the outbox, now recorded as sent, not sent again."""
     RESENT_AFTER_CRASH = "resent_after_crash"
     """A crashed run had not sent it (absent from the outbox after `stale_after`): sent now."""
+    FOUND_IN_MAILBOX = "found_in_mailbox"
+    """No ledger row (a lost or restored ledger), but the mailbox has it: recorded as sent, not sent again."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,26 @@ class DeliveryInProgress(Exception):
 
 class DeliveryConflict(Exception):
     """The ledger holds another Message-ID for this key: the email was rebuilt differently (e.g. a new domain)."""
+
+
+class DeliveryPartlyRefused(Exception):
+    """The email left, but not to `refused` (the server refused them, or they were added after the send): a
+    failed delivery to them, raised every time this key is delivered, so the run fails and the clerk is told."""
+
+    def __init__(self, key: DeliveryKey, refused: tuple[str, ...]) -> None:
+        self.refused = refused
+        super().__init__(
+            f"{_describe(key).capitalize()} đã gửi nhưng KHÔNG tới: {', '.join(refused)} (máy chủ thư từ chối, "
+            "hoặc địa chỉ được thêm sau khi gửi). Những người nhận khác đã nhận và sẽ không nhận lại. Hãy kiểm "
+            f"tra địa chỉ trong kế hoạch rồi gửi bản thay thế: thidua resend {key.deadline_id} --reason …"
+        )
+
+
+def _not_reached(key: DeliveryKey, recipients: tuple[str, ...], record: DeliveryRecord) -> None:
+    reached = {r.casefold() for r in record.recipients}
+    missing = tuple(r for r in recipients if r.casefold() not in reached)
+    if missing:
+        raise DeliveryPartlyRefused(key, missing)
 
 
 def deliver_once(
@@ -75,11 +97,14 @@ def deliver_once(
             f"Message-ID {message_id}. Thư được dựng lại khác trước (ví dụ đổi tên miền); không gửi để tránh trùng."
         )
     if record.state is DeliveryState.SENT:
+        _not_reached(key, recipients, record)
         return DeliveryOutcome(DeliveryStatus.ALREADY_SENT, record)
     status = DeliveryStatus.SENT
+    # The mailbox is asked before every send, a first one too: a lost or restored ledger must not mean a resend.
+    if message_id in sent_ids():
+        found = DeliveryStatus.FOUND_IN_MAILBOX if record.owned else DeliveryStatus.RECOVERED_FROM_PENDING
+        return DeliveryOutcome(found, ledger.mark_sent(key, now()))
     if not record.owned:
-        if message_id in sent_ids():
-            return DeliveryOutcome(DeliveryStatus.RECOVERED_FROM_PENDING, ledger.mark_sent(key, now()))
         if now() - record.begun_at < stale_after:
             raise DeliveryInProgress(
                 f"Chưa gửi {_describe(key)}: một lượt chạy khác đã bắt đầu gửi lúc "
@@ -88,6 +113,7 @@ def deliver_once(
             )
         record = ledger.reclaim(key, record.attempt)
         if record.state is DeliveryState.SENT:
+            _not_reached(key, recipients, record)
             return DeliveryOutcome(DeliveryStatus.ALREADY_SENT, record)
         if not record.owned:
             raise DeliveryInProgress(
@@ -99,6 +125,10 @@ def deliver_once(
     except NeverSent:
         ledger.release(key, record.attempt)
         raise
+    except PartlyRefused as error:  # it left: recorded as sent to those who took it, never sent to them again
+        refused = {r.casefold() for r in error.refused}
+        ledger.mark_sent(key, now(), tuple(r for r in recipients if r.casefold() not in refused))
+        raise DeliveryPartlyRefused(key, tuple(r for r in recipients if r.casefold() in refused)) from error
     return DeliveryOutcome(status, ledger.mark_sent(key, now()))
 
 

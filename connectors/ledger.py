@@ -139,12 +139,16 @@ class SqlLedger:
             raise LedgerError(f"no delivery recorded for {key}")
         return replace(record, owned=True) if won else record
 
-    def mark_sent(self, key: DeliveryKey, sent_at: datetime) -> DeliveryRecord:
+    def mark_sent(self, key: DeliveryKey, sent_at: datetime,
+                  recipients: tuple[str, ...] | None = None) -> DeliveryRecord:
+        values: dict[str, str] = {"state": "sent", "sent_at": _iso(sent_at)}
+        if recipients is not None:  # the server refused the others: the record keeps who has it
+            values["recipients"] = json.dumps(list(recipients))
         with self._transaction() as db:
             db.execute(
                 _deliveries.update()
                 .where(*_key_clause(_deliveries, key), _deliveries.c.state == "pending")
-                .values(state="sent", sent_at=_iso(sent_at))
+                .values(**values)
             )
             record = self._select(db, key)
         if record is None:

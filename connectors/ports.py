@@ -100,6 +100,13 @@ class NeverSent(Exception):
     failed), so the delivery's claim can be dropped and the send retried at once rather than after staleness."""
 
 
+class PartlyRefused(Exception):
+    """The mail system took the message for some recipients and refused `refused`: it HAS left, so it is
+    recorded as sent to the others and never sent again; the refused ones are a failed delivery."""
+
+    refused: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, order=True)
 class DeliveryKey:
     """One report delivery: a school's report for a deadline, in a given version (2+ replaces an earlier one)."""
@@ -150,8 +157,10 @@ class Ledger(Protocol):
         """Take over a stale `pending` record seen at `attempt`; owned=True only for the one caller that wins."""
         ...
 
-    def mark_sent(self, key: DeliveryKey, sent_at: datetime) -> DeliveryRecord:
-        """Record that the mail system accepted the message. Idempotent: the first sent_at is kept."""
+    def mark_sent(self, key: DeliveryKey, sent_at: datetime,
+                  recipients: tuple[str, ...] | None = None) -> DeliveryRecord:
+        """Record that the mail system accepted the message (for `recipients` only, when it refused some).
+        Idempotent: the first sent_at is kept."""
         ...
 
     def release(self, key: DeliveryKey, attempt: int) -> None:

@@ -26,17 +26,18 @@ from prefect.client.schemas.objects import FlowRun, State
 from prefect.logging.loggers import flow_run_logger
 
 from connectors.backends import open_backend
+from connectors.google.auth import scrub_secrets
 from connectors.ledger import SqlLedger
 from connectors.ports import Backend, Ledger, Mailer
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
 from thidua.notices import build_notice
-from thidua.plan import Plan, parse_plan
+from thidua.plan import Plan, decode_plan, parse_plan
 
 
 def load_plan(path: Path) -> Plan:
     """The plan file, read and checked: once per run, at its start."""
-    return parse_plan(path.read_text(encoding="utf-8"), filename=str(path))
+    return parse_plan(decode_plan(path.read_bytes(), str(path)), filename=str(path))
 
 
 def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None = None) -> Ledger:
@@ -106,7 +107,7 @@ def alert_clerk_on_failure(flow: Any, flow_run: FlowRun, state: State[Any]) -> N
         body = (
             f"Kính gửi {plan.clerk.name},\n\n"
             f"Lượt chạy «{flow_run.name}» ({flow.name}) của hạn {deadline_id} đã dừng ở trạng thái "
-            f"{state.name}: {state.message or 'không rõ nguyên nhân'}.\n"
+            f"{state.name}: {scrub_secrets(state.message or 'không rõ nguyên nhân')}.\n"
             + (f"Báo cáo phải đến nơi nhận trước ngày {due:%d/%m/%Y}.\n" if due else "")
             + "Hãy mở Prefect UI để xem nhật ký, khắc phục rồi chạy lại.\n"
         )

@@ -31,7 +31,7 @@ from thidua.calendar import schedule
 from thidua.delivery_state import first_sent_at
 from thidua.district import SchoolDelivery, district_rollup, rollup_text
 from thidua.notices import build_notice
-from thidua.plan import Plan, PlanError, parse_plan
+from thidua.plan import Plan, PlanError, decode_plan, parse_plan
 
 SCHOOLS_DIR = "schools"
 ROLLUP_ID = "tong-hop-quan"  # the roll-up's "school" in the ledger: one delivery per deadline, like a school's
@@ -52,7 +52,7 @@ def load_plans(folder: Path) -> list[tuple[Path, Plan]]:
     seen: dict[str, Path] = {}
     for path in files:
         try:
-            plan = parse_plan(path.read_text(encoding="utf-8"), filename=str(path))
+            plan = parse_plan(decode_plan(path.read_bytes(), str(path)), filename=str(path))
         except PlanError as error:
             problems.extend(error.problems)
             continue

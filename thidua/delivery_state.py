@@ -31,6 +31,7 @@ DELIVERY_WORDS: dict[str, str] = {
     "already_sent": "đã gửi trước đó, không gửi lại",
     "recovered_from_pending": "đã gửi trong lần chạy trước (tìm thấy trong hộp thư), không gửi lại",
     "resent_after_crash": "gửi lại sau sự cố (lần trước chưa gửi được)",
+    "found_in_mailbox": "đã có trong hộp thư đã gửi (sổ gửi thư bị mất hoặc khôi phục), không gửi lại",
 }
 
 

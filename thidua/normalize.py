@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz
 
 from thidua.plan import Team, Title
-from thidua.text import fold
-
-_TEAM_PREFIX = re.compile(r"^(to|tổ)\s+")
+from thidua.text import fold, team_key
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,7 @@ class TeamMatcher:
         return TeamMatch(best_id, best)
 
 
-def _team_key(text: str) -> str:
-    return _TEAM_PREFIX.sub("", fold(text))
+_team_key = team_key
 
 
 class TitleMatcher:
@@ -107,30 +104,81 @@ def parse_quarter(typed: str) -> int | None:
     return None
 
 
-_SHEETS_TIMESTAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})")
-_TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y")
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
 @lru_cache(maxsize=65_536)
-def parse_timestamp(typed: str, zone: ZoneInfo) -> dt.datetime | None:
-    """Google Sheets' Vietnamese-locale export ("13/3/2024 8:05:09") and the ISO forms XLSX gives.
+def parse_timestamp(typed: str, zone: ZoneInfo, order: str = "d/m/yyyy") -> dt.datetime | None:
+    """Google Sheets' export in the sheet's date order ("13/3/2024 8:05:09" for Vietnamese, "3/13/2024 …" for
+    a US-locale sheet) and the ISO forms XLSX gives; None when the text is no date in that order.
 
     Cached: a sheet is read as of its cutoff and then validated, so every stamp would be parsed twice.
     """
     text = typed.strip()
-    exact = _SHEETS_TIMESTAMP.fullmatch(text)
-    if exact is not None:  # the export's own format, parsed without strptime's locale machinery
-        day, month, year, hour, minute, second = map(int, exact.groups())
-        try:
-            return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
-        except ValueError:
-            return None
-    for fmt in _TIMESTAMP_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=zone)
-        except ValueError:
-            continue
+    slashed = _SLASHED.fullmatch(text)
+    if slashed is not None:
+        first, second, year = int(slashed[1]), int(slashed[2]), int(slashed[3])
+        day, month = (second, first) if order == "m/d/yyyy" else (first, second)
+        return _moment(year, month, day, slashed[4], slashed[5], slashed[6], zone)
+    iso = _ISO.fullmatch(text)
+    if iso is not None:
+        return _moment(int(iso[1]), int(iso[2]), int(iso[3]), iso[4], iso[5], iso[6], zone)
     return None
+
+
+def _moment(year: int, month: int, day: int, hour: str | None, minute: str | None, second: str | None,
+            zone: ZoneInfo) -> dt.datetime | None:
+    try:
+        return dt.datetime(year, month, day, int(hour or 0), int(minute or 0), int(second or 0), tzinfo=zone)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A row's timestamp as read in its sheet's date order, or why it cannot be trusted (then `at` is None)."""
+
+    at: dt.datetime | None
+    problem: str = ""
+
+
+class StampReader:
+    """Reads a sheet's timestamps in its declared date order, and refuses to guess where the sheet contradicts it.
+
+    A US-locale export read as d/m does not fail: "3/10/2024" becomes 3 October and the row silently falls
+    after a cutoff. So once any stamp of the sheet fits only the other order, every stamp that reads both ways
+    is a problem too; and a year far from the plan's is one whatever the order.
+    """
+
+    def __init__(self, stamps: Iterable[str], zone: ZoneInfo, order: str, years: range) -> None:
+        self.zone, self.order, self.years = zone, order, years
+        other = "m/d/yyyy" if order == "d/m/yyyy" else "d/m/yyyy"
+        self.other = other
+        self.contradicted = order != "yyyy-m-d" and any(
+            parse_timestamp(text, zone, order) is None and parse_timestamp(text, zone, other) is not None
+            for text in set(stamps)
+        )
+
+    def read(self, typed: str) -> Stamp:
+        text = typed.strip()
+        at = parse_timestamp(text, self.zone, self.order)
+        if at is None:
+            if self.order != "yyyy-m-d" and parse_timestamp(text, self.zone, self.other) is not None:
+                return Stamp(None, f"Dấu thời gian «{text}» chỉ đọc được theo thứ tự {self.other}, khác với thứ "
+                                   f"tự {self.order} của nguồn trong kế hoạch (date_order); hãy kiểm tra định dạng "
+                                   "ngày của bảng tính")
+            return Stamp(None, f"Dấu thời gian «{text}» không đọc được (cần dạng {self.order} giờ:phút:giây)")
+        if at.year not in self.years:
+            return Stamp(None, f"Dấu thời gian «{text}» có năm {at.year} không hợp lý cho kế hoạch (từ "
+                               f"{self.years.start} đến {self.years.stop - 1})")
+        slashed = _SLASHED.fullmatch(text)
+        if self.contradicted and slashed is not None and int(slashed[1]) <= 12 and int(slashed[2]) <= 12 \
+                and slashed[1] != slashed[2]:
+            return Stamp(None, f"Dấu thời gian «{text}» đọc được cả hai cách (ngày/tháng và tháng/ngày) trong khi "
+                               f"bảng có dấu thời gian theo thứ tự {self.other}; không thể đoán, hãy kiểm tra định "
+                               "dạng ngày của bảng tính")
+        return Stamp(at)
 
 
 def parse_number(typed: str) -> float | None:

@@ -38,6 +38,8 @@ class SourceCount:
     rows_accepted: int
     rows_rejected: int
     superseded: int
+    # Control characters removed from this source's answers before anything was rendered.
+    controls_removed: int = 0
 
 
 @dataclass
@@ -76,18 +78,19 @@ def _collect(plan: Plan, tables: Mapping[str, Table], as_of: dt.datetime) -> Col
     vocab = Vocabulary.for_plan(plan)
     records: list[Record] = []
     rejects: list[Reject] = []
-    per_source: dict[str, tuple[int, int, int]] = {}
+    per_source: dict[str, tuple[int, int, int, int]] = {}
     for source in ordered:
         result = validate_table(rows_as_of(tables[source.id], source, zone, as_of), source, vocab)
         if source.kind is SourceKind.ROSTER:
             vocab = Vocabulary.for_plan(plan, [r for r in result.records if isinstance(r, StaffMember)])
         records.extend(result.records)
         rejects.extend(result.rejects)
-        per_source[source.id] = (result.rows_read, len(result.records), result.rows_rejected)
+        per_source[source.id] = (result.rows_read, len(result.records), result.rows_rejected,
+                                 result.controls_removed)
     dataset = Dataset.from_records(records)
     superseded: dict[str, int] = {}
     for old in dataset.history:
         superseded[old.origin.source_id] = superseded.get(old.origin.source_id, 0) + 1
-    counts = [SourceCount(sid, read, accepted, rejected, superseded.get(sid, 0))
-              for sid, (read, accepted, rejected) in per_source.items()]
+    counts = [SourceCount(sid, read, accepted, rejected, superseded.get(sid, 0), controls)
+              for sid, (read, accepted, rejected, controls) in per_source.items()]
     return Collected(dataset=dataset, rejects=rejects, counts=counts)

@@ -7,14 +7,84 @@ Vietnamese, because the person fixing a plan is the school's clerk, not a develo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from thidua.text import nfc
+from thidua.addresses import AddressError, check_address, check_domain
+from thidua.text import is_hidden, nfc, team_key, visible
+
+_SLUG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?")
+
+
+def _slug(value: str) -> str:
+    """Ids name files, folders, ledger keys and Prefect deployments: letters, digits, "-" and "_" only."""
+    if not _SLUG.fullmatch(value):
+        raise ValueError(f"mã «{visible(value)}» chỉ được gồm chữ cái không dấu, chữ số, «-» và «_» (tối đa 64 ký "
+                         "tự, không khoảng trắng, không «/» hay «..»), ví dụ: D1, to-toan")
+    return value
+
+
+def _address(value: str) -> str:
+    try:
+        check_address(value)
+    except AddressError as error:
+        raise ValueError(f"địa chỉ email {error}") from None
+    return value.strip()
+
+
+def _optional_address(value: str) -> str:
+    return _address(value) if value.strip() else ""
+
+
+def _domain(value: str) -> str:
+    try:
+        return check_domain(value)
+    except AddressError:
+        raise ValueError(f"tên miền «{visible(value)}» không hợp lệ (cần dạng truong.edu.vn, chữ Latin không dấu, "
+                         "không khoảng trắng)") from None
+
+
+def _file_safe(value: str) -> str:
+    """Text that becomes part of a file name (an attachment's name): no path separators."""
+    if "/" in value or "\\" in value:
+        raise ValueError(f"«{value}» không được chứa «/» hoặc «\\» (tên này dùng làm tên tệp đính kèm)")
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):
+        raise ValueError(f"múi giờ «{visible(value)}» không tồn tại; dùng tên IANA, ví dụ Asia/Ho_Chi_Minh") from None
+    return value
+
+
+def _template_name(value: str) -> str:
+    """A template is named inside the templates folder (a sub-folder is fine), never by a path out of it."""
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\", "~")) or ".." in parts or "" in parts or ":" in value:
+        raise ValueError(f"mẫu «{visible(value)}» phải là tên tệp trong thư mục mẫu (ví dụ: registration), không "
+                         "phải đường dẫn ra ngoài thư mục đó")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Email = Annotated[str, AfterValidator(_address)]
+OptionalEmail = Annotated[str, AfterValidator(_optional_address)]
 
 
 class _Model(BaseModel):
@@ -25,9 +95,9 @@ class School(_Model):
     name: str
     header_name: str
     governing_body: str
-    symbol: str
+    symbol: Slug
     place: str
-    email_domain: str
+    email_domain: Annotated[str, AfterValidator(_domain)]
 
 
 class PlanDocument(_Model):
@@ -39,11 +109,11 @@ class PlanDocument(_Model):
 class Person(_Model):
     title: str = ""
     name: str
-    email: str
+    email: Email
 
 
 class Delivery(_Model):
-    sender: str
+    sender: Email
     sender_name: str
     margin_days: int = Field(default=1, ge=0, le=60)
     send_time: dt.time = dt.time(8, 0)
@@ -75,13 +145,13 @@ class Delivery(_Model):
 
 
 class Recipient(_Model):
-    id: str
+    id: Slug
     name: str
-    email: str
+    email: Email
 
 
 class Phase(_Model):
-    id: str
+    id: Slug
     name: str
     start: dt.date
     end: dt.date
@@ -97,15 +167,15 @@ class Phase(_Model):
 
 
 class Team(_Model):
-    id: str
+    id: Slug
     name: str
     kind: Literal["chuyen_mon", "van_phong"] = "chuyen_mon"
-    head_email: str = ""
+    head_email: OptionalEmail = ""
     aliases: tuple[str, ...] = ()
 
 
 class Title(_Model):
-    id: str
+    id: Slug
     name: str
 
 
@@ -182,7 +252,7 @@ OPTIONAL_FIELDS: Mapping[SourceKind, tuple[str, ...]] = {
 
 
 class Source(_Model):
-    id: str
+    id: Slug
     name: str
     kind: SourceKind
     file: str = ""
@@ -190,6 +260,8 @@ class Source(_Model):
     spreadsheet_id: str = ""
     form_id: str = ""
     columns: dict[str, str]
+    # How the export writes dates (the spreadsheet's locale): a timestamp that does not fit is a reject.
+    date_order: Literal["d/m/yyyy", "m/d/yyyy", "yyyy-m-d"] = "d/m/yyyy"
 
     @model_validator(mode="after")
     def _columns_fit_kind(self) -> Source:
@@ -208,7 +280,7 @@ class Source(_Model):
 class GoogleSettings(_Model):
     """Where the school's Workspace objects live; `thidua google provision` fills the ids in."""
 
-    user: str
+    user: Email
     read_from: Literal["sheets", "forms"] = "sheets"
     folder_id: str = ""
     templates: dict[str, str] = Field(default_factory=dict)
@@ -226,14 +298,14 @@ class ReportKind(StrEnum):
 
 
 class Deadline(_Model):
-    id: str
+    id: Slug
     kind: ReportKind
-    title: str
+    title: Annotated[str, AfterValidator(_file_safe)]
     due_before: dt.date
     phase: str = ""
     quarter: int | None = Field(default=None, ge=1, le=4)
     recipients: tuple[str, ...] = Field(min_length=1)
-    template: str
+    template: Annotated[str, AfterValidator(_template_name)]
     number: str = ""
 
     @model_validator(mode="after")
@@ -244,9 +316,9 @@ class Deadline(_Model):
 
 
 class Plan(_Model):
-    id: str
+    id: Slug
     year: int = Field(ge=2000, le=2100)
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Ho_Chi_Minh"
     school: School
     plan_document: PlanDocument
     signer: Person
@@ -275,46 +347,80 @@ class Plan(_Model):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Plan:
-        _unique("teams", [t.id for t in self.teams])
-        _unique("phases", [p.id for p in self.phases])
-        _unique("sources", [s.id for s in self.sources])
-        _unique("deadlines", [d.id for d in self.deadlines])
-        _unique("recipients", [r.id for r in self.recipients])
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for what, ids in (("teams", [t.id for t in self.teams]), ("phases", [p.id for p in self.phases]),
+                          ("sources", [s.id for s in self.sources]), ("deadlines", [d.id for d in self.deadlines]),
+                          ("recipients", [r.id for r in self.recipients])):
+            problems += _duplicates(what, ids)
+        problems += _duplicates("titles", [t.id for t in self.all_titles], lambda i: (
+            ("titles", "individual", i, "id") if i < len(self.titles.individual)
+            else ("titles", "collective", i - len(self.titles.individual), "id")))
         recipient_ids = {r.id for r in self.recipients}
         phase_ids = {p.id for p in self.phases}
-        for deadline in self.deadlines:
-            for rid in deadline.recipients:
+        for index, deadline in enumerate(self.deadlines):
+            for position, rid in enumerate(deadline.recipients):
                 if rid not in recipient_ids:
-                    raise ValueError(
-                        f"hạn {deadline.id} gửi tới «{rid}», không có trong danh sách nơi nhận (recipients): "
-                        f"{', '.join(sorted(recipient_ids))}"
-                    )
+                    problems.append((("deadlines", index, "recipients", position),
+                                     f"hạn {deadline.id} gửi tới «{rid}», không có trong danh sách nơi nhận "
+                                     f"(recipients): {', '.join(sorted(recipient_ids))}"))
             if deadline.phase and deadline.phase not in phase_ids:
-                raise ValueError(f"hạn {deadline.id} thuộc đợt «{deadline.phase}» không có trong phases")
+                problems.append((("deadlines", index, "phase"),
+                                 f"hạn {deadline.id} thuộc đợt «{deadline.phase}» không có trong phases"))
             if deadline.due_before.year != self.year:
-                raise ValueError(
-                    f"hạn {deadline.id} ({deadline.due_before:%d/%m/%Y}) nằm ngoài năm {self.year} của kế hoạch"
-                )
+                problems.append((("deadlines", index, "due_before"),
+                                 f"hạn {deadline.id} ({deadline.due_before:%d/%m/%Y}) nằm ngoài năm {self.year} "
+                                 "của kế hoạch"))
         team_ids = {t.id for t in self.teams}
         for typed, team_id in self.team_aliases.items():
             if team_id not in team_ids:
-                raise ValueError(
-                    f"team_aliases: «{typed}» trỏ tới tổ «{team_id}» không có trong teams; "
-                    f"các mã tổ: {', '.join(sorted(team_ids))}"
-                )
+                problems.append((("team_aliases", typed),
+                                 f"team_aliases: «{typed}» trỏ tới tổ «{team_id}» không có trong teams; "
+                                 f"các mã tổ: {', '.join(sorted(team_ids))}"))
+        problems += self._team_spellings_collide()
         if self.backend == "google" and self.google is None:
-            raise ValueError("backend: google cần mục google (ít nhất google.user: hộp thư gửi báo cáo)")
+            problems.append((("backend",), "backend: google cần mục google (ít nhất google.user: hộp thư gửi báo cáo)"))
         title_ids = {t.id for t in self.all_titles}
-        rule_titles = (*self.rules.ldtt_level_titles, *self.rules.cstdcs_level_titles, self.rules.ttldtt_title,
-                       self.rules.ttldxs_title)
-        for title_id in rule_titles:
-            if title_id not in title_ids:
-                raise ValueError(f"rules: danh hiệu «{title_id}» không có trong titles; các mã: "
-                                 f"{', '.join(sorted(title_ids))}")
+        for field_name in ("ldtt_level_titles", "cstdcs_level_titles", "ttldtt_title", "ttldxs_title"):
+            value = getattr(self.rules, field_name)
+            for title_id in (value,) if isinstance(value, str) else value:
+                if title_id not in title_ids:
+                    problems.append((("rules", field_name), f"rules: danh hiệu «{title_id}» không có trong titles; "
+                                     f"các mã: {', '.join(sorted(title_ids))}"))
         kinds = {s.kind for s in self.sources}
         if SourceKind.ROSTER not in kinds:
-            raise ValueError("kế hoạch cần một nguồn danh sách viên chức (kind: roster)")
+            problems.append((("sources",), "kế hoạch cần một nguồn danh sách viên chức (kind: roster)"))
+        if problems:
+            raise PlanProblems(problems)
         return self
+
+    def _team_spellings_collide(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every spelling (name, id, alias) must lead to one team: "Toán" as an alias of KHTN, or one alias on
+        two teams, would silently move people between teams (the last one read would win)."""
+        owner: dict[str, tuple[str, str]] = {}
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+
+        def claim(spelling: str, team_id: str, loc: tuple[str | int, ...], what: str) -> None:
+            key = team_key(spelling)
+            if not key:
+                problems.append((loc, f"{what} «{spelling}» rỗng sau khi bỏ dấu và chữ «tổ»"))
+                return
+            previous = owner.get(key)
+            if previous is not None and previous[0] != team_id:
+                problems.append((loc, f"{what} «{spelling}» của tổ {team_id} trùng với {previous[1]} của tổ "
+                                      f"{previous[0]} (so sánh không dấu, không phân biệt hoa thường); mỗi cách "
+                                      "viết chỉ được chỉ một tổ"))
+            else:
+                owner.setdefault(key, (team_id, f"«{spelling}»"))
+
+        for index, team in enumerate(self.teams):
+            claim(team.name, team.id, ("teams", index, "name"), "tên tổ")
+            claim(team.id, team.id, ("teams", index, "id"), "mã tổ")
+        for index, team in enumerate(self.teams):
+            for position, alias in enumerate(team.aliases):
+                claim(alias, team.id, ("teams", index, "aliases", position), "bí danh")
+        for typed, team_id in self.team_aliases.items():
+            claim(typed, team_id, ("team_aliases", typed), "team_aliases")
+        return problems
 
     def team(self, team_id: str) -> Team:
         return next(t for t in self.teams if t.id == team_id)
@@ -358,12 +464,22 @@ def _nfc_tree(value: Any) -> Any:
     return value
 
 
-def _unique(what: str, ids: list[str]) -> None:
+def _duplicates(what: str, ids: list[str], where: Any = None) -> list[tuple[tuple[str | int, ...], str]]:
     seen: set[str] = set()
-    for i in ids:
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for index, i in enumerate(ids):
         if i in seen:
-            raise ValueError(f"mã «{i}» bị trùng trong {what}")
+            found.append((where(index) if where else (what, index, "id"), f"mã «{i}» bị trùng trong {what}"))
         seen.add(i)
+    return found
+
+
+class PlanProblems(ValueError):
+    """Problems found across the plan, each with the place it lies, so each points at its own line."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
 
 
 class PlanError(Exception):
@@ -378,20 +494,48 @@ _PYDANTIC_MESSAGES: Mapping[str, str] = {
     "missing": "thiếu trường bắt buộc",
     "extra_forbidden": "trường không được hỗ trợ (kiểm tra chính tả)",
     "date_from_datetime_parsing": "ngày không hợp lệ (cần dạng YYYY-MM-DD)",
+    "date_from_datetime_inexact": "ngày không hợp lệ (cần dạng YYYY-MM-DD)",
     "date_parsing": "ngày không hợp lệ (cần dạng YYYY-MM-DD)",
     "date_type": "ngày không hợp lệ (cần dạng YYYY-MM-DD)",
     "time_parsing": "giờ không hợp lệ (cần dạng HH:MM)",
+    "time_type": "giờ không hợp lệ (cần dạng HH:MM)",
     "int_parsing": "cần một số nguyên",
+    "int_type": "cần một số nguyên",
+    "int_from_float": "cần một số nguyên (không có phần thập phân)",
     "float_parsing": "cần một số",
+    "float_type": "cần một số",
+    "finite_number": "cần một số hữu hạn",
     "string_type": "cần một chuỗi văn bản",
+    "string_too_long": "văn bản quá dài",
+    "string_too_short": "văn bản không được để trống",
     "bool_parsing": "cần true hoặc false",
+    "bool_type": "cần true hoặc false",
     "enum": "giá trị không hợp lệ",
     "literal_error": "giá trị không hợp lệ",
     "too_short": "danh sách không được để trống",
+    "too_long": "danh sách quá dài",
+    "tuple_type": "cần một danh sách (mỗi mục một dòng bắt đầu bằng «- »)",
+    "list_type": "cần một danh sách (mỗi mục một dòng bắt đầu bằng «- »)",
+    "set_type": "cần một danh sách",
+    "dict_type": "cần một bảng khóa: giá trị",
+    "model_type": "cần một bảng khóa: giá trị",
+    "model_attributes_type": "cần một bảng khóa: giá trị",
+    "is_instance_of": "kiểu giá trị không hợp lệ",
     "greater_than_equal": "giá trị quá nhỏ",
     "less_than_equal": "giá trị quá lớn",
     "greater_than": "giá trị quá nhỏ",
+    "less_than": "giá trị quá lớn",
+    "multiple_of": "giá trị không hợp lệ",
+    "union_tag_invalid": "giá trị không hợp lệ",
+    "none_required": "trường này phải để trống",
 }
+_LIMIT_WORDS: Mapping[str, str] = {"ge": "ít nhất", "gt": "lớn hơn", "le": "tối đa", "lt": "nhỏ hơn"}
+
+# A plan is a page or two of YAML; these limits refuse, fast and by name, what only an attack or a wrong file
+# would be (an alias bomb expands to billions of nodes; a 5000-deep list overflows the parser's stack).
+MAX_PLAN_BYTES = 256_000
+MAX_DEPTH = 40
+MAX_NODES = 200_000
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -416,6 +560,71 @@ def _node_lines(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterator[t
             yield from _node_lines(item, (*path, index))
 
 
+def _shape_problems(root: yaml.Node, filename: str) -> list[str]:
+    """Limits and duplicate keys, found walking the composed document without recursion: too deep, too many
+    nodes once aliases are expanded, a key written twice (YAML would silently keep the last one)."""
+    problems: list[str] = []
+    visited = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        visited += 1
+        if visited > MAX_NODES:
+            return [f"{filename}: tệp kế hoạch quá lớn sau khi mở rộng các tham chiếu YAML (anchor/alias &, *): "
+                    f"hơn {MAX_NODES:,} phần tử; hãy viết lại không dùng tham chiếu lồng nhau".replace(",", ".")]
+        if depth > MAX_DEPTH:
+            return [f"{filename}, dòng {node.start_mark.line + 1}: cấu trúc lồng quá sâu (hơn {MAX_DEPTH} cấp)"]
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                    line = key.start_mark.line + 1
+                    if key.value in first_line:
+                        problems.append(f"{filename}, dòng {line}: khóa «{key.value}» bị lặp (đã có ở dòng "
+                                        f"{first_line[key.value]}); YAML chỉ giữ lần ghi cuối, hãy gộp lại thành "
+                                        "một")
+                    first_line.setdefault(key.value, line)
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+    return problems
+
+
+def _hidden_problems(data: Any, lines: dict[tuple[str | int, ...], int], filename: str) -> list[str]:
+    """Control characters (CR, LF, NUL…) and invisible marks in any text of the plan: names and titles become
+    email headers and file names, where a line break injects a header and an invisible mark misleads."""
+    problems: list[str] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, (*path, str(key))))
+                stack.append((item, (*path, str(key))))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+        elif isinstance(value, str) and any(is_hidden(c) for c in value):
+            problems.append(f"{filename}, dòng {_line_for(lines, path)}, trường {_field_name(path)}: có ký tự "
+                            f"điều khiển hoặc ký tự ẩn (xuống dòng, tab, ký tự vô hình…): «{visible(value)}»; "
+                            "hãy gõ lại trên một dòng")
+    return sorted(set(problems), key=problems.index)
+
+
+def _too_deep_at(text: str) -> int:
+    """The line where flow brackets ([ {) nest deeper than MAX_DEPTH, found before the parser recurses into them
+    (a 5000-deep list takes seconds to overflow its stack); 0 when they do not."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, index) + 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return 0
+
+
 def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int:
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -430,33 +639,120 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
     return out or "(toàn bộ tệp)"
 
 
+def decode_plan(data: bytes, filename: str = "plan.yaml") -> str:
+    """The plan file's bytes as text, or PlanError saying what the file is instead (UTF-16, a picture, …)."""
+    if len(data) > MAX_PLAN_BYTES:
+        raise PlanError([f"{filename}: tệp quá lớn ({len(data):,} byte) cho một kế hoạch (tối đa "
+                         f"{MAX_PLAN_BYTES:,} byte); có đúng là tệp kế hoạch không?".replace(",", ".")])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PlanError([f"{filename}: tệp được lưu dạng UTF-16; hãy lưu lại với mã hóa UTF-8 (trong Notepad: "
+                         "Lưu thành → Mã hóa UTF-8)"])
+    if b"\x00" in data[:4096] or data.startswith((b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8")):
+        raise PlanError([f"{filename}: không phải tệp văn bản YAML (có vẻ là ảnh, PDF hoặc tệp nén)"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PlanError([f"{filename}, dòng {line}: tệp không phải văn bản UTF-8 (byte thứ {error.start + 1}); "
+                         "hãy lưu lại với mã hóa UTF-8"]) from None
+
+
 def parse_plan(text: str, filename: str = "plan.yaml") -> Plan:
     """Parses and validates a plan; raises PlanError listing every problem with file, line and field."""
+    if len(text) > MAX_PLAN_BYTES:
+        raise PlanError([f"{filename}: tệp quá lớn cho một kế hoạch (tối đa {MAX_PLAN_BYTES} ký tự)"])
+    deep = _too_deep_at(text)
+    if deep:
+        raise PlanError([f"{filename}, dòng {deep}: cấu trúc lồng quá sâu (hơn {MAX_DEPTH} cấp)"])
     try:
         node = yaml.compose(text, Loader=_PlanLoader)
-        data = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise PlanError([f"{filename}, dòng {line}: lỗi cú pháp YAML: {exc.problem}"]) from exc
-    if not isinstance(data, dict) or node is None:
+        raise PlanError([f"{filename}, dòng {line}: lỗi cú pháp YAML: {_yaml_problem(exc.problem)}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise PlanError([f"{filename}, dòng {line}: tệp chứa ký tự không được phép (mã {exc.character!r}); hãy "
+                         "xóa ký tự đó"]) from None
+    except yaml.YAMLError:
+        raise PlanError([f"{filename}: không đọc được tệp YAML"]) from None
+    except RecursionError:
+        raise PlanError([f"{filename}: cấu trúc lồng quá sâu (hơn {MAX_DEPTH} cấp)"]) from None
+    if not isinstance(node, yaml.MappingNode):
         raise PlanError([f"{filename}, dòng 1: tệp kế hoạch phải là một bảng khóa: giá trị (YAML mapping)"])
+    shape = _shape_problems(node, filename)
+    if shape:
+        raise PlanError(shape)
+    try:
+        data = yaml.load(text, Loader=_PlanLoader)  # a SafeLoader subclass; within the limits just checked
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise PlanError([f"{filename}, dòng {line}: lỗi cú pháp YAML: {_yaml_problem(exc.problem)}"]) from None
     lines: dict[tuple[str | int, ...], int] = {}
     for path, line in _node_lines(node):
         lines.setdefault(path, line)  # a key's own line beats the line where its value starts
+    problems = _hidden_problems(data, lines, filename)
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            message = _PYDANTIC_MESSAGES.get(err["type"])
-            if err["type"] == "value_error":
-                message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-            if message is None:
-                message = err["msg"]
-            value = err.get("input")
-            shown = ""
-            if isinstance(value, str | int | float) and err["type"] != "missing":
-                shown = f" (giá trị: «{value}»)"
-            problems.append(f"{filename}, dòng {_line_for(lines, loc)}, trường {_field_name(loc)}: {message}{shown}")
-        raise PlanError(problems) from exc
+            error = err.get("ctx", {}).get("error")
+            if isinstance(error, PlanProblems):
+                problems += [f"{filename}, dòng {_line_for(lines, (*loc, *where))}, trường "
+                             f"{_field_name((*loc, *where))}: {message}" for where, message in error.problems]
+                continue
+            problems.append(f"{filename}, dòng {_line_for(lines, loc)}, trường {_field_name(loc)}: "
+                            f"{_message(err)}{_shown(err)}")
+        raise PlanError(problems) from None
+    if problems:
+        raise PlanError(problems)
+    return plan
+
+
+def _message(err: Any) -> str:
+    """Pydantic's error in Vietnamese: a known type's words, a limit with its number, our own ValueErrors as
+    written; never pydantic's English."""
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", "")) or "giá trị không hợp lệ"
+    message = _PYDANTIC_MESSAGES.get(kind, "giá trị không hợp lệ")
+    for bound, word in _LIMIT_WORDS.items():
+        if bound in ctx:
+            return f"{message} (cần {word} {ctx[bound]})"
+    if kind in ("enum", "literal_error") and "expected" in ctx:
+        return f"{message}; chọn một trong: {ctx['expected'].replace(' or ', ', ')}"
+    if kind in ("too_short", "string_too_short") and ctx.get("min_length", 1) > 1:
+        return f"cần ít nhất {ctx['min_length']} mục"
+    return message
+
+
+def _shown(err: Any) -> str:
+    value = err.get("input")
+    if isinstance(value, bool) or err["type"] == "missing":
+        return ""
+    if isinstance(value, str | int | float):
+        return f" (giá trị: «{visible(str(value))}»)"
+    return ""
+
+
+_YAML_PROBLEMS: Mapping[str, str] = {
+    "found character '\\t' that cannot start any token": "có ký tự tab; YAML chỉ dùng dấu cách để thụt dòng",
+    "mapping values are not allowed here": "dấu «:» không đúng chỗ (thiếu thụt dòng, hoặc giá trị có «: » cần "
+                                           "đặt trong ngoặc kép)",
+    "could not find expected ':'": "thiếu dấu «:» sau tên khóa",
+    "found unexpected end of stream": "tệp kết thúc giữa chừng (thiếu dấu ngoặc kép hoặc ngoặc đóng?)",
+    "expected <block end>, but found '<block sequence start>'": "thụt dòng của danh sách không khớp",
+    "expected <block end>, but found '-'": "thụt dòng của danh sách không khớp",
+    "found undefined alias": "tham chiếu (*) tới một anchor (&) không có",
+    "found duplicate anchor; first occurrence": "anchor (&) bị trùng tên",
+}
+
+
+def _yaml_problem(problem: str | None) -> str:
+    """PyYAML's English, in Vietnamese for the errors clerks make; the rest as written, marked as such."""
+    text = problem or ""
+    for english, vietnamese in _YAML_PROBLEMS.items():
+        if text.startswith(english):
+            return vietnamese
+    return f"cấu trúc không hợp lệ ({text})"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from thidua.normalize import TeamMatcher, TitleMatcher, parse_number, parse_quarter, parse_timestamp
+from thidua.addresses import AddressError, check_address
+from thidua.normalize import StampReader, TeamMatcher, TitleMatcher, parse_number, parse_quarter
 from thidua.plan import Plan, Source, SourceKind
 from thidua.records import (
     Achievement,
@@ -23,23 +24,41 @@ from thidua.records import (
     Reject,
     StaffMember,
 )
-from thidua.rows import RawRow, Table
-from thidua.text import clean, fold, looks_like_formula
+from thidua.rows import RawRow, Table, header_text
+from thidua.text import clean, fold, looks_like_formula, visible
 
 
 class SourceShapeError(Exception):
-    """The sheet no longer has the columns the plan expects (a question renamed or deleted)."""
+    """The sheet no longer has the columns the plan expects (a question renamed or deleted), or has one of them
+    twice (which answer is the teacher's cannot be told)."""
 
-    def __init__(self, source: Source, missing: list[str], headers: tuple[str, ...]) -> None:
+    def __init__(self, source: Source, missing: list[str], headers: tuple[str, ...],
+                 duplicated: Mapping[str, tuple[int, ...]] | None = None) -> None:
         self.source_id = source.id
         self.missing = missing
-        super().__init__(
-            f"Nguồn {source.id} «{source.name}» (trang {source.sheet or source.file}) thiếu cột: "
-            + "; ".join(f"«{m}»" for m in missing)
-            + ". Các cột hiện có: "
-            + "; ".join(f"«{h}»" for h in headers)
-            + ". Hãy sửa lại câu hỏi trên biểu mẫu hoặc cập nhật mục columns của nguồn này trong kế hoạch."
-        )
+        where = f"Nguồn {source.id} «{source.name}» (trang {source.sheet or source.file})"
+        parts = []
+        if missing:
+            parts.append(
+                f"{where} thiếu cột: " + "; ".join(f"«{visible(m)}»" for m in missing)
+                + ". Các cột hiện có: " + "; ".join(f"«{visible(h)}»" for h in headers)
+                + ". Hãy sửa lại câu hỏi trên biểu mẫu hoặc cập nhật mục columns của nguồn này trong kế hoạch."
+            )
+        for header, at in (duplicated or {}).items():
+            parts.append(
+                f"{where} có cột «{visible(header)}» xuất hiện {len(at)} lần (cột "
+                + ", ".join(_column_letter(i) for i in at)
+                + "); không biết câu trả lời nằm ở cột nào. Hãy đổi tên hoặc xóa cột thừa rồi tải lại tệp."
+            )
+        super().__init__(" ".join(parts))
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 @dataclass
@@ -47,6 +66,8 @@ class Validated:
     records: list[Record] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
+    # Control characters taken out of the answers before anything was rendered (see Table.from_cells).
+    controls_removed: int = 0
 
     @property
     def rows_rejected(self) -> int:
@@ -104,12 +125,13 @@ class _RowReader:
     title, position) thousands of times, so each distinct cell is cleaned and checked for a formula only once.
     """
 
-    __slots__ = ("addresses", "cleaned", "columns", "rejects", "row", "source", "values", "vocab")
+    __slots__ = ("addresses", "cleaned", "columns", "rejects", "row", "source", "stamps", "values", "vocab")
 
-    def __init__(self, source: Source, vocab: Vocabulary) -> None:
-        self.source, self.vocab, self.columns = source, vocab, source.columns
+    def __init__(self, source: Source, vocab: Vocabulary, stamps: StampReader) -> None:
+        self.source, self.vocab, self.stamps = source, vocab, stamps
+        self.columns = {name: header_text(header) for name, header in source.columns.items()}
         self.cleaned: dict[str, tuple[str, bool]] = {}  # a cell as typed → its clean text, and whether a formula
-        self.addresses: dict[str, str] = {}  # an email as typed → as compared (one string per address, hashed once)
+        self.addresses: dict[str, str] = {}  # a valid email as typed → as compared (one string per address)
 
     def start(self, row: RawRow) -> None:
         self.row, self.values = row, row.values
@@ -135,7 +157,9 @@ class _RowReader:
             self.fail(field_name, value, "Câu trả lời trông như công thức bảng tính; hãy nhập lại nội dung thật")
             return ""
         if required and not value:
-            self.fail(field_name, value, _MISSING.format(header=self.header(field_name)))
+            notes = self.row.notes
+            note = notes.get(self.header(field_name)) if notes else None
+            self.fail(field_name, value, note or _MISSING.format(header=self.header(field_name)))
         return value
 
     def _clean(self, raw: str) -> tuple[str, bool]:
@@ -145,21 +169,26 @@ class _RowReader:
 
     def timestamp(self) -> dt.datetime | None:
         value = clean(self.raw("timestamp"))
-        parsed = parse_timestamp(value, self.vocab.zone)
-        if parsed is None:
-            self.fail("timestamp", value, "Dấu thời gian không đọc được (cần dạng ngày/tháng/năm giờ:phút:giây)")
-        return parsed
+        if not value:
+            self.fail("timestamp", value, _MISSING.format(header=self.header("timestamp")))
+            return None
+        stamp = self.stamps.read(value)
+        if stamp.at is None:
+            self.fail("timestamp", value, stamp.problem)
+        return stamp.at
 
     def email(self, *, staff_only: bool = True) -> str:
         typed = self.text("email")
+        if not typed:
+            return ""
         value = self.addresses.get(typed)
         if value is None:
-            value = self.addresses[typed] = typed.lower().replace(" ", "")
-        if not value:
-            return ""
-        if "@" not in value:
-            self.fail("email", value, "Địa chỉ email không hợp lệ")
-        elif staff_only and self.vocab.staff_by_email and value not in self.vocab.known_emails:
+            try:
+                value = self.addresses[typed] = check_address(typed)
+            except AddressError as error:  # a display name, two addresses, a look-alike: never sent to
+                self.fail("email", typed, f"Địa chỉ email không dùng được: {error}")
+                return ""
+        if staff_only and self.vocab.staff_by_email and value not in self.vocab.known_emails:
             self.fail("email", value, "Email không có trong danh sách viên chức của trường")
         return value
 
@@ -247,6 +276,9 @@ def _collective_registration(r: _RowReader) -> CollectiveRegistration:
         line.strip(" -•\t") for line in r.raw("pledges").splitlines() if clean(line).strip(" -•")
     )
     r.text("pledges")
+    for pledge in pledges:  # each line as it will be printed, after its "- " is gone
+        if looks_like_formula(clean(pledge)):
+            r.fail("pledges", clean(pledge), "Một dòng giao ước trông như công thức bảng tính; hãy nhập lại nội dung")
     return CollectiveRegistration(
         origin=r.origin(r.timestamp()),
         email=r.email(),
@@ -363,17 +395,20 @@ _READERS: Mapping[SourceKind, Callable[[_RowReader], Record]] = {
 
 
 def check_headers(table: Table, source: Source) -> None:
-    missing = [h for h in source.columns.values() if h not in table.headers]
-    if missing:
-        raise SourceShapeError(source, missing, table.headers)
+    wanted = {header_text(h): h for h in source.columns.values()}
+    missing = [h for key, h in wanted.items() if key not in table.headers]
+    duplicated = {h: at for h, at in table.duplicate_headers.items() if h in wanted}
+    if missing or duplicated:
+        raise SourceShapeError(source, missing, table.headers, duplicated)
 
 
 def validate_table(table: Table, source: Source, vocab: Vocabulary) -> Validated:
     """Every row ends up either as a record or as one or more rejects; none is dropped silently."""
     check_headers(table, source)
-    result = Validated(rows_read=len(table.rows))
+    result = Validated(rows_read=len(table.rows), controls_removed=table.controls_removed)
     seen_roster_emails: set[str] = set()
-    reader = _RowReader(source, vocab)
+    reader = _RowReader(source, vocab, stamp_reader(table, source, vocab.zone,
+                                                    range(vocab.plan.year - 1, vocab.plan.year + 2)))
     read = _READERS[source.kind]
     for row in table.rows:
         if row.is_blank():
@@ -397,11 +432,20 @@ def validate_table(table: Table, source: Source, vocab: Vocabulary) -> Validated
 _OFFSET_CHANGE_MARGIN = dt.timedelta(days=2)
 
 
+def stamp_reader(table: Table, source: Source, zone: ZoneInfo, years: range) -> StampReader:
+    """The sheet's timestamps read in the source's declared date order, the whole column seen first."""
+    header = header_text(source.columns.get("timestamp", ""))
+    stamps = [row.values.get(header, "") for row in table.rows] if header else []
+    return StampReader(stamps, zone, source.date_order, years)
+
+
 def rows_as_of(table: Table, source: Source, zone: ZoneInfo, cutoff: dt.datetime) -> Table:
-    """The sheet as it stood at `cutoff`: later answers did not exist yet; undatable rows stay (to be flagged)."""
+    """The sheet as it stood at `cutoff`: later answers did not exist yet; rows whose stamp cannot be trusted
+    (unreadable, in the other date order, an impossible year) stay, to be rejected with the reason."""
     if "timestamp" not in source.columns:
         return table
-    header = source.columns["timestamp"]
+    header = header_text(source.columns["timestamp"])
+    stamps = stamp_reader(table, source, zone, range(cutoff.year - 1, cutoff.year + 2))
     # Stamps are in the plan's zone: comparing them with a cutoff in the same zone compares fields, while any
     # other zone costs two UTC-offset lookups per row. Fields can mislead only near a change of UTC offset,
     # so stamps within two days of the cutoff are compared exactly.
@@ -409,7 +453,7 @@ def rows_as_of(table: Table, source: Source, zone: ZoneInfo, cutoff: dt.datetime
     surely_before, surely_after = local - _OFFSET_CHANGE_MARGIN, local + _OFFSET_CHANGE_MARGIN
     kept = []
     for row in table.rows:
-        stamp = parse_timestamp(row.values.get(header, ""), zone)
+        stamp = stamps.read(row.values.get(header, "")).at
         if stamp is None or stamp <= surely_before or (stamp < surely_after and stamp <= cutoff):
             kept.append(row)
-    return Table(table.source_id, table.sheet, table.headers, tuple(kept))
+    return replace(table, rows=tuple(kept))

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from flows.settings import RunSettings
 from thidua.calendar import warnings
-from thidua.plan import Plan, PlanError, parse_plan
+from thidua.plan import Plan, PlanError, decode_plan, parse_plan
 
 console = Console()
 
@@ -34,7 +34,7 @@ AsOfOption = Annotated[
 def load_or_exit(path: Path) -> Plan:
     """The plan, or every problem in it (file, line, field) and exit code 2."""
     try:
-        return parse_plan(path.read_text(encoding="utf-8"), filename=str(path))
+        return parse_plan(decode_plan(path.read_bytes(), str(path)), filename=str(path))
     except PlanError as error:
         console.print(f"[bold red]Kế hoạch {path} có {len(error.problems)} lỗi:[/]")
         for problem in error.problems:

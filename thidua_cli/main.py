@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import typer
-
 from emulator.cli import emulator_command
 from thidua_cli.commands.calendar import calendar_command
 from thidua_cli.commands.check import check
@@ -12,8 +10,9 @@ from thidua_cli.commands.deploy import deploy
 from thidua_cli.commands.google import google_app
 from thidua_cli.commands.resend import resend
 from thidua_cli.commands.status import status
+from thidua_cli.failures import ThiduaApp
 
-app = typer.Typer(help="Thi đua – khen thưởng: báo cáo đúng hạn, đúng số liệu, gửi một lần.", no_args_is_help=True)
+app = ThiduaApp(help="Thi đua – khen thưởng: báo cáo đúng hạn, đúng số liệu, gửi một lần.", no_args_is_help=True)
 app.command()(check)
 app.command()(demo)
 app.command(name="calendar")(calendar_command)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -35,20 +36,104 @@ SCOPES: Mapping[str, str] = {
 }
 
 
+_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.*?(?:-----END [A-Z ]+-----|\Z)", re.DOTALL)
+_SECRET_FIELD = re.compile(
+    r"""(["']?(?:private_key|private_key_id|client_secret|refresh_token|token|access_token)["']?\s*[:=]\s*)"""
+    r"""(["'])(?:\\.|(?!\2).)*(?:\2|\Z)""",
+    re.DOTALL,
+)
+# A path is short and on one line; anything else in the variable is content, and content is never echoed.
+_MAX_PATH = 1024
+
+
+def scrub_secrets(text: str) -> str:
+    """`text` with every PEM block and every secret-bearing JSON field replaced, for messages, logs and alerts:
+    an exception about a credential can quote it, and such a message travels to the console, the Prefect
+    database and the clerk's mailbox."""
+    text = _PEM_BLOCK.sub("[khóa bí mật đã ẩn]", text)
+    return _SECRET_FIELD.sub(lambda m: f"{m.group(1)}\"[đã ẩn]\"", text)
+
+
+def parse_credentials(raw: str) -> dict[str, Any]:
+    """The credential JSON from what a clerk may put in the variable or the Secret block: the JSON itself, the
+    JSON quoted as a .env file writes it, or the path of the key file. A bare PEM key is refused (the service
+    account's email and token URI are missing). No error quotes `raw`, and none chains an exception that does.
+    """
+    text = raw.strip()
+    if not text:
+        raise GoogleAuthError(_MISSING)
+    for _ in range(2):  # '"{\"type\": …}"' (a .env value) → '{"type": …}'
+        unquoted = _unquote(text)
+        if unquoted is None:
+            break
+        text = unquoted.strip()
+    if "-----BEGIN" in text and not text.startswith("{"):
+        raise GoogleAuthError(
+            f"{ENV_VAR} chứa một khóa PEM trần, không phải tệp JSON của tài khoản dịch vụ: hãy dùng nguyên tệp JSON "
+            "tải về từ Google Cloud (có type, client_email, private_key) hoặc đường dẫn tới tệp đó."
+        )
+    if not text.startswith("{"):
+        text = _read_key_file(text)
+    where = ""
+    try:
+        info = json.loads(text)
+    except json.JSONDecodeError as error:  # raised below, outside this block: the error holds the whole text
+        where = f"dòng {error.lineno}, cột {error.colno}"
+    if where:
+        raise GoogleAuthError(f"Thông tin xác thực Google không phải JSON hợp lệ ({where}).")
+    if not isinstance(info, dict):
+        raise GoogleAuthError("Thông tin xác thực Google phải là một đối tượng JSON ({…}).")
+    return info
+
+
+def _unquote(text: str) -> str | None:
+    if len(text) < 2 or text[0] != text[-1] or text[0] not in "\"'":
+        return None
+    if text[0] == '"':
+        try:
+            inner = json.loads(text)
+        except json.JSONDecodeError:
+            return text[1:-1]
+        return inner if isinstance(inner, str) else None
+    return text[1:-1]
+
+
+def _read_key_file(text: str) -> str:
+    if len(text) > _MAX_PATH or "\n" in text or text[0] in "{[":
+        raise GoogleAuthError(
+            f"{ENV_VAR} không phải JSON cũng không phải đường dẫn tệp khóa: hãy đặt nguyên nội dung tệp JSON "
+            "(bắt đầu bằng «{») hoặc đường dẫn tới tệp đó."
+        )
+    path = Path(text).expanduser()
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problem = "không có tệp này"
+    except IsADirectoryError:
+        problem = "đó là một thư mục"
+    except PermissionError:
+        problem = "không có quyền đọc"
+    except UnicodeDecodeError:
+        problem = "tệp không phải văn bản UTF-8"
+    except OSError as error:
+        problem = f"lỗi hệ thống {error.errno}"
+    raise GoogleAuthError(  # the path is not quoted: a secret pasted without its braces would look like one
+        f"Không đọc được tệp khóa Google mà {ENV_VAR} chỉ tới ({problem}); kiểm tra lại đường dẫn."
+    )
+
+
+_MISSING = (
+    f"Chưa có thông tin xác thực Google: đặt biến môi trường {ENV_VAR} (nội dung JSON hoặc đường dẫn tệp "
+    "khóa tài khoản dịch vụ), hoặc lưu vào Prefect Secret block và truyền tên block."
+)
+
+
 def credential_info(secret: str | None = None) -> dict[str, Any]:
-    """The credential JSON from `secret` (JSON text or a file path), else the environment variable."""
+    """The credential JSON from `secret` (a Secret block's value), else the environment variable."""
     raw = secret if secret is not None else os.environ.get(ENV_VAR)
     if not raw:
-        raise GoogleAuthError(
-            f"Chưa có thông tin xác thực Google: đặt biến môi trường {ENV_VAR} (nội dung JSON hoặc đường dẫn tệp "
-            "khóa tài khoản dịch vụ), hoặc lưu vào Prefect Secret block và truyền tên block."
-        )
-    text = raw if raw.lstrip().startswith("{") else Path(raw).read_text(encoding="utf-8")
-    try:
-        info: dict[str, Any] = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise GoogleAuthError(f"Thông tin xác thực Google không phải JSON hợp lệ (dòng {error.lineno}).") from None
-    return info
+        raise GoogleAuthError(_MISSING)
+    return parse_credentials(raw)
 
 
 def load_credentials(info: Mapping[str, Any], user: str, base_url: str | None = None,

@@ -31,7 +31,9 @@ from docx.shared import Emu, Length, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup
 
@@ -411,17 +413,48 @@ def _open(path: Path) -> DocxTemplate:
     return template
 
 
+class _TemplateEnvironment(SandboxedEnvironment):
+    """Templates are documents a clerk edits in Word, maybe received from elsewhere: rendering runs in Jinja's
+    sandbox (no `__class__`, `__subclasses__`, `__globals__`…), and what a template parses to is kept so its
+    check can refuse such a reach before any run, naming it."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.parsed: list[nodes.Template] = []
+
+    def parse(self, source: str, name: str | None = None, filename: str | None = None) -> nodes.Template:
+        tree = super().parse(source, name, filename)
+        self.parsed.append(tree)
+        return tree
+
+
+def _unsafe_reaches(trees: Iterable[nodes.Template]) -> list[str]:
+    """Attribute or item names the sandbox would refuse: anything private or dunder."""
+    found: list[str] = []
+    for tree in trees:
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            name = node.attr if isinstance(node, nodes.Getattr) else getattr(getattr(node, "arg", None), "value", None)
+            if isinstance(name, str) and name.startswith("_"):
+                found.append(name)
+    return sorted(set(found))
+
+
 def _checked(path: Path, context_keys: AbstractSet[str],
              required: AbstractSet[str] = REQUIRED_PLACEHOLDERS) -> DocxTemplate:
     """The opened template, once it is known to be a DOCX that uses only `context_keys` (and RENDERER_KEYS)
     and every `required` placeholder."""
     template = _open(path)
+    environment = _TemplateEnvironment()
     try:
-        used = template.get_undeclared_template_variables(jinja_env=Environment())
+        used = template.get_undeclared_template_variables(jinja_env=environment)
     except TemplateSyntaxError as exc:
         raise TemplateError(path, f"lỗi cú pháp trong thẻ mẫu: {exc.message}.") from exc
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise TemplateError(path, f"tệp .docx bị hỏng, không đọc được ({exc}).") from exc
+    unsafe = _unsafe_reaches(environment.parsed)
+    if unsafe:
+        raise TemplateError(path, "có thẻ truy cập thuộc tính nội bộ (" + ", ".join(unsafe) + "), không được "
+                                  "phép trong mẫu báo cáo. Hãy dùng đúng các trường ở templates/README.md.")
     slots = {name for name in used if TABLE_SLOT.match(name)}
     if slots:  # the template's own tables stand for the code-built block
         used = used | {"tables_block"}
@@ -482,7 +515,7 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     tpl = _checked(template, context.keys())
     data = _nfc(context)
     tables = data.get("tables", [])
-    used = tpl.get_undeclared_template_variables(jinja_env=Environment())
+    used = tpl.get_undeclared_template_variables(jinja_env=_TemplateEnvironment())
     slots = table_slots(used, tables)
     data |= slots
     unplaced = [str(t["caption"]).split(".")[0] for i, t in enumerate(tables, start=1) if f"t{i}" not in slots]
@@ -494,7 +527,10 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="thidua-charts-") as work:
         data["charts_block"] = charts_block(tpl, data.get("charts", []), Path(work))
         try:
-            tpl.render(data, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+            tpl.render(data, jinja_env=_TemplateEnvironment(undefined=StrictUndefined), autoescape=True)
+        except SecurityError:
+            raise TemplateError(template, "có thao tác không được phép trong mẫu báo cáo (môi trường an toàn đã "
+                                          "chặn); hãy dùng đúng các trường ở templates/README.md.") from None
         except (UndefinedError, TemplateSyntaxError) as exc:
             raise TemplateError(template, f"không điền được mẫu vì thiếu dữ liệu ({exc.message}).") from exc
     fill_table_slots(tpl.docx, tables, template)
@@ -579,8 +615,15 @@ class LocalDocumentBuilder:
         self.pdf_timeout = pdf_timeout
 
     def template_path(self, template_name: str) -> Path:
+        """The template inside the templates folder, or a TemplateError: a plan's `template:` is never a way
+        to a file elsewhere (`../`, an absolute path, a symlink out)."""
         name = template_name if template_name.endswith(".docx") else f"{template_name}.docx"
-        return self.templates_dir / name
+        folder = self.templates_dir.resolve()
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder):
+            raise TemplateError(Path(name), f"mẫu phải nằm trong thư mục mẫu «{self.templates_dir}»; hãy ghi tên "
+                                            "tệp mẫu (ví dụ: registration), không ghi đường dẫn.")
+        return path
 
     def check_templates(self, names: Iterable[str] | None = None) -> None:
         """Check the named templates (the plan's; by default every kind's), so a broken one stops the flow

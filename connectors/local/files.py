@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from sample_data.generator import generate
@@ -85,40 +86,108 @@ def read_table(path: Path, source_id: str, sheet: str) -> Table:
     if suffix == ".csv":
         return Table.from_cells(source_id, sheet, _read_csv(path))
     if suffix == ".xlsx":
-        return Table.from_cells(source_id, sheet, _read_xlsx(path, sheet))
+        grid, notes = _read_xlsx(path, sheet)
+        return Table.from_cells(source_id, sheet, grid, notes)
     raise SourceFileError(f"Tệp «{path}» có định dạng không hỗ trợ; cần tệp .csv hoặc .xlsx")
 
 
+# Google Sheets holds at most 50,000 characters a cell; Python's csv stops at 128 KiB with an English error.
+MAX_CELL_CHARS = 100_000
+
+
 def _read_csv(path: Path) -> list[list[str]]:
+    """Every record, or SourceFileError naming the line where the file stops being well-formed CSV: a quote
+    left open swallows every later row into one cell, so such a file is refused whole, never half-read."""
+    csv.field_size_limit(MAX_CELL_CHARS)
+    grid: list[list[str]] = []
+    record_start = 1
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [list(line) for line in csv.reader(handle)]
-    except UnicodeDecodeError as exc:
+            reader = csv.reader(handle, strict=True)
+            for line in reader:
+                grid.append(list(line))
+                if grid[0] and len(line) > len(grid[0]):
+                    raise SourceFileError(
+                        f"Tệp «{path.name}», dòng {record_start}: có {len(line)} ô, nhiều hơn {len(grid[0])} cột "
+                        "của dòng tiêu đề (dấu phẩy hoặc dấu ngoặc kép lạc?); tệp bị từ chối toàn bộ, hãy tải lại "
+                        "từ Google Sheets (Tệp → Tải xuống → CSV)")
+                record_start = reader.line_num + 1
+    except UnicodeDecodeError:
         raise SourceFileError(
-            f"Tệp «{path}» không phải văn bản UTF-8; hãy tải lại từ Google Sheets (Tệp → Tải xuống → CSV)"
-        ) from exc
+            f"Tệp «{path.name}» không phải văn bản UTF-8; hãy tải lại từ Google Sheets (Tệp → Tải xuống → CSV)"
+        ) from None
+    except csv.Error as error:
+        reason = str(error)
+        if "end of data" in reason:
+            problem = "có dấu ngoặc kép («\"») mở mà không đóng, nên mọi dòng sau bị nuốt vào một ô"
+        elif "field larger than field limit" in reason:
+            problem = f"có một ô dài hơn {MAX_CELL_CHARS:,} ký tự".replace(",", ".")
+        elif "expected after" in reason:
+            problem = "có dấu ngoặc kép («\"») đặt sai chỗ giữa một ô"
+        elif "NUL" in reason or "null" in reason:
+            problem = "có ký tự NUL (tệp nhị phân hoặc bị hỏng)"
+        else:
+            problem = "không đúng định dạng CSV"
+        raise SourceFileError(
+            f"Tệp «{path.name}», bản ghi bắt đầu ở dòng {record_start}: {problem}; tệp bị từ chối toàn bộ (không "
+            "đọc nửa chừng). Hãy sửa ô đó hoặc tải lại từ Google Sheets (Tệp → Tải xuống → CSV)"
+        ) from None
+    return grid
 
 
-def _read_xlsx(path: Path, sheet: str) -> list[list[str]]:
+def _read_xlsx(path: Path, sheet: str) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+    """The sheet's cells as text, and a note for each cell that reads empty although the file holds something
+    there: part of a merged range, or a formula whose value was never saved (openpyxl cannot compute it)."""
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise SourceFileError(f"Không đọc được tệp Excel «{path}»: tệp hỏng hoặc không phải .xlsx") from exc
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SourceFileError(f"Không đọc được tệp Excel «{path.name}»: tệp hỏng hoặc không phải .xlsx") from exc
     try:
-        if sheet in workbook.sheetnames:
-            worksheet = workbook[sheet]
-        elif len(workbook.sheetnames) == 1:
-            worksheet = workbook.worksheets[0]
-        else:
-            raise SourceFileError(
-                f"Tệp «{path}» không có trang tính «{sheet}»; các trang tính có: {', '.join(workbook.sheetnames)}"
-            )
-        return [
+        name = _sheet_name(path, sheet, workbook.sheetnames)
+        grid = [
             [_cell_text(cell.value, getattr(cell, "number_format", "")) for cell in row]
-            for row in worksheet.iter_rows()
+            for row in workbook[name].iter_rows()
         ]
     finally:
         workbook.close()
+    return grid, _hidden_cells(path, name, grid)
+
+
+def _sheet_name(path: Path, sheet: str, names: list[str]) -> str:
+    if sheet in names:
+        return sheet
+    if len(names) == 1:
+        return names[0]
+    raise SourceFileError(f"Tệp «{path.name}» không có trang tính «{sheet}»; các trang tính có: {', '.join(names)}")
+
+
+def _hidden_cells(path: Path, name: str, grid: list[list[str]]) -> dict[tuple[int, int], str]:
+    """Merged ranges and formulas without saved values; looked for only when the file has either."""
+    with zipfile.ZipFile(path) as archive:
+        xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
+    if b"<mergeCell " not in xml and b"<f>" not in xml and b"<f " not in xml:
+        return {}
+    notes: dict[tuple[int, int], str] = {}
+    workbook = load_workbook(path, read_only=False, data_only=False)
+    try:
+        worksheet = workbook[name]
+        for merged in worksheet.merged_cells.ranges:
+            for row in range(merged.min_row, merged.max_row + 1):
+                for column in range(merged.min_col, merged.max_col + 1):
+                    if (row, column) != (merged.min_row, merged.min_col):
+                        notes[(row - 1, column - 1)] = (
+                            f"Ô {get_column_letter(column)}{row} nằm trong vùng ô gộp {merged.coord}: chỉ ô đầu "
+                            "giữ giá trị; hãy bỏ gộp ô và ghi câu trả lời vào từng dòng")
+        for row_cells in worksheet.iter_rows():
+            for cell in row_cells:
+                r, c = cell.row - 1, cell.column - 1
+                formula = isinstance(cell.value, str) and cell.data_type == "f"
+                if formula and r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
+                    notes[(r, c)] = (f"Ô {cell.coordinate} là công thức chưa có giá trị đã lưu; hãy mở tệp bằng "
+                                     "Excel hoặc Google Sheets, lưu lại (hoặc dán dạng giá trị) rồi tải lại")
+    finally:
+        workbook.close()
+    return notes
 
 
 def _cell_text(value: object, number_format: str) -> str:

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from thidua.records import Reject
-from thidua.text import looks_like_formula
+from thidua.text import neutralise
 
 
-def _csv_safe(value: str) -> str:
-    """A reject's value is what a teacher typed; never let a spreadsheet execute it when the clerk opens the file."""
-    return "'" + value if looks_like_formula(value) else value
+def _csv_safe(value: object) -> str:
+    """A reject's value is what a teacher typed; never let a spreadsheet execute it when the clerk opens the file
+    (OWASP's CSV-injection rule on every cell, the sheet's name and the reason included)."""
+    return neutralise(str(value))
 
 
 def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
@@ -22,4 +23,4 @@ def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
         writer = csv.writer(file)
         writer.writerow(["source", "sheet", "row", "field", "value", "reason"])
         for r in unique:
-            writer.writerow([r.source_id, r.sheet, r.row_number, r.field, _csv_safe(r.value), r.reason])
+            writer.writerow([_csv_safe(v) for v in (r.source_id, r.sheet, r.row_number, r.field, r.value, r.reason)])

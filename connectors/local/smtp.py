@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from connectors.ports import NeverSent
+from connectors.ports import NeverSent, PartlyRefused
 
 
 class MailDeliveryError(Exception):
@@ -32,11 +32,12 @@ class MailRejected(MailDeliveryError, NeverSent):
     """The SMTP server refused the sender, every recipient, or the message itself; retrying will not help."""
 
 
-class MailPartiallyRejected(MailDeliveryError):
+class MailPartiallyRejected(MailDeliveryError, PartlyRefused):
     """The server accepted the message for some recipients only: it HAS been sent, so do not resend blindly."""
 
     def __init__(self, refused: dict[str, tuple[int, bytes]]) -> None:
-        self.refused = refused
+        self.replies = refused
+        self.refused = tuple(refused)
         details = "; ".join(
             f"{addr}: {code} {reply.decode(errors='replace')}" for addr, (code, reply) in refused.items()
         )

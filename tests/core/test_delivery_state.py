@@ -71,7 +71,8 @@ def test_the_district_counts_a_report_never_sent_as_not_on_time() -> None:
 
 
 def test_one_map_words_every_delivery_status() -> None:
-    assert set(DELIVERY_WORDS) == {"sent", "already_sent", "recovered_from_pending", "resent_after_crash"}
+    assert set(DELIVERY_WORDS) == {"sent", "already_sent", "recovered_from_pending", "resent_after_crash",
+                                   "found_in_mailbox"}
     assert delivery_words("already_sent") == "đã gửi trước đó, không gửi lại"
     assert delivery_words("unknown") == "unknown"
 

@@ -41,7 +41,7 @@ def test_every_row_is_either_accepted_or_rejected_with_its_row_number(plan: Plan
     assert by_row[4] == ["Địa chỉ email: Thiếu câu trả lời cho «Địa chỉ email»"]
     assert any("công thức" in r for r in by_row[5]) and any("«Giáo viên dạy giỏi» không phải" in r for r in by_row[5])
     assert by_row[6] == ["Tổ: Tổ «Toán» khác với tổ trong danh sách viên chức «Ngữ văn»; hãy kiểm tra lại"]
-    assert by_row[7][0].startswith("Dấu thời gian: Dấu thời gian không đọc được")
+    assert by_row[7][0].startswith("Dấu thời gian: Dấu thời gian «ngày mai» không đọc được")
     (f1_count,) = [c for c in result.counts if c.source_id == "F1"]
     assert (f1_count.rows_read, f1_count.rows_accepted, f1_count.rows_rejected) == (6, 1, 5)
     (accepted,) = result.dataset.registrations

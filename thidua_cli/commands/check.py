@@ -19,4 +19,7 @@ def check(plan_path: PlanOption) -> None:
         table.add_row(item.id, item.deadline.title, item.deadline.due_before.strftime("%d/%m/%Y"),
                       item.send_at.strftime("%d/%m/%Y %H:%M"), "\n".join(plan.recipient_names(item.deadline)))
     console.print(table)
+    console.print("Địa chỉ nhận báo cáo (kiểm tra từng ký tự):", highlight=False)
+    for recipient in plan.recipients:  # whole, never wrapped: a look-alike domain must be readable
+        console.print(f"  • {recipient.id}: {recipient.email} — {recipient.name}", highlight=False, soft_wrap=True)
     console.print(f"[green]Kế hoạch hợp lệ:[/] {len(plan.deadlines)} hạn báo cáo, {len(plan.teams)} tổ.")

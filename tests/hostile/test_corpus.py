@@ -1,0 +1,193 @@
+"""The hostile-input corpus: one folder per case under tests/hostile/cases (its input files and expected.yaml),
+run by kind. A new case is a new folder; nothing here knows any case by name.
+
+Kinds: `plan` (the seed plan with `edits`/`append`, or `plan.bin` as the file's bytes: refused with message
+fragments and a line, or accepted), `rows` (CSV/XLSX exports named by source id, with the seed plan: refused
+whole, or rows kept/rejected with reasons, control characters counted, reminders sent to exactly whom),
+`annex` (a text written to the annex and to rejects.csv comes back inert), `template` (a line added to a shipped
+template is refused and runs nothing), `credentials` (a raw secret is read or refused without being echoed).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import time
+from collections.abc import Callable
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from docx import Document
+from openpyxl import load_workbook
+
+from connectors.annex import write_annex
+from connectors.google.api import GoogleAuthError
+from connectors.google.auth import parse_credentials
+from connectors.local.documents import LocalDocumentBuilder, TemplateError
+from connectors.local.files import SourceFileError, read_table
+from connectors.local.rejects import write_rejects
+from thidua.pipeline import collect
+from thidua.plan import Plan, PlanError, SourceKind, decode_plan, parse_plan
+from thidua.records import Reject
+from thidua.reminders import missing, reminder_emails
+from thidua.rows import Table
+from thidua.validate import SourceShapeError
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SEED = REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml"
+TEMPLATES = REPO / "templates"
+CASES = sorted(p for p in (HERE / "cases").iterdir() if (p / "expected.yaml").is_file())
+END_OF_YEAR = "2024-12-31T23:59:00+07:00"
+ENGLISH = ("Input should", "Traceback", "Error:", "valid integer", "valid tuple", "Field required")
+
+
+def _plan_bytes(folder: Path, expected: dict[str, Any]) -> bytes:
+    if (folder / "plan.bin").is_file():
+        return (folder / "plan.bin").read_bytes()
+    text = SEED.read_text(encoding="utf-8")
+    for old, new in expected.get("edits", []):
+        assert old in text, f"the case's edit no longer applies to the seed plan: {old!r}"
+        text = text.replace(old, new, 1)
+    return (text + expected.get("append", "")).encode("utf-8")
+
+
+def _load(data: bytes) -> Plan:
+    return parse_plan(decode_plan(data, "plan.yaml"), filename="plan.yaml")
+
+
+def run_plan(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
+    started = time.monotonic()
+    try:
+        _load(_plan_bytes(folder, expected))
+        problems: list[str] | None = None
+    except PlanError as error:
+        problems = error.problems
+    elapsed = time.monotonic() - started
+    assert elapsed < expected.get("max_seconds", 10), f"took {elapsed:.1f} s"
+    if expected.get("accepted"):
+        assert problems is None, problems
+        return
+    assert problems, "the plan was accepted"
+    joined = "\n".join(problems)
+    for fragment in expected["refused"]:
+        assert fragment in joined, joined
+    if "line" in expected:
+        assert f"dòng {expected['line']}" in joined, joined
+    for fragment in (*ENGLISH, *expected.get("absent", [])):
+        assert fragment not in joined, joined
+    assert all(p.startswith("plan.yaml") for p in problems), problems
+
+
+def _reminded(plan: Plan, collected: Any) -> list[str]:
+    deadline = plan.deadline("D1")
+    now = dt.datetime.fromisoformat("2024-03-10T08:00:00+07:00")
+    emails = reminder_emails(plan, deadline, missing(plan, deadline, collected.dataset), collected.dataset,
+                             days_before=3, form_names={s.kind: s.name for s in plan.sources}, now=now)
+    return sorted(address for message in emails for _, address in getaddresses(message.get_all("To", [])))
+
+
+def run_rows(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
+    plan = _load(_plan_bytes(folder, {"edits": expected.get("edits", [])}))
+    sources = {s.id: s for s in plan.sources}
+    tables: dict[str, Table] = {}
+    refused = ""
+    try:
+        for path in sorted(folder.iterdir()):
+            if path.suffix in (".csv", ".xlsx"):
+                source = sources[path.stem]
+                tables[source.id] = read_table(path, source.id, source.sheet)
+        collected = collect(plan, tables, dt.datetime.fromisoformat(expected.get("as_of", END_OF_YEAR)))
+    except (SourceFileError, SourceShapeError) as error:
+        refused = str(error)
+    if "refused" in expected:
+        assert refused, "the source was read"
+        for fragment in expected["refused"]:
+            assert fragment in refused, refused
+        return
+    assert not refused, refused
+    counts = {c.source_id: c for c in collected.counts}
+    for source_id, kept in expected.get("kept", {}).items():
+        assert counts[source_id].rows_accepted == kept, collected.rejects
+    for source_id, rejected in expected.get("rejected_rows", {}).items():
+        assert counts[source_id].rows_rejected == rejected, collected.rejects
+    for source_id, read in expected.get("read", {}).items():
+        assert counts[source_id].rows_read == read
+    for source_id, count in counts.items():  # nothing dropped: every row read is kept or rejected
+        assert count.rows_accepted + count.rows_rejected + count.superseded >= count.rows_read, source_id
+    reasons = [r.reason for r in collected.rejects]
+    for fragment in expected.get("reasons", []):
+        assert any(fragment in reason for reason in reasons), reasons
+    if "controls_removed" in expected:
+        assert sum(t.controls_removed for t in tables.values()) == expected["controls_removed"]
+        assert sum(c.controls_removed for c in counts.values()) == expected["controls_removed"]
+    if "reminded" in expected:
+        assert _reminded(plan, collected) == sorted(expected["reminded"])
+
+
+def run_annex(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
+    text = expected["text"]
+    shown = "'" + text if expected["neutralised"] else text
+    context = {"title": text, "tables": [{"caption": "Bảng 1. Thử", "headers": [text, "Số"], "rows": [[text, "1"]]}]}
+    workbook = load_workbook(write_annex(context, tmp_path / "annex.xlsx"))
+    cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    assert sum(1 for c in cells if c.value == shown) == 3  # the cover's title, the header, the row
+    rejects = tmp_path / "rejects.csv"
+    write_rejects(rejects, [Reject("F1", text, 2, text, text, text)])
+    with rejects.open(encoding="utf-8", newline="") as handle:
+        (_, row) = list(csv.reader(handle))
+    assert row == ["F1", shown, "2", shown, shown, shown]
+
+
+def run_template(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    document = Document(str(TEMPLATES / "registration.docx"))
+    document.add_paragraph(expected["line"].replace("MARKER", str(marker)))
+    document.save(str(templates / "registration.docx"))
+    shutil.copy(REPO / "tests" / "fixtures" / "contexts" / "D1.json", tmp_path / "D1.json")
+    import json
+
+    context = json.loads((tmp_path / "D1.json").read_text(encoding="utf-8"))
+    with pytest.raises(TemplateError):
+        LocalDocumentBuilder(templates, tmp_path / "out").build("registration", context, "D1")
+    assert not marker.exists()
+    assert not (tmp_path / "out" / "D1.docx").exists()
+
+
+def run_credentials(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
+    raw = (folder / "raw.txt").read_text(encoding="utf-8")
+    if expected.get("accepted"):
+        assert parse_credentials(raw)["type"] == "service_account"
+        return
+    with pytest.raises(GoogleAuthError) as caught:
+        parse_credentials(raw)
+    for fragment in expected["refused"]:
+        assert fragment in str(caught.value)
+    assert expected["marker"] not in str(caught.value)
+
+
+RUNNERS: dict[str, Callable[[Path, dict[str, Any], Path], None]] = {
+    "plan": run_plan, "rows": run_rows, "annex": run_annex, "template": run_template,
+    "credentials": run_credentials,
+}
+
+
+def test_the_corpus_has_at_least_a_hundred_cases_of_every_kind_it_names() -> None:
+    kinds = {yaml.safe_load((c / "expected.yaml").read_text(encoding="utf-8"))["kind"] for c in CASES}
+    assert len(CASES) >= 100 and kinds == set(RUNNERS)
+
+
+@pytest.mark.parametrize("folder", CASES, ids=[c.name for c in CASES])
+def test_hostile_case(folder: Path, tmp_path: Path) -> None:
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    RUNNERS[expected["kind"]](folder, expected, tmp_path)
+
+
+_ = SourceKind  # the plan's kinds name the sources a case's files are read as
