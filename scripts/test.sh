@@ -9,4 +9,4 @@ export PREFECT_SERVER_ANALYTICS_ENABLED=false
 uv run --frozen ruff check .
 uv run --frozen mypy
 uv run --frozen lint-imports
-uv run --frozen pytest -n "${THIDUA_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder --durations=25 "$@"
+uv run --frozen pytest -n "${THIDUA_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder --durations=25 "$@"
