@@ -82,6 +82,7 @@ def _send_deployment(plan_id: str, deadline_id: str) -> str:
     return f"thidua-deadline/{plan_id}-{deadline_id}-send"
 
 
+@pytest.mark.timeout(1800)  # seven flow-run processes and three worker starts: slow on a loaded 2-core machine
 def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, str], tmp_path: Path,
                                                mailbox: tuple[HoldingSmtpHandler, int]) -> None:
     from prefect.deployments import run_deployment
