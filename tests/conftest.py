@@ -3,6 +3,11 @@ for what a district shares, a throwaway PostgreSQL cluster and a second Prefect 
 
 Start them once, not per test: tests that run flows in this process use `prefect_api`, which points Prefect's client
 at the server; tests that start workers or the CLI pass `PrefectServer.env` to their subprocesses.
+
+Under pytest-xdist (scripts/test.sh runs `-n 2 --dist loadfile`) each worker process has its own session, so its
+own servers: tests on one server filter runs by their plan's tag, and two workers running the same plan's deployments
+on one server would read each other's runs. Each test module stays on one worker (its module fixtures run once), and
+the slowest modules are handed out first, so the last one to start is a short one.
 """
 
 from __future__ import annotations
@@ -17,6 +22,26 @@ from tests.prefect_server import PrefectServer, pointing_at, serving_prefect
 
 REPO = Path(__file__).resolve().parents[1]
 PREFECT_PG_DATABASE = "prefect"
+
+# Slowest first (pytest --durations), then every other module in collection order. xdist gives each worker two
+# modules to start with, the 1st and 3rd to one and the 2nd and 4th to the other: test_postgres_server.py is 4th so
+# that it shares test_district_server.py's PostgreSQL-backed Prefect server instead of starting another.
+# (`--dist loadgroup` would say this with marks, but xdist 3.8 cannot group on pytest 9.2: its group suffix no
+# longer reaches the node id.)
+SLOWEST_MODULES = (
+    "tests/server/test_real_server.py",
+    "tests/server/test_district_server.py",
+    "tests/e2e/test_google_demo.py",
+    "tests/server/test_postgres_server.py",
+    "tests/e2e/test_district_demo.py",
+    "tests/e2e/test_demo.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slowest modules first (a stable sort: each module's own order is kept); harmless without xdist."""
+    rank = {module: n for n, module in enumerate(SLOWEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 @pytest.fixture(scope="session")

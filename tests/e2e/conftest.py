@@ -1,10 +1,18 @@
-"""The demo run once per session through the real CLI, so several test modules can read its output."""
+"""The demo run once per test run through the real CLI, so several test modules can read its output.
+
+Under pytest-xdist the modules reading it may sit on different workers: the first to ask runs the demo under a file
+lock in the run's shared temporary directory and leaves its output there; the others wait and read it
+(pytest-xdist's documented pattern for a session fixture run once)."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,7 +26,30 @@ def run_demo(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
                           env=env, capture_output=True, text=True, timeout=1200, check=False)
 
 
+def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary directory, shared by every xdist worker (each worker's own is a child of it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def local_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    out = tmp_path_factory.mktemp("demo")
-    return out, run_demo(out)
+    root = run_root(tmp_path_factory)
+    out, record = root / "local-demo", root / "local-demo.json"
+    with exclusive(root / "local-demo.lock"):
+        if not record.exists():
+            run = run_demo(out)
+            record.write_text(json.dumps({"args": run.args, "returncode": run.returncode, "stdout": run.stdout,
+                                          "stderr": run.stderr}), encoding="utf-8")
+        done = json.loads(record.read_text(encoding="utf-8"))
+    return out, subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"], done["stderr"])

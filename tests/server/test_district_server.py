@@ -1,6 +1,11 @@
-"""A district as it really runs: ten schools' plans deployed to one Prefect server on PostgreSQL, a shared ledger
+"""A district as it really runs: schools' plans deployed to one Prefect server on PostgreSQL, a shared ledger
 on PostgreSQL, a process work pool with two workers — one killed mid-run with every flow it was running, then
-restarted — and every school's every report delivered exactly once, holding only its own school's data."""
+restarted — and every school's every report delivered exactly once, holding only its own school's data.
+
+Two schools are the fewest that can read each other's data or send from each other's address, and three deadlines
+a school (six sends for four worker slots) the fewest that keep a worker busy when it is killed while others queue;
+the last, D9, is the one the district's roll-up covers. More of either only repeats the same paths (the district
+benchmark runs 60 × 9)."""
 
 from __future__ import annotations
 
@@ -28,7 +33,8 @@ from thidua_cli.district_demo import write_district
 
 from .support import REPO, Worker, assert_only_own_school, descendants, received, seed_plan, wait_for
 
-SCHOOLS = 10
+SCHOOLS = 2
+DEADLINES = ("D2", "D5", "D9")  # exemplars, evaluation, exemplars: one in each part of the year
 POOL = "thidua-district"
 AS_OF = dt.datetime(2024, 12, 9, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))  # after every send time
 
@@ -63,12 +69,13 @@ def _dead_runs(runs: list[FlowRun]) -> list[FlowRun]:
     return dead
 
 
-@pytest.mark.timeout(2700)
-def test_ten_schools_two_workers_one_killed_every_report_exactly_once(
+@pytest.mark.timeout(900)
+def test_district_two_workers_one_killed_every_report_exactly_once(
         prefect_pg_api: Any, postgres: Any, tmp_path: Path) -> None:
     env = {**prefect_pg_api.env, "COLUMNS": "200"}
     seed = seed_plan()
-    base = seed.model_copy(update={"delivery": seed.delivery.model_copy(update={"approval_required": False})})
+    base = seed.model_copy(update={"delivery": seed.delivery.model_copy(update={"approval_required": False}),
+                                   "deadlines": tuple(d for d in seed.deadlines if d.id in DEADLINES)})
     out = tmp_path / "district"
     plans_dir = write_district(base, out, SCHOOLS, seed=9, staff=24)
     plans = {p.id: p for p in (parse_plan(f.read_text(encoding="utf-8")) for f in plans_dir.glob("*.yaml"))}
@@ -84,8 +91,8 @@ def test_ten_schools_two_workers_one_killed_every_report_exactly_once(
         for worker in workers:
             worker.start()
         try:
-            # Kill the first worker, and every flow it runs, once a fifth of the reports are out and it is busy.
-            wait_for("a fifth of the reports", lambda: len(list((out / "mail").glob("*.eml"))) >= len(expected) // 5
+            # Kill the first worker, and every flow it runs, once a report is out (mid-year) and it is busy.
+            wait_for("a report out and the first worker busy", lambda: any((out / "mail").glob("*.eml"))
                      and descendants(workers[0].pid), 900)
             workers[0].kill()
             workers[0].start()
@@ -136,7 +143,7 @@ def _school_settings(out: Path, plans_dir: Path, ledger_url: str) -> list[Any]:
 
 
 def _assert_runs_tagged_by_school(plans: dict[str, Plan]) -> None:
-    """A school's clerk filters the UI by the school's tag and sees its nine sends, nobody else's."""
+    """A school's clerk filters the UI by the school's tag and sees its sends, nobody else's."""
     for school, plan in plans.items():
         with get_client(sync_client=True) as client:
             mine = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[school, "send"])))

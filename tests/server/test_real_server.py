@@ -82,6 +82,7 @@ def _send_deployment(plan_id: str, deadline_id: str) -> str:
     return f"thidua-deadline/{plan_id}-{deadline_id}-send"
 
 
+@pytest.mark.timeout(1800)  # seven flow-run processes and three worker starts: slow on a loaded 2-core machine
 def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, str], tmp_path: Path,
                                                mailbox: tuple[HoldingSmtpHandler, int]) -> None:
     from prefect.deployments import run_deployment
@@ -119,7 +120,10 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
 
         # 3. A deadline run triggered through the API, delivered once.
         d3 = schedule(SEED, SEED.deadline("D3")).send_at
-        run_deployment(_send_deployment(SEED.id, "D3"), parameters={"now": d3.isoformat()}, timeout=0)
+        fast = RunSettings(plan_path=PLAN.resolve(), data_dir=(out / "data").resolve(), out_dir=out.resolve(),
+                           smtp_port=port, approval_poll_seconds=1)  # the decision is seen within a second
+        run_deployment(_send_deployment(SEED.id, "D3"),
+                       parameters={"now": d3.isoformat(), "settings": fast.model_dump(mode="json")}, timeout=0)
         resume_flow_run(paused_run("D3", timeout=240, tag=TAG), run_input=APPROVE)
         _completed("D3")
         assert len(_report_ids(handler.maildir, "D3")) == 1
@@ -128,8 +132,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
         crash_counts = {}
         for deadline_id, hold in (("D4", "after"), ("D6", "before")):
             send_at = schedule(SEED, SEED.deadline(deadline_id)).send_at
-            settings = RunSettings(plan_path=PLAN.resolve(), data_dir=(out / "data").resolve(), out_dir=out.resolve(),
-                                   smtp_port=port, stale_after_seconds=3)
+            settings = fast.model_copy(update={"stale_after_seconds": 3})
             parameters = {"now": send_at.isoformat(), "settings": settings.model_dump(mode="json")}
             handler.holding.clear()
             handler.release.clear()
