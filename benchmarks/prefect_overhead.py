@@ -17,7 +17,7 @@ from connectors.local.files import write_sample
 from connectors.local.smtp_server import LoopbackSmtpServer
 from flows.deadline import deadline_flow
 from flows.delivery import send_report
-from flows.report import compose_report, read_source, render_report, report_basename, validate_rows
+from flows.report import compose_report, read_sources, render_report, report_basename, validate_rows
 from flows.settings import DEFAULT_PLAN, RunSettings
 from thidua.calendar import schedule
 from thidua.pipeline import source_ids_for
@@ -27,7 +27,7 @@ from thidua.plan import parse_plan
 def bare_deadline(settings: RunSettings, deadline_id: str, when: Any, auto_approve: bool) -> None:
     plan = parse_plan(settings.plan_path.read_text(encoding="utf-8"))
     deadline = plan.deadline(deadline_id)
-    tables = {sid: read_source.fn(settings, plan, sid) for sid in source_ids_for(plan, deadline.kind)}
+    tables = read_sources.fn(settings, plan, source_ids_for(plan, deadline.kind))
     collected = validate_rows.fn(plan, tables, when)
     context = compose_report.fn(settings, plan, deadline_id, collected, when.date(), None)
     docx, pdf = render_report.fn(settings, plan, deadline.template, context, report_basename(plan, deadline))

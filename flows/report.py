@@ -56,10 +56,11 @@ def annex_of(report: Path) -> Path:
 
 
 @task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def read_source(settings: RunSettings, plan: Plan, source_id: str) -> Table:
-    """One source's sheet, as it stands now."""
-    source = next(s for s in plan.sources if s.id == source_id)
-    return backend(settings, plan).source.read_many([source])[source.id]
+def read_sources(settings: RunSettings, plan: Plan, source_ids: list[str]) -> dict[str, Table]:
+    """The sources' sheets as they stand now, in one read: on Google they are tabs of one spreadsheet, so one
+    values.batchGet brings them all."""
+    wanted = [s for s in plan.sources if s.id in source_ids]
+    return backend(settings, plan).source.read_many(wanted)
 
 
 @task(cache_policy=NO_CACHE)
@@ -70,9 +71,7 @@ def validate_rows(plan: Plan, tables: dict[str, Table], as_of: dt.datetime) -> C
 
 def collect_sources(settings: RunSettings, plan: Plan, deadline_id: str, as_of: dt.datetime) -> Collected:
     """Reads every source the deadline's report needs, as the sheets stood at `as_of`, and validates them."""
-    deadline = plan.deadline(deadline_id)
-    futures = {sid: read_source.submit(settings, plan, sid) for sid in source_ids_for(plan, deadline.kind)}
-    tables = {sid: future.result() for sid, future in futures.items()}
+    tables = read_sources(settings, plan, source_ids_for(plan, plan.deadline(deadline_id).kind))
     return validate_rows(plan, tables, as_of)
 
 
@@ -99,8 +98,7 @@ def render_report(settings: RunSettings, plan: Plan, template: str, context_path
     return built.docx, built.pdf
 
 
-def build_report(settings: RunSettings, plan: Plan, deadline_id: str, context_path: Path
-                      ) -> tuple[Path, Path | None]:
+def build_report(settings: RunSettings, plan: Plan, deadline_id: str, context_path: Path) -> tuple[Path, Path | None]:
     """Fills the deadline's template and converts it to PDF (skipped, and said so, without LibreOffice)."""
     deadline = plan.deadline(deadline_id)
     docx, pdf = render_report(settings, plan, deadline.template, context_path, report_basename(plan, deadline))
@@ -110,11 +108,16 @@ def build_report(settings: RunSettings, plan: Plan, deadline_id: str, context_pa
 
 
 def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.datetime) -> Draft:
-    """Collect, count and render the deadline's report as of `now` (the annual report also reads the start)."""
+    """Collect, count and render the deadline's report as of `now`. The annual report compares with the start of
+    the year: the same rows, read once, cut at the registration's send time."""
     deadline = plan.deadline(deadline_id)
-    collected = collect_sources(settings, plan, deadline_id, now)
     first = baseline_deadline(plan, deadline)
-    baseline = collect_sources(settings, plan, first.id, schedule(plan, first).send_at) if first else None
+    wanted = source_ids_for(plan, deadline.kind)
+    at_start = source_ids_for(plan, first.kind) if first else []
+    tables = read_sources(settings, plan, list(dict.fromkeys(wanted + at_start)))
+    collected = validate_rows(plan, {sid: tables[sid] for sid in wanted}, now)
+    baseline = (validate_rows(plan, {sid: tables[sid] for sid in at_start}, schedule(plan, first).send_at)
+                if first else None)
     context = compose_report(settings, plan, deadline_id, collected, now.date(), baseline)
     docx, pdf = build_report(settings, plan, deadline_id, context)
     return Draft(collected, missing(plan, deadline, collected.dataset), docx, pdf)
