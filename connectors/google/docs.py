@@ -35,6 +35,7 @@ from connectors.local.charts import render_chart
 from connectors.local.documents import EMPTY_TABLE_TEXT, column_widths, table_slots
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
 from thidua.plan import Plan
+from thidua.text import inert_placeholders
 
 DOCS_SCOPE = "https://www.googleapis.com/auth/documents"
 DRIVE_FILE_SCOPE = "https://www.googleapis.com/auth/drive.file"
@@ -311,7 +312,8 @@ def _token_values(structure: Structure, context: dict[str, Any]) -> dict[str, st
             values[token.text] = _text_value(context[name])
         elif name.lower() in context:
             values[token.text] = _text_value(context[name.lower()]).upper()
-    return values
+    # A value holding "{{…}}" (a teacher's answer) must not be taken for a later token.
+    return {token: inert_placeholders(value) for token, value in values.items()}
 
 
 @dataclass
@@ -394,7 +396,7 @@ def _slot_requests(slot: SlotTable, spec: dict[str, Any], shift: Callable[[int],
         row_start = row_end + (j - 1) * width
         for c in reversed(range(len(slot.cells))):
             cell = slot.cells[c]
-            text = value(values, cell)
+            text = inert_placeholders(value(values, cell))
             at = row_start + 2 + 2 * c
             if text:
                 requests.append({"insertText": {"text": text, "location": {"index": at}}})
@@ -406,7 +408,7 @@ def _slot_requests(slot: SlotTable, spec: dict[str, Any], shift: Callable[[int],
         token = slot.cells[c].token
         if token is None:
             continue
-        text = EMPTY_TABLE_TEXT if not items and c == 0 else value(first, slot.cells[c])
+        text = EMPTY_TABLE_TEXT if not items and c == 0 else inert_placeholders(value(first, slot.cells[c]))
         start = shift(token.start)
         requests.extend(_replace_span(start, shift(token.end), text))
         if not items and c == 0:
@@ -442,7 +444,7 @@ def table_requests(tables: list[dict[str, Any]], at: int, width_pt: float = TEXT
         requests.append({"pinTableHeaderRows": {"tableStartLocation": start, "pinnedHeaderRowsCount": 1}})
         for r in reversed(range(len(grid))):
             for c in reversed(range(columns)):
-                text = str(grid[r][c]) if c < len(grid[r]) else ""
+                text = inert_placeholders(str(grid[r][c])) if c < len(grid[r]) else ""
                 if not text:
                     continue
                 cell = table_start + 3 + r * (1 + 2 * columns) + 2 * c  # table, row and cell starts take 1 each
@@ -451,7 +453,7 @@ def table_requests(tables: list[dict[str, Any]], at: int, width_pt: float = TEXT
                     requests.append({"updateTextStyle": {
                         "range": {"startIndex": cell, "endIndex": cell + utf16_len(text)},
                         "textStyle": {"bold": True}, "fields": "bold"}})
-        caption = str(table["caption"])
+        caption = inert_placeholders(str(table["caption"]))
         requests.append({"insertText": {"text": caption, "location": {"index": at}}})
         requests.append({"updateTextStyle": {"range": {"startIndex": at, "endIndex": at + utf16_len(caption)},
                                              "textStyle": {"bold": True}, "fields": "bold"}})

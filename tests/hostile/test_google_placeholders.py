@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.google.docs import PLACEHOLDER, table_requests
+from connectors.google.docs import TOKEN as PLACEHOLDER
+from connectors.google.docs import table_requests
 from thidua.text import inert_placeholders
 
 TYPED = ["{{signer_name}}", "{{ number }}", "{{{title}}}", "x{{tables}}y", "{{p tables_block }}"]
@@ -26,9 +27,6 @@ def test_no_text_made_inert_holds_a_placeholder(typed: str) -> None:
     assert inert_placeholders(typed).replace("\u2060", "") == typed
 
 
-@pytest.mark.xfail(strict=True, reason="connectors/google/docs.py (being rewritten by another helper) inserts table "
-                                       "cells as typed and replaces placeholders afterwards; the fix is in the "
-                                       "report of issue 18 — remove this mark when it lands")
 def test_table_cells_sent_to_google_docs_hold_no_placeholder() -> None:
     table = {"caption": "Bảng 1", "headers": ["Họ và tên"], "rows": [["{{signer_name}}"]]}
     inserted = [r["insertText"]["text"] for r in table_requests([table], 10) if "insertText" in r]
