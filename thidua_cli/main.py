@@ -8,6 +8,8 @@ from thidua_cli.commands.check import check
 from thidua_cli.commands.demo import demo
 from thidua_cli.commands.deploy import deploy
 from thidua_cli.commands.google import google_app
+from thidua_cli.commands.google_doctor import google_doctor
+from thidua_cli.commands.google_login import google_login
 from thidua_cli.commands.resend import resend
 from thidua_cli.commands.status import status
 from thidua_cli.failures import ThiduaApp
@@ -21,6 +23,8 @@ app.command()(status)
 app.command()(resend)
 app.command(name="emulator")(emulator_command)
 app.add_typer(google_app, name="google")
+google_app.command("doctor")(google_doctor)
+google_app.command("login")(google_login)
 
 if __name__ == "__main__":
     app()

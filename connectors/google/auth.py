@@ -145,9 +145,11 @@ def load_credentials(info: Mapping[str, Any], user: str, base_url: str | None = 
     if kind == "authorized_user":
         data = dict(info)
         data["token_uri"] = endpoints.token_uri(base_url)
-        own: Credentials = user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+        own: Any = user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
             data, list(scopes))
-        return own
+        # from_authorized_user_info always sets Google's token URI, ignoring the one given: set it after.
+        pointed: Credentials = own.with_token_uri(data["token_uri"])
+        return pointed
     raise GoogleAuthError(
         f"Loại thông tin xác thực «{kind}» không được hỗ trợ: dùng khóa tài khoản dịch vụ (service_account) "
         "hoặc thông tin người dùng OAuth (authorized_user)."
