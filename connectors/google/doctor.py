@@ -17,7 +17,7 @@ from email.utils import formataddr, make_msgid
 from enum import StrEnum
 from typing import Any
 
-from google.auth.exceptions import RefreshError
+from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import Request
 from googleapiclient.errors import HttpError
 
@@ -248,6 +248,8 @@ class Doctor:
         except RefreshError as error:
             code, description = _oauth_error(error)
             return False, code, description
+        except TransportError as error:  # no network, a proxy, DNS: Google's token endpoint was not reached
+            return False, "network", f"không kết nối được tới máy chủ cấp mã của Google ({type(error).__name__})"
         return True, "", ""
 
     def _probe_tokens(self) -> TokenOutcome:
@@ -256,6 +258,8 @@ class Doctor:
         ok, code, description = self._token_for(self.needed)
         if ok:
             return TokenOutcome(self.needed, ())
+        if code not in ("unauthorized_client", "invalid_scope"):  # not about scopes: one at a time fares no better
+            return TokenOutcome((), self.needed, code, description)
         granted: list[str] = []
         missing: list[str] = []
         for scope in self.needed:
@@ -273,15 +277,18 @@ class Doctor:
             return (f"Google từ chối thông tin xác thực (invalid_grant: {tokens.description}). Với tài khoản dịch "
                     f"vụ: khóa đã bị xóa, hoặc {self.user} không phải người dùng của tên miền. Với đăng nhập "
                     "người dùng: quyền đã bị thu hồi hoặc hết hạn.")
+        if tokens.error == "network":
+            return f"Không lấy được mã truy cập: {tokens.description}. Kiểm tra kết nối Internet, proxy và DNS."
         return f"Không lấy được mã truy cập ({tokens.error or 'lỗi'}: {tokens.description})."
 
     def _token_fix(self, tokens: TokenOutcome) -> str:
         if self.kind == "service_account":
-            return (f"Gửi quản trị viên Google Workspace của tên miền {self.user.rsplit('@', 1)[-1]} (thường là bộ "
-                    "phận CNTT của Sở/Phòng GDĐT): vào admin.google.com → Bảo mật → Kiểm soát dữ liệu và quyền "
-                    "truy cập → Kiểm soát API → Quản lý ủy quyền trên toàn miền → Thêm mới; Client ID: "
-                    f"{self.info.get('client_id', '?')}; Phạm vi OAuth: dán nguyên chuỗi dưới đây. Thay đổi có "
-                    "thể mất đến 24 giờ mới có hiệu lực.")
+            return (f"Gửi quản trị viên cấp cao (super admin) Google Workspace của tên miền "
+                    f"{self.user.rsplit('@', 1)[-1]} (thường là bộ phận CNTT của Sở/Phòng GDĐT): vào admin.google.com "
+                    "→ Security (Bảo mật) → Access and data control → API controls → Manage Domain Wide Delegation "
+                    f"→ Add new; Client ID: {self.info.get('client_id', '?')}; OAuth scopes: dán nguyên chuỗi dưới "
+                    "đây → Authorize. Thay đổi thường có hiệu lực sau vài phút, có khi đến 24 giờ. Xem "
+                    "docs/di-vao-hoat-dong-google.md, bước 4A.")
         return ("Chạy lại `thidua google login` bằng tài khoản " + self.user + " và đánh dấu cho phép mọi quyền "
                 "trên màn hình đồng ý.")
 
@@ -342,8 +349,9 @@ class Doctor:
     # ------------------------------------------------------------------ 3. scopes
 
     def _check_scopes(self) -> None:
-        if self._tokens is None:
-            self._add(Step.SCOPES, "Phạm vi", Level.SKIP, "Chưa kiểm tra: chưa có thông tin xác thực hợp lệ.")
+        if self._tokens is None or not self._tokens.granted:
+            self._add(Step.SCOPES, "Phạm vi", Level.SKIP, "Chưa kiểm tra: chưa lấy được mã truy cập nào (xem mục "
+                      "thông tin xác thực).")
             return
         if not self._tokens.missing:
             self._add(Step.SCOPES, f"{len(self.needed)} phạm vi", Level.OK,

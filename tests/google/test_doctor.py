@@ -318,3 +318,61 @@ def test_delegation_missing_one_scope_names_it(delegating_emulator: WorkspaceEmu
     assert [f.subject for f in scopes] == ["https://www.googleapis.com/auth/forms.body",
                                            "Chuỗi phạm vi cho Admin console"]
     assert scopes[-1].paste == ",".join(SCOPES)
+
+
+# ---------------------------------------------------------------- the command
+
+def _run_cli(plan: Plan, tmp_path: Path, env: dict[str, str], *options: str) -> Any:
+    from typer.testing import CliRunner
+
+    from thidua_cli.google_demo import write_plan
+    from thidua_cli.main import app
+
+    path = tmp_path / "plan.google.yaml"
+    write_plan(plan, path)
+    return CliRunner().invoke(app, ["google", "doctor", str(path), *options], env=env)
+
+
+def test_the_command_exits_zero_on_a_healthy_workspace_and_one_naming_the_fix_otherwise(
+        workspace: WorkspaceClients, tmp_path: Path) -> None:
+    plan = provisioned(workspace)
+    env = {"THIDUA_GOOGLE_CREDENTIALS": json.dumps(workspace.account.info(workspace.base_url)), "COLUMNS": "200"}
+    healthy = _run_cli(plan, tmp_path, env, "--base-url", workspace.base_url, "--no-test-email")
+    assert healthy.exit_code == 0, healthy.output
+    assert "Cài đặt Google sẵn sàng" in healthy.output
+    assert plan.google is not None
+    workspace.service("drive", "v3").files().delete(fileId=plan.google.templates["review.docx:annual"]).execute()
+    broken = _run_cli(plan, tmp_path, env, "--base-url", workspace.base_url, "--no-test-email")
+    assert broken.exit_code == 1
+    assert "1 mục cần sửa" in broken.output and "review.docx:annual" in broken.output
+
+
+def test_the_command_without_credentials_says_where_to_put_them(workspace: WorkspaceClients,
+                                                                 tmp_path: Path) -> None:
+    plan = provisioned(workspace)
+    result = _run_cli(plan, tmp_path, {"THIDUA_GOOGLE_CREDENTIALS": "", "COLUMNS": "200"},
+                      "--base-url", workspace.base_url)
+    assert result.exit_code == 1
+    assert "THIDUA_GOOGLE_CREDENTIALS" in result.output and "thidua google login" in result.output
+
+
+@needs_delegation
+@pytest.mark.parametrize("delegating_emulator", [{}], indirect=True)
+def test_the_command_prints_the_scope_string_whole_on_its_own_line(delegating_emulator: WorkspaceEmulator,
+                                                                   tmp_path: Path) -> None:
+    clients = WorkspaceClients(delegating_emulator)
+    plan = parse_plan(SEED_PLAN.read_text(encoding="utf-8"))
+    plan = plan.model_copy(update={"google": GoogleSettings(user=clients.user)})
+    env = {"THIDUA_GOOGLE_CREDENTIALS": json.dumps(clients.account.info(clients.base_url)), "COLUMNS": "80"}
+    result = _run_cli(plan, tmp_path, env, "--base-url", clients.base_url)
+    assert result.exit_code == 1
+    assert ",".join(SCOPES) in result.output.splitlines()
+
+
+def test_an_unreachable_token_endpoint_is_a_finding_not_a_crash(workspace: WorkspaceClients) -> None:
+    plan = provisioned(workspace)
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    findings = doctor(plan, workspace.account.info(closed), closed)
+    token = next(f for f in findings if f.subject == "Mã truy cập")
+    assert token.level is Level.FAIL and "kết nối" in token.detail
+    assert {f.level for f in findings if f.step is not Step.CREDENTIALS} == {Level.SKIP}
