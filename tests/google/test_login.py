@@ -175,3 +175,26 @@ def test_a_web_client_file_is_refused_naming_the_desktop_type(tmp_path: Path) ->
                                       str(tmp_path / "google.json"), "--no-browser"])
     assert result.exit_code == 1
     assert "Desktop app" in result.output and CLIENT_SECRET not in result.output
+
+
+def test_login_into_a_secret_block_is_where_the_doctor_and_the_flows_read_it(
+        workspace: WorkspaceClients, emulator: WorkspaceEmulator, client_secrets: Path, prefect_api: Any) -> None:
+    from connectors.google.auth import prefect_secret
+    from connectors.google.doctor import Level, Step, diagnose
+    from thidua.plan import GoogleSettings, parse_plan
+
+    grant(emulator, workspace.user)
+    result = CliRunner().invoke(app, ["google", "login", "--client-secrets", str(client_secrets), "--secret-block",
+                                      "thidua-google-login-test", "--base-url", workspace.base_url])
+    assert result.exit_code == 0, result.output
+    assert REFRESH_TOKEN not in result.output and CLIENT_SECRET not in result.output
+    assert credential_info(prefect_secret("thidua-google-login-test"))["refresh_token"] == REFRESH_TOKEN
+    plan = parse_plan((Path(__file__).resolve().parents[2] / "examples" / "le-anh-xuan-2024-google" /
+                       "plan.yaml").read_text(encoding="utf-8"))
+    plan = plan.model_copy(update={"google": GoogleSettings(user=workspace.user),
+                                   "delivery": plan.delivery.model_copy(update={"sender": workspace.user})})
+    findings = diagnose(plan, "thidua-google-login-test", workspace.base_url, send_test_email=False)
+    first = findings[0]
+    assert (first.step, first.level) == (Step.CREDENTIALS, Level.OK)
+    assert "thidua-google-login-test" in first.subject and "authorized_user" in first.detail
+    assert [f for f in findings if f.step in (Step.APIS, Step.SCOPES, Step.GMAIL) and f.level is not Level.OK] == []
