@@ -546,7 +546,7 @@ class Doctor:
                 self._add(Step.TEMPLATES, subject, Level.FAIL,
                           f"Không mở được mẫu {document_id} ({problem.status}: {problem.message}).",
                           f"Khôi phục tài liệu hoặc chia sẻ nó cho {self.user}; hoặc chạy lại `thidua google "
-                          "provision` để tạo lại mẫu khởi đầu và ghi mã mới vào kế hoạch.")
+                          "provision` để tạo lại mẫu khởi đầu và ghi mã mới vào kế hoạch." + _DRIVE_FILE_HINT)
                 continue
             if meta.get("trashed"):
                 self._add(Step.TEMPLATES, subject, Level.FAIL, f"Mẫu «{meta.get('name')}» đang nằm trong Thùng rác.",
@@ -588,7 +588,7 @@ class Doctor:
                 self._add(Step.FOLDERS, deadline_id, Level.FAIL,
                           f"Không ghi được vào thư mục {folder_id} ({problem.status}: {problem.message}).",
                           f"Chia sẻ thư mục cho {self.user} với quyền «Người chỉnh sửa», hoặc chạy lại "
-                          "`thidua google provision`.")
+                          "`thidua google provision`." + _DRIVE_FILE_HINT)
             else:
                 self._add(Step.FOLDERS, deadline_id, Level.OK, f"Ghi được vào «{meta.get('name')}».")
 
@@ -624,6 +624,12 @@ class Doctor:
             return
         self._add(Step.TEST_EMAIL, clerk, Level.OK,
                   f"Đã gửi thư kiểm tra (Message-ID {message['Message-ID']}); hãy mở hộp thư {clerk} để xác nhận.")
+
+
+# Under drive.file Google answers 404 for a file another app (other credentials) created.
+_DRIVE_FILE_HINT = (" Phạm vi drive.file chỉ cho thidua thấy tệp do chính thông tin xác thực này tạo: nếu đã khởi tạo "
+                    "bằng thông tin xác thực khác (ví dụ tài khoản dịch vụ, rồi chuyển sang đăng nhập người dùng), "
+                    "hãy chạy lại `thidua google provision` bằng thông tin xác thực hiện tại.")
 
 
 class _NotWritable(Exception):

@@ -19,8 +19,9 @@ import pytest
 import requests
 from googleapiclient.errors import HttpError
 
+from connectors.google import endpoints
 from connectors.google.api import GoogleApi
-from connectors.google.auth import SCOPES
+from connectors.google.auth import SCOPES, load_credentials
 from connectors.google.doctor import Doctor, Finding, Level, Step, scope_string
 from connectors.google.provision import Provisioner
 from emulator.auth import RefreshGrant
@@ -38,12 +39,22 @@ def for_user(plan: Plan, user: str) -> Plan:
                                    "delivery": plan.delivery.model_copy(update={"sender": user})})
 
 
-def provisioned(workspace: WorkspaceClients, link: bool = True) -> Plan:
+def provisioned(workspace: WorkspaceClients, link: bool = True, info: dict[str, Any] | None = None) -> Plan:
     """The seed plan provisioned in the emulator and finished as a clerk would: forms linked to the plan's
-    spreadsheet (by hand in the Forms UI; here the emulator's admin endpoint), sheets in vi_VN and the plan's zone."""
+    spreadsheet (by hand in the Forms UI; here the emulator's admin endpoint), sheets in vi_VN and the plan's zone.
+    Provisioned with the credentials the doctor will use (`info`, else the service account): under drive.file an
+    app reaches only the files it created itself."""
     plan = for_user(parse_plan(SEED_PLAN.read_text(encoding="utf-8")), workspace.user)
-    done = Provisioner(plan, workspace.service("drive", "v3"), workspace.service("forms", "v1"),
-                       workspace.gspread(), GoogleApi(sleep=lambda s: None), REPO / "templates").run()
+    if info is None:
+        drive, forms, gspread_client = (workspace.service("drive", "v3"), workspace.service("forms", "v1"),
+                                        workspace.gspread())
+    else:
+        credentials = load_credentials(info, workspace.user, workspace.base_url,
+                                       dict.fromkeys(info.get("scopes", SCOPES), ""))
+        drive = endpoints.build_service("drive", "v3", credentials, workspace.base_url)
+        forms = endpoints.build_service("forms", "v1", credentials, workspace.base_url)
+        gspread_client = endpoints.gspread_client(credentials, workspace.base_url)
+    done = Provisioner(plan, drive, forms, gspread_client, GoogleApi(sleep=lambda s: None), REPO / "templates").run()
     sheets = workspace.service("sheets", "v4").spreadsheets()
     for spreadsheet_id in {s.spreadsheet_id for s in done.plan.sources}:
         sheets.batchUpdate(spreadsheetId=spreadsheet_id, body={"requests": [{"updateSpreadsheetProperties": {
@@ -160,27 +171,40 @@ def test_a_sheet_in_another_locale_and_time_zone_is_named(workspace: WorkspaceCl
     assert all("roster" in f.subject for f in sheets)
 
 
+def test_a_renamed_response_tab_is_named_with_the_tabs_there_are(workspace: WorkspaceClients) -> None:
+    plan = provisioned(workspace)
+    f3 = next(s for s in plan.sources if s.id == "F3")
+    workspace.gspread().open_by_key(f3.spreadsheet_id).worksheet(f3.sheet).update_title("Trang tính đổi tên")
+    findings = doctor(plan, workspace.account.info(workspace.base_url), workspace.base_url, send_test_email=False)
+    [bad] = failures(findings)
+    assert bad.step is Step.SHEETS and bad.subject.startswith("F3")
+    assert f"«{f3.sheet}»" in bad.detail and "Trang tính đổi tên" in bad.detail and "sheet:" in bad.fix
+
+
 def test_an_unreachable_template_and_a_deleted_folder_are_named(workspace: WorkspaceClients) -> None:
     plan = provisioned(workspace)
     assert plan.google is not None
     drive = workspace.service("drive", "v3").files()
     drive.delete(fileId=plan.google.templates["review.docx:interim"]).execute()
+    drive.update(fileId=plan.google.templates["registration.docx:registration"], body={"trashed": True}).execute()
     drive.delete(fileId=plan.google.deadline_folders["D8"]).execute()
     findings = doctor(plan, workspace.account.info(workspace.base_url), workspace.base_url, send_test_email=False)
-    bad = failures(findings)
-    assert [(f.step, f.subject.split(" ")[0]) for f in bad] == [
-        (Step.TEMPLATES, "review.docx:interim"), (Step.FOLDERS, "D8")]
-    assert "404" in bad[0].detail and "provision" in bad[0].fix
+    bad = {f.subject.split(" ")[0]: f for f in failures(findings)}
+    assert [(f.step, subject) for subject, f in bad.items()] == [
+        (Step.TEMPLATES, "registration.docx:registration"), (Step.TEMPLATES, "review.docx:interim"),
+        (Step.FOLDERS, "D8")]
+    assert "Thùng rác" in bad["registration.docx:registration"].detail
+    assert "404" in bad["review.docx:interim"].detail and "provision" in bad["review.docx:interim"].fix
 
 
 def test_user_credentials_missing_a_scope_name_it_and_send_nothing(
         workspace: WorkspaceClients, emulator: WorkspaceEmulator) -> None:
-    plan = provisioned(workspace)
     granted = tuple(s for s in SCOPES if not s.endswith("gmail.send"))
     emulator.grant_refresh_token("1//doctor-test", RefreshGrant("client.apps.googleusercontent.com", "s3cret",
                                                                  granted, workspace.user))
     info = {"type": "authorized_user", "client_id": "client.apps.googleusercontent.com", "client_secret": "s3cret",
-            "refresh_token": "1//doctor-test"}
+            "refresh_token": "1//doctor-test", "scopes": list(granted)}
+    plan = provisioned(workspace, info=info)
     findings = doctor(plan, info, workspace.base_url)
     bad = failures(findings)
     assert [(f.step, f.subject) for f in bad] == [
@@ -391,11 +415,11 @@ def test_a_sender_that_is_not_the_mailbox_is_named(workspace: WorkspaceClients) 
 
 def test_user_credentials_for_another_mailbox_are_named(workspace: WorkspaceClients,
                                                         emulator: WorkspaceEmulator) -> None:
-    plan = provisioned(workspace)
     emulator.grant_refresh_token("1//other", RefreshGrant("client.apps.googleusercontent.com", "s3cret",
                                                            tuple(SCOPES), "giao.vien@truong-thcs.edu.vn"))
     info = {"type": "authorized_user", "client_id": "client.apps.googleusercontent.com", "client_secret": "s3cret",
             "refresh_token": "1//other"}
+    plan = provisioned(workspace, info=info)
     findings = doctor(plan, info, workspace.base_url)
     [bad] = failures(findings)
     assert bad.step is Step.GMAIL and "giao.vien@truong-thcs.edu.vn" in bad.detail
