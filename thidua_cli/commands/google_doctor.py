@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from connectors.google.doctor import Finding, Level, Step
 from thidua_cli.console import console, load_or_exit
 
 _MARKS = {"ok": "[green]✓ ổn[/]", "warn": "[yellow]! lưu ý[/]", "fail": "[bold red]✗ lỗi[/]",
@@ -26,7 +27,7 @@ def google_doctor(
 ) -> None:
     """Kiểm tra cài đặt Google trước hạn báo cáo đầu tiên: thông tin xác thực, API, phạm vi, Gmail, biểu mẫu,
     bảng tính, mẫu báo cáo, thư mục; cuối cùng gửi thư kiểm tra cho thư ký. Mỗi lỗi kèm cách sửa."""
-    from connectors.google.doctor import STEP_TITLES, Level, diagnose
+    from connectors.google.doctor import STEP_TITLES, diagnose
 
     plan = load_or_exit(plan_path)
     if plan.google is None:
@@ -37,7 +38,7 @@ def google_doctor(
     table = Table(title=f"Kiểm tra Google Workspace — {plan.school.name} ({plan.google.user})", show_lines=True)
     for column in ("#", "Bước", "Mục", "Kết quả", "Chi tiết", "Cách sửa"):
         table.add_column(column, overflow="fold")
-    for number, finding in enumerate(findings, start=1):
+    for number, finding in enumerate(_collapsed(findings), start=1):
         table.add_row(str(number), STEP_TITLES[finding.step], finding.subject, _MARKS[finding.level.value],
                       finding.detail, finding.fix)
     console.print(table)
@@ -52,3 +53,16 @@ def google_doctor(
                       "lại lệnh này.", highlight=False)
         raise typer.Exit(code=1)
     console.print(f"[green]Cài đặt Google sẵn sàng[/] ({len(warned)} lưu ý).", highlight=False)
+
+
+def _collapsed(findings: list[Finding]) -> list[Finding]:
+    """Templates and folders that are all fine take one row: the clerk reads what needs fixing, not 9 ticks."""
+    shown: list[Finding] = []
+    for step in dict.fromkeys(f.step for f in findings):
+        mine = [f for f in findings if f.step is step]
+        if step in (Step.TEMPLATES, Step.FOLDERS) and len(mine) > 1 and all(f.level is Level.OK for f in mine):
+            shown.append(Finding(step, ", ".join(f.subject.split(" ")[0] for f in mine), Level.OK,
+                                 f"Cả {len(mine)} mục đều ổn."))
+        else:
+            shown.extend(mine)
+    return shown
