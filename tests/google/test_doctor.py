@@ -424,3 +424,20 @@ def test_user_credentials_for_another_mailbox_are_named(workspace: WorkspaceClie
     [bad] = failures(findings)
     assert bad.step is Step.GMAIL and "giao.vien@truong-thcs.edu.vn" in bad.detail
     assert of(findings, Step.TEST_EMAIL)[0].level is Level.SKIP
+
+
+def test_the_legacy_access_not_configured_body_alone_reads_as_a_disabled_api() -> None:
+    import httplib2
+
+    from connectors.google.doctor import classify
+
+    body = {"error": {"code": 403, "message": "Access Not Configured. Drive API has not been used in project 42 "
+                      "before or it is disabled.", "errors": [{"domain": "usageLimits",
+                                                                "reason": "accessNotConfigured"}]}}
+    error = HttpError(httplib2.Response({"status": 403}), json.dumps(body).encode())
+    problem = classify(error)
+    assert (problem.kind, problem.status, problem.activation_url) == ("disabled", 403, "")
+    insufficient = {"error": {"code": 403, "message": "Request had insufficient authentication scopes.",
+                              "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                           "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}}
+    assert classify(HttpError(httplib2.Response({"status": 403}), json.dumps(insufficient).encode())).kind == "scope"
