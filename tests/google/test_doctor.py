@@ -370,16 +370,21 @@ def test_the_command_exits_zero_on_a_healthy_workspace_and_one_naming_the_fix_ot
     workspace.service("drive", "v3").files().delete(fileId=plan.google.templates["review.docx:annual"]).execute()
     broken = _run_cli(plan, tmp_path, env, "--base-url", workspace.base_url, "--no-test-email")
     assert broken.exit_code == 1
-    assert "1 mục cần sửa" in broken.output and "review.docx:annual" in broken.output
+    assert "1 mục cần sửa, 0 lưu ý" in broken.output
 
 
-def test_the_command_without_credentials_says_where_to_put_them(workspace: WorkspaceClients,
-                                                                 tmp_path: Path) -> None:
+def test_the_command_without_credentials_says_where_to_put_them(workspace: WorkspaceClients, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("THIDUA_GOOGLE_CREDENTIALS", raising=False)
     plan = provisioned(workspace)
     result = _run_cli(plan, tmp_path, {"THIDUA_GOOGLE_CREDENTIALS": "", "COLUMNS": "200"},
                       "--base-url", workspace.base_url)
-    assert result.exit_code == 1
-    assert "THIDUA_GOOGLE_CREDENTIALS" in result.output and "thidua google login" in result.output
+    assert result.exit_code == 1 and "1 mục cần sửa" in result.output
+    from connectors.google.doctor import diagnose
+
+    [missing, *rest] = diagnose(plan, "", workspace.base_url)
+    assert missing.level is Level.FAIL and "THIDUA_GOOGLE_CREDENTIALS" in missing.detail
+    assert "thidua google login" in missing.fix and {f.level for f in rest} == {Level.SKIP}
 
 
 @needs_delegation

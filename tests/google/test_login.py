@@ -132,7 +132,7 @@ def test_login_stores_authorized_user_credentials_readable_by_the_owner_only(
     # Nothing secret reached the console.
     for secret in (REFRESH_TOKEN, CLIENT_SECRET, "ya29.consent"):
         assert secret not in result.output
-    assert str(out.resolve()) in result.output
+    assert str(out.resolve()) in result.output.replace("\n", "")
 
 
 def test_login_tightens_an_existing_file_to_mode_600(
