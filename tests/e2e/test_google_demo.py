@@ -78,13 +78,13 @@ def test_each_report_costs_a_small_constant_number_of_calls(google_demo: tuple[P
     the sent folder before the first send, and the send. Nothing grows with the number of rows."""
     plan = parse_plan(PLAN.read_text(encoding="utf-8"))
     out = google_demo[0]
-    templates_seen: set[str] = set()
+    templates_seen: set[tuple[str, str]] = set()  # a starter Doc per template and report kind
     for item in calendar(plan):
         deadline = plan.deadline(item.id)
         row = _summary(out)[deadline.id]
         context = _context(out, deadline.id)
-        first_use = deadline.template not in templates_seen
-        templates_seen.add(deadline.template)
+        first_use = (deadline.template, deadline.kind) not in templates_seen
+        templates_seen.add((deadline.template, deadline.kind))
         expected = 2 + 3 + int(first_use) + 3 * len(context.get("charts", [])) + 2
         assert row["api_calls"] == expected, (deadline.id, row["api_calls"], expected)
 
