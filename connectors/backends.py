@@ -7,6 +7,7 @@ writing its ports, registering its factory here with `@register("name")`, and al
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -14,9 +15,9 @@ from zoneinfo import ZoneInfo
 from connectors.google.api import DEFAULT_TIMEOUT_S, Charges, GoogleApi
 from connectors.local.documents import LocalDocumentBuilder
 from connectors.local.files import FileSource
-from connectors.local.smtp import SmtpMailer
+from connectors.local.smtp import SmtpMailer, smtp_password, tls_context
 from connectors.local.smtp_server import message_ids_in
-from connectors.ports import Backend, OneByOne, RowSource
+from connectors.ports import Backend, Mailer, OneByOne, RowSource
 from thidua.plan import Plan
 
 Throttle = Callable[[Charges], None]
@@ -40,6 +41,16 @@ class RunPlaces(Protocol):
     def smtp_host(self) -> str: ...
     @property
     def smtp_port(self) -> int: ...
+    @property
+    def smtp_security(self) -> str: ...
+    @property
+    def smtp_username(self) -> str: ...
+    @property
+    def smtp_password_block(self) -> str: ...
+    @property
+    def smtp_password_env(self) -> str: ...
+    @property
+    def smtp_ca_file(self) -> Path | None: ...
     @property
     def google_base_url(self) -> str: ...
     @property
@@ -95,10 +106,32 @@ def local_backend(data_dir: Path, templates_dir: Path, reports_dir: Path, smtp_h
     )
 
 
+class LoginOnSend:
+    """A mailer for a real server (TLS, login) whose password is read only when a message goes out, so commands
+    that merely read (status, a preview) never need it, and it lives no longer than one send."""
+
+    def __init__(self, places: RunPlaces) -> None:
+        self.places = places
+
+    def send(self, message: EmailMessage) -> None:
+        """Opens an SMTP session with TLS and the login, and hands `message` over."""
+        p = self.places
+        context = tls_context(p.smtp_ca_file) if p.smtp_security != "none" else None
+        username = p.smtp_username or None
+        password = smtp_password(p.smtp_password_block, p.smtp_password_env) if username else None
+        SmtpMailer(p.smtp_host, p.smtp_port, starttls=p.smtp_security == "starttls",
+                   implicit_tls=p.smtp_security == "tls", username=username, password=password,
+                   ssl_context=context).send(message)
+
+
 @register("local")
 def _local(plan: Plan, places: RunPlaces, throttle_for: ThrottleFor | None) -> Backend:
-    return local_backend(places.data_dir, places.templates_dir, places.reports_dir, places.smtp_host,
-                         places.smtp_port, places.mail_dir)
+    found = local_backend(places.data_dir, places.templates_dir, places.reports_dir, places.smtp_host,
+                          places.smtp_port, places.mail_dir)
+    if places.smtp_security != "none" or places.smtp_username:
+        mailer: Mailer = LoginOnSend(places)
+        found.mailer = mailer
+    return found
 
 
 def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, Any], base_url: str | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +23,15 @@ class RunSettings(BaseModel):
     templates_dir: Path = DEFAULT_TEMPLATES
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
+    # A real mail server: "starttls" (port 587) or "tls" (implicit TLS, port 465); "none" only for a loopback
+    # server. The password is never here: it is read at send time from the Prefect Secret block
+    # `smtp_password_block`, else from the environment variable `smtp_password_env`.
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str = ""
+    smtp_password_block: str = ""
+    smtp_password_env: str = "THIDUA_SMTP_PASSWORD"
+    # A CA bundle to trust besides the system's (a school's own mail server with an internal CA).
+    smtp_ca_file: Path | None = None
     # Any SQLAlchemy URL for the delivery ledger; empty means a SQLite file in the output folder.
     ledger_url: str = ""
     # The backend is the plan's (`backend:`). On Google, `google_base_url` points the clients at an emulator

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import ssl
 import threading
 from collections.abc import Collection
 from email.parser import BytesHeaderParser
@@ -18,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 _EML_NAME = re.compile(r"(\d+)-.*\.eml")
@@ -87,6 +88,17 @@ class _MaildirHandler:
             self._received += 1
 
 
+class _Authenticator:
+    """Accepts exactly one user and password (PLAIN or LOGIN)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (self.user, self.password)
+        return AuthResult(success=ok, handled=False)
+
+
 class _EphemeralPortController(Controller):
     """A Controller that may bind port 0: it learns the real port before aiosmtpd's self-test connects to it."""
 
@@ -103,12 +115,20 @@ class _EphemeralPortController(Controller):
 class LoopbackSmtpServer:
     """An SMTP server on 127.0.0.1 (a free port by default) filing messages into `maildir/<n>-<message-id>.eml`.
 
-    `refused_recipients` are answered 550 at RCPT, to rehearse a mailbox that bounces.
+    `refused_recipients` are answered 550 at RCPT, to rehearse a mailbox that bounces. With `tls` the server
+    behaves as a school's real one does: STARTTLS required before anything else (or, with `implicit_tls`, TLS from
+    the first byte, as on port 465), and with `login` (user, password) AUTH required before MAIL.
     """
 
     def __init__(
-        self, maildir: Path, host: str = "127.0.0.1", port: int = 0, *, refused_recipients: Collection[str] = ()
+        self, maildir: Path, host: str = "127.0.0.1", port: int = 0, *, refused_recipients: Collection[str] = (),
+        tls: ssl.SSLContext | None = None, implicit_tls: bool = False, login: tuple[str, str] | None = None,
     ) -> None:
+        if implicit_tls and tls is None:
+            raise ValueError("implicit TLS needs a TLS context")
+        self._tls = tls
+        self._implicit_tls = implicit_tls
+        self._login = login
         self.maildir = maildir
         self._refused_recipients = frozenset(r.casefold() for r in refused_recipients)
         self.host = host
@@ -133,8 +153,17 @@ class LoopbackSmtpServer:
             raise RuntimeError("the loopback SMTP server is already running")
         self.maildir.mkdir(parents=True, exist_ok=True)
         self._handler = _MaildirHandler(self.maildir, self._refused_recipients)
+        options: dict[str, Any] = {}
+        if self._tls is not None and self._implicit_tls:
+            options["ssl_context"] = self._tls
+        elif self._tls is not None:
+            options.update(tls_context=self._tls, require_starttls=True)
+        if self._login is not None:
+            # Over implicit TLS aiosmtpd does not know the session is encrypted; it is, from the first byte.
+            options.update(auth_required=True, authenticator=_Authenticator(*self._login),
+                           auth_require_tls=not self._implicit_tls)
         controller = _EphemeralPortController(
-            self._handler, hostname=self.host, port=self._requested_port, server_hostname="localhost"
+            self._handler, hostname=self.host, port=self._requested_port, server_hostname="localhost", **options
         )
         controller.start()
         self._controller = controller
