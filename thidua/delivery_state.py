@@ -86,6 +86,48 @@ def arrived_late(sent_at: dt.datetime | None, must_arrive_by: dt.datetime) -> bo
     return sent_at is None or sent_at > must_arrive_by
 
 
+class Timing(enum.StrEnum):
+    """When a send happens, against its slot and the moment the report must arrive by."""
+
+    ON_SCHEDULE = "on_schedule"
+    AFTER_SLOT = "after_slot"
+    REHEARSAL = "rehearsal"
+    LATE = "late"
+
+
+TIMING_WORDS: dict[Timing, str] = {
+    Timing.ON_SCHEDULE: "đúng lịch",
+    Timing.AFTER_SLOT: "sau giờ gửi theo lịch, vẫn trước hạn",
+    Timing.REHEARSAL: "chạy thử",
+    Timing.LATE: "TRỄ HẠN",
+}
+
+
+@dataclass(frozen=True)
+class SendTiming:
+    """A send's timing as the clerk reads it; only a report arriving after the deadline is late, whatever the
+    clock (a rehearsal an hour after its slot but days before the deadline is a rehearsal, not late)."""
+
+    timing: Timing
+
+    @property
+    def late(self) -> bool:
+        return self.timing is Timing.LATE
+
+    @property
+    def word(self) -> str:
+        return TIMING_WORDS[self.timing]
+
+
+def send_timing(send_at: dt.datetime, must_arrive_by: dt.datetime, at: dt.datetime, rehearsal: bool) -> SendTiming:
+    """The timing of a send at `at` (the run's clock; a simulated one when `rehearsal`)."""
+    if arrived_late(at, must_arrive_by):
+        return SendTiming(Timing.LATE)
+    if rehearsal:
+        return SendTiming(Timing.REHEARSAL)
+    return SendTiming(Timing.AFTER_SLOT if at > send_at else Timing.ON_SCHEDULE)
+
+
 def sent_versions(records: Sequence[Sent]) -> list[Sent]:
     """The versions the mail system accepted, oldest version first."""
     return sorted((r for r in records if r.sent_at is not None), key=lambda r: r.version)

@@ -345,6 +345,27 @@ class Plan(_Model):
     def _nfc_everywhere(cls, value: Any) -> Any:
         return _nfc_tree(value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_defaults_follow_titles(cls, data: Any) -> Any:
+        """The rules' default title lists name the seed's titles; a plan declaring fewer titles gets the defaults
+        it declares (a title list the plan writes itself is still checked against its titles)."""
+        if not isinstance(data, dict) or not isinstance(data.get("titles"), dict):
+            return data
+        declared = {str(t.get("id")) for group in ("individual", "collective")
+                    if isinstance(data["titles"].get(group), list)
+                    for t in data["titles"][group] if isinstance(t, dict)}
+        rules = data.get("rules", {})
+        if not isinstance(rules, dict):
+            return data
+        filled = dict(rules)
+        for key in ("ldtt_level_titles", "cstdcs_level_titles"):
+            if key not in rules:
+                kept = tuple(t for t in Rules.model_fields[key].default if t in declared)
+                if kept:  # none declared: leave the default, and its error, to validation
+                    filled[key] = kept
+        return {**data, "rules": filled} if filled != rules else data
+
     @model_validator(mode="after")
     def _references_resolve(self) -> Plan:
         problems: list[tuple[tuple[str | int, ...], str]] = []

@@ -10,6 +10,7 @@ from thidua_cli.commands.deploy import deploy
 from thidua_cli.commands.google import google_app
 from thidua_cli.commands.google_doctor import google_doctor
 from thidua_cli.commands.google_login import google_login
+from thidua_cli.commands.report import report
 from thidua_cli.commands.resend import resend
 from thidua_cli.commands.status import status
 from thidua_cli.failures import ThiduaApp
@@ -17,6 +18,7 @@ from thidua_cli.failures import ThiduaApp
 app = ThiduaApp(help="Thi đua – khen thưởng: báo cáo đúng hạn, đúng số liệu, gửi một lần.", no_args_is_help=True)
 app.command()(check)
 app.command()(demo)
+app.command()(report)
 app.command(name="calendar")(calendar_command)
 app.command()(deploy)
 app.command()(status)

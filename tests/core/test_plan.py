@@ -98,3 +98,25 @@ def test_plan_text_is_stored_nfc(plan_text: str) -> None:
     nfd_plan = parse_plan(unicodedata.normalize("NFD", plan_text))
     assert nfd_plan.signer.name == "Mai Thanh Bình"
     assert unicodedata.is_normalized("NFC", nfd_plan.teams[4].name)
+
+
+def _fewer_titles(plan_text: str) -> str:
+    """The seed plan as a school with only LĐTT and CSTĐ cơ sở: no city or national titles, no rules lists."""
+    text = plan_text.replace("    - id: CSTD-TP\n      name: Chiến sĩ thi đua cấp thành phố\n", "")
+    text = text.replace("    - id: CSTD-TQ\n      name: Chiến sĩ thi đua toàn quốc\n", "")
+    text = text.replace("  ldtt_level_titles: [LDTT, CSTDCS, CSTD-TP, CSTD-TQ]\n", "")
+    text = text.replace("  cstdcs_level_titles: [CSTDCS, CSTD-TP, CSTD-TQ]\n", "")
+    assert "CSTD-TP" not in text
+    return text
+
+
+def test_rule_defaults_follow_the_titles_a_plan_declares(plan_text: str) -> None:
+    plan = parse_plan(_fewer_titles(plan_text))
+    assert plan.rules.ldtt_level_titles == ("LDTT", "CSTDCS")
+    assert plan.rules.cstdcs_level_titles == ("CSTDCS",)
+
+
+def test_a_rules_list_naming_an_undeclared_title_is_still_refused(plan_text: str) -> None:
+    text = _fewer_titles(plan_text).replace("rules:\n", "rules:\n  cstdcs_level_titles: [CSTDCS, CSTD-TP]\n", 1)
+    (problem,) = _problems(text)
+    assert "CSTD-TP" in problem and "không có trong titles" in problem

@@ -1,16 +1,24 @@
-"""`thidua check`: is the plan valid, and when does each report go out?"""
+"""`thidua check`: is the plan valid, will its sources and templates be readable on the send day, and when does
+each report go out?"""
 
 from __future__ import annotations
 
+import typer
 from rich.table import Table
 
 from thidua.calendar import calendar
-from thidua_cli.console import PlanOption, console, load_or_exit, print_warnings
+from thidua_cli.console import DataOption, OptionalPlan, console, print_warnings, school_or_exit
+from thidua_cli.preflight import Problem, source_problems, template_problems
 
 
-def check(plan_path: PlanOption) -> None:
-    """Kiểm tra tệp kế hoạch: lỗi ghi rõ tệp, dòng, trường; cảnh báo hạn trước ngày kế hoạch hoặc ngoài đợt."""
-    plan = load_or_exit(plan_path)
+def check(plan_path: OptionalPlan = None, data: DataOption = None) -> None:
+    """Kiểm tra tệp kế hoạch (lỗi ghi rõ tệp, dòng, trường; cảnh báo hạn trước ngày kế hoạch hoặc ngoài đợt), mẫu
+    báo cáo, và với --data (hoặc data trong thidua.toml; Google: các trang tính thật) dòng tiêu đề của từng nguồn:
+    thiếu cột nào, đang có cột nào, thiếu tệp nào."""
+    from connectors.backends import open_backend
+
+    school = school_or_exit(plan_path, data=data)
+    plan, settings = school.plan, school.settings
     print_warnings(plan)
     table = Table(title=f"Lịch gửi báo cáo — {plan.school.name} năm {plan.year}")
     for column in ("Hạn", "Báo cáo", "Phải đến trước", "Gửi lúc", "Nơi nhận"):
@@ -22,4 +30,20 @@ def check(plan_path: PlanOption) -> None:
     console.print("Địa chỉ nhận báo cáo (kiểm tra từng ký tự):", highlight=False)
     for recipient in plan.recipients:  # whole, never wrapped: a look-alike domain must be readable
         console.print(f"  • {recipient.id}: {recipient.email} — {recipient.name}", highlight=False, soft_wrap=True)
-    console.print(f"[green]Kế hoạch hợp lệ:[/] {len(plan.deadlines)} hạn báo cáo, {len(plan.teams)} tổ.")
+    problems: list[Problem] = []
+    if plan.backend == "local":
+        problems += template_problems(plan, settings.templates_dir)
+    read_sources = plan.backend != "local" or data is not None or school.school.data is not None
+    if read_sources:
+        problems += source_problems(plan, open_backend(plan, settings).source)
+    if problems:
+        console.print(f"[bold red]Kế hoạch chưa dùng được: {len(problems)} lỗi cần sửa trước ngày gửi[/]:",
+                      highlight=False)
+        for problem in problems:
+            console.print(f"  • [bold]{problem.where}[/]: {problem.message}", highlight=False)
+        raise typer.Exit(code=1)
+    checked = f"; đã đọc dòng tiêu đề của {len(plan.sources)} nguồn trong {settings.data_dir}" if read_sources and \
+        plan.backend == "local" else (f"; đã đọc {len(plan.sources)} nguồn trên Google" if read_sources else
+                                      "; chưa kiểm tra dữ liệu (thêm --data THƯ_MỤC)")
+    console.print(f"[green]Kế hoạch hợp lệ:[/] {len(plan.deadlines)} hạn báo cáo, {len(plan.teams)} tổ{checked}.",
+                  highlight=False)

@@ -24,18 +24,22 @@ from thidua_cli.console import (
     load_or_exit,
     print_warnings,
     run_settings,
+    school_or_exit,
 )
 
 
 def deploy(
-    plan_path: Annotated[Path, typer.Argument(help="Tệp kế hoạch (YAML), hoặc thư mục kế hoạch của cả quận "
-                                                   "(mỗi trường một tệp).", exists=True)],
-    out: OutOption = Path("out"),
+    plan_path: Annotated[Path | None, typer.Argument(
+        help="Tệp kế hoạch (YAML), hoặc thư mục kế hoạch của cả quận (mỗi trường một tệp); bỏ trống: kế hoạch ghi "
+             "trong thidua.toml ở thư mục hiện tại.", exists=True)] = None,
+    out: OutOption = None,
     data: DataOption = None,
-    smtp_host: SmtpHostOption = "127.0.0.1",
-    smtp_port: SmtpPortOption = 25,
-    ledger: LedgerOption = "",
-    work_pool: Annotated[str, typer.Option("--work-pool", help="Work pool (loại process) chạy các lượt.")] = "thidua",
+    smtp_host: SmtpHostOption = None,
+    smtp_port: SmtpPortOption = None,
+    ledger: LedgerOption = None,
+    work_pool: Annotated[str | None, typer.Option(
+        "--work-pool", help="Work pool (loại process) chạy các lượt; mặc định theo thidua.toml, không có thì thidua.")]
+    = None,
     as_of: AsOfOption = None,
     rollup_to: Annotated[str, typer.Option("--rollup-to", help="Với thư mục kế hoạch: mã nơi nhận thư tổng hợp "
                                                                 "toàn quận mỗi hạn (bỏ trống: chỉ lưu artifact).")]
@@ -56,7 +60,8 @@ def deploy(
         console.print("[bold red]Chưa đặt PREFECT_API_URL:[/] hãy trỏ tới máy chủ Prefect (ví dụ "
                       "http://127.0.0.1:4200/api) rồi chạy lại.", highlight=False)
         raise typer.Exit(code=2)
-    if plan_path.is_dir():
+    district = plan_path is not None and plan_path.is_dir()
+    if plan_path is not None and district:
         base = run_settings(plan_path, out, data, smtp_host, smtp_port, ledger)
         try:
             schools = district_schools(plan_path, base, base.out_dir, data.resolve() if data else None)
@@ -64,11 +69,16 @@ def deploy(
             console.print(f"[bold red]Thư mục kế hoạch có lỗi:[/]\n{error}", highlight=False)
             raise typer.Exit(code=2) from None
     else:
-        schools = [run_settings(plan_path, out, data, smtp_host, smtp_port, ledger)]
+        school = school_or_exit(plan_path, out=out, data=data, ledger=ledger, smtp_host=smtp_host,
+                                smtp_port=smtp_port)
+        schools = [school.settings]
+        work_pool = work_pool or school.school.work_pool
+    pool = work_pool or "thidua"
     plans = []
     for index, settings in enumerate(schools):
         plan = load_or_exit(settings.plan_path)
-        schools[index] = settings.model_copy(update={"google_secret_block": google_secret_block})
+        if google_secret_block:
+            schools[index] = settings.model_copy(update={"google_secret_block": google_secret_block})
         print_warnings(plan)
         plans.append(plan)
 
@@ -78,14 +88,14 @@ def deploy(
 
         async def one(plan: Plan, settings: RunSettings) -> tuple[list[Any], list[str]]:
             async with gate:
-                return await deploy_plan(plan, settings, work_pool, clock(plan, as_of), rehearsal=as_of is not None)
+                return await deploy_plan(plan, settings, pool, clock(plan, as_of), rehearsal=as_of is not None)
 
         return list(await asyncio.gather(*(one(p, s) for p, s in zip(plans, schools, strict=True))))
 
     for plan, (deployed, removed) in zip(plans, asyncio.run(deploy_all()), strict=True):
         _print_deployed(plan, clock(plan, as_of), deployed, removed, brief=len(schools) > 1)
-    if plan_path.is_dir():
-        rollups = asyncio.run(deploy_rollups(schools, work_pool, clock(plans[0], as_of), rollup_to))
+    if district:
+        rollups = asyncio.run(deploy_rollups(schools, pool, clock(plans[0], as_of), rollup_to))
         console.print(f"[green]Tổng hợp toàn quận:[/] {sum(s for _, _, s in rollups)}/{len(rollups)} hạn lên lịch "
                       f"({len(schools)} trường).", highlight=False)
 

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.settings import DEFAULT_PLAN
-from thidua.delivery_state import next_version
+from thidua.delivery_state import delivery_words, next_version
 from thidua.drafts import AUTO_APPROVER
 from thidua_cli.console import (
     AsOfOption,
@@ -19,20 +18,21 @@ from thidua_cli.console import (
     SmtpPortOption,
     clock,
     console,
-    load_or_exit,
-    run_settings,
+    school_or_exit,
 )
 
 
 def resend(
     deadline_id: Annotated[str, typer.Argument(help="Mã hạn báo cáo, ví dụ D3.")],
     reason: Annotated[str, typer.Option("--reason", help="Lý do gửi bản thay thế (ghi vào nhật ký và tóm tắt).")],
-    plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch.", exists=True)] = DEFAULT_PLAN,
-    out: OutOption = Path("out"),
+    plan_path: Annotated[Path | None, typer.Option(
+        "--plan", help="Tệp kế hoạch; bỏ trống: kế hoạch ghi trong thidua.toml ở thư mục hiện tại.", exists=True,
+        dir_okay=False)] = None,
+    out: OutOption = None,
     data: DataOption = None,
-    smtp_host: SmtpHostOption = "127.0.0.1",
-    smtp_port: SmtpPortOption = 25,
-    ledger: LedgerOption = "",
+    smtp_host: SmtpHostOption = None,
+    smtp_port: SmtpPortOption = None,
+    ledger: LedgerOption = None,
     as_of: AsOfOption = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Chỉ để chạy thử: tự phê duyệt.")] = False,
 ) -> None:
@@ -40,22 +40,22 @@ def resend(
     from flows.common import open_ledger
     from flows.deadline import deadline_flow
 
-    plan = load_or_exit(plan_path)
+    school = school_or_exit(plan_path, out=out, data=data, ledger=ledger, smtp_host=smtp_host, smtp_port=smtp_port)
+    plan, settings = school.plan, school.settings
     if deadline_id not in {d.id for d in plan.deadlines}:
         console.print(f"[bold red]Không có hạn «{deadline_id}» trong kế hoạch.[/]", highlight=False)
         raise typer.Exit(code=2)
     if not reason.strip():
         console.print("[bold red]Cần ghi lý do gửi bản thay thế (--reason).[/]")
         raise typer.Exit(code=2)
-    settings = run_settings(plan_path, out, data, smtp_host, smtp_port, ledger)
     version = next_version(open_ledger(settings).history(plan.id, deadline_id))
     if version is None:
-        console.print(f"[bold red]Báo cáo {deadline_id} chưa được gửi lần nào:[/] không có gì để thay thế.",
-                      highlight=False)
+        console.print(f"[bold red]Báo cáo {deadline_id} của {plan.school.name} chưa được gửi lần nào[/] (mã trường "
+                      f"{plan.id} trong sổ gửi thư): không có gì để thay thế.", highlight=False)
         raise typer.Exit(code=2)
     if auto_approve:
         console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER}.", highlight=False)
     result = deadline_flow(settings, deadline_id, clock(plan, as_of), version=version, auto_approve=auto_approve,
                            reason=reason.strip())
-    console.print(f"Đã gửi bản thay thế {deadline_id} phiên bản {version} ({result.delivery_status}), "
+    console.print(f"Đã gửi bản thay thế {deadline_id} phiên bản {version} ({delivery_words(result.delivery_status)}), "
                   f"Message-ID {result.message_id}; lý do: {reason.strip()}", highlight=False)

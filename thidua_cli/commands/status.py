@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from rich.table import Table
 
@@ -14,20 +13,19 @@ from thidua_cli.console import (
     AsOfOption,
     DataOption,
     LedgerOption,
+    OptionalPlan,
     OutOption,
-    PlanOption,
     clock,
     console,
-    load_or_exit,
-    run_settings,
+    school_or_exit,
 )
 
 
 def status(
-    plan_path: PlanOption,
-    out: OutOption = Path("out"),
+    plan_path: OptionalPlan = None,
+    out: OutOption = None,
     data: DataOption = None,
-    ledger: LedgerOption = "",
+    ledger: LedgerOption = None,
     as_of: AsOfOption = None,
 ) -> None:
     """Lịch các hạn báo cáo và tình trạng: đã gửi lúc nào, đã phê duyệt chưa, ai/tổ nào chưa nộp."""
@@ -36,9 +34,9 @@ def status(
     from flows.common import open_ledger
     from thidua.delivery_state import deadline_state
 
-    plan = load_or_exit(plan_path)
+    school = school_or_exit(plan_path, out=out, data=data, ledger=ledger)
+    plan, settings = school.plan, school.settings
     now = clock(plan, as_of)
-    settings = run_settings(plan_path, out, data, "127.0.0.1", 25, ledger)
     book = open_ledger(settings)
     connectors = open_backend(plan, settings)
     source = connectors.source if connectors.sources_ready() else None
@@ -67,6 +65,8 @@ def _lacking(plan: Plan, item: ScheduledDeadline, source: RowSource | None, now:
     wanted = set(source_ids_for(plan, item.deadline.kind))
     tables = source.read_many([s for s in plan.sources if s.id in wanted])
     found = missing(plan, item.deadline, collect(plan, tables, min(now, item.send_at)).dataset)
-    parts = [f"{len(found.people)} người chưa nộp"] if found.people else []
+    by_team = [f"{team.name}: {', '.join(p.full_name for p in people)}"
+               for team in plan.teams if (people := found.people_of(team.id))]
+    parts = [f"{len(found.people)} người chưa nộp — " + "; ".join(by_team)] if found.people else []
     parts += [f"tổ chưa nộp: {', '.join(plan.team(t).name for t in found.teams)}"] if found.teams else []
     return "; ".join(parts) or "đủ"
