@@ -28,14 +28,14 @@ SEED = Path(__file__).resolve().parent.parent / "examples" / "le-anh-xuan-2024" 
 
 def _comments(model: type[BaseModel]) -> dict[str, str]:
     """The comment lines written just above each field in the model's source: the code's own explanation."""
-    lines, _ = inspect.getsourcelines(model)
-    tree = ast.parse(inspect.cleandoc("".join(lines)) if lines[0].startswith(" ") else "".join(lines))
-    source = inspect.cleandoc("".join(lines)).splitlines() if lines[0].startswith(" ") else "".join(lines).splitlines()
+    lines, _ = inspect.getsourcelines(model)  # module-level classes: no indentation to strip
+    source = "".join(lines).splitlines()
+    tree = ast.parse("".join(lines))
     found: dict[str, str] = {}
     body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
     for node in body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            above = []
+            above: list[str] = []
             row = node.lineno - 2
             while row >= 0 and source[row].strip().startswith("#"):
                 above.insert(0, source[row].strip().lstrip("#").strip())
