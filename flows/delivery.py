@@ -16,6 +16,7 @@ from flows.common import mailer, open_ledger, outbox_ids
 from flows.report import annex_of
 from flows.settings import RunSettings
 from thidua import mail
+from thidua.delivery_state import delivery_words
 from thidua.plan import Plan
 
 
@@ -69,5 +70,5 @@ def deliver(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Pat
                  version: int = 1, reason: str = "") -> Sending:
     """Emails the report to the deadline's recipients (only addresses on the plan's allow-list)."""
     sending = send_report(settings, plan, deadline_id, attachment, now, version, reason)
-    get_run_logger().info("Gửi %s: %s (%s)", deadline_id, sending.status, sending.message_id)
+    get_run_logger().info("Gửi %s: %s (%s)", deadline_id, delivery_words(sending.status), sending.message_id)
     return sending

@@ -27,7 +27,7 @@ from flows.district import ROLLUP_ID, rollup_flow
 from flows.reminders import reminders_flow
 from flows.settings import REPO_ROOT, RunSettings
 from thidua.calendar import calendar
-from thidua.delivery_state import first_sent_at
+from thidua.delivery_state import first_sent_at, send_timing
 from thidua.plan import Plan
 from thidua.schedule import RunKind, ScheduledRun, is_late, runs
 
@@ -49,6 +49,8 @@ class DeployedRun:
     scheduled: bool
     started_late: UUID | None = None
     note: str = ""
+    # Started at once and arriving after the deadline (a send merely past its slot is started at once, not late).
+    late: bool = False
 
 
 def deployment_name(plan: Plan, run: ScheduledRun) -> str:
@@ -87,13 +89,15 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
             if run.days_before is not None:
                 parameters["days_before"] = run.days_before
             late = is_late(run, now)
+            # Past its slot is not late: only a report arriving after its deadline is (thidua.delivery_state).
+            timing = send_timing(run.at, run.deadline.must_arrive_by, now, rehearsal)
             name = deployment_name(plan, run)
             deployment_id = await client.create_deployment(
                 flow_id=await client.create_flow_from_name(flow_object.name), name=name, entrypoint=entrypoint,
                 path=str(REPO_ROOT), work_pool_name=work_pool, parameters=parameters,
                 parameter_openapi_schema=parameter_schema(flow_object.fn).model_dump_for_openapi(),
                 schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(run.at, plan.timezone))],
-                tags=["thidua", plan.id, run.kind.value, *([LATE_TAG] if late else [])],
+                tags=["thidua", plan.id, run.kind.value, *([LATE_TAG if timing.late else timing.word] if late else [])],
                 description=f"{run.label}: {run.at:%H:%M %d/%m/%Y} ({plan.timezone})",
                 pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
                 enforce_parameter_schema=False,
@@ -101,11 +105,14 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
             if not late:
                 deployed.append(DeployedRun(run, name, scheduled=True))
             elif run.kind is RunKind.SEND and run.deadline_id not in sent:
-                overrides = {"late": True, **({"now": now.isoformat()} if rehearsal else {})}
+                overrides = {"late": timing.late, **({"now": now.isoformat()} if rehearsal else {})}
                 flow_run = await client.create_flow_run_from_deployment(
-                    deployment_id, parameters=overrides, tags=[LATE_TAG], name=f"{run.deadline_id}-send-tre-han")
-                deployed.append(DeployedRun(run, name, scheduled=False, started_late=flow_run.id,
-                                            note="đã quá giờ gửi: chạy ngay, đánh dấu trễ hạn"))
+                    deployment_id, parameters=overrides, tags=[LATE_TAG if timing.late else timing.word],
+                    name=f"{run.deadline_id}-send-{'tre-han' if timing.late else 'ngay'}")
+                note = "đã quá giờ gửi: chạy ngay, đánh dấu trễ hạn" if timing.late else \
+                    f"đã qua giờ gửi theo lịch nhưng còn trước hạn: chạy ngay ({timing.word})"
+                deployed.append(DeployedRun(run, name, scheduled=False, started_late=flow_run.id, note=note,
+                                            late=timing.late))
             elif run.kind is RunKind.SEND:
                 deployed.append(DeployedRun(run, name, scheduled=False, note="đã quá giờ gửi; báo cáo đã gửi trước đó"))
             else:

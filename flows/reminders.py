@@ -17,6 +17,7 @@ from connectors.ports import DeliveryKey
 from flows.common import alert_clerk_on_failure, load_plan, mailer, open_ledger, outbox_ids, plan_now
 from flows.report import collect_sources
 from flows.settings import RunSettings
+from thidua.delivery_state import delivery_words
 from thidua.notices import notice_tag
 from thidua.pipeline import Collected
 from thidua.plan import Plan
@@ -54,7 +55,7 @@ def reminders_flow(settings: RunSettings, deadline_id: str, days_before: int,
     sent = send_reminders(settings, plan, deadline_id, days_before, now, collected)
     create_table_artifact(
         key=f"{plan.id}-{deadline_id}-nhac-{days_before}".lower(),
-        table=[{"Người nhận": to, "Kết quả": status} for to, status in sent],
+        table=[{"Người nhận": to, "Kết quả": delivery_words(status)} for to, status in sent],
         description=f"Nhắc nộp cho hạn {deadline_id}, trước {days_before} ngày: {found.count} chưa nộp",
     )
     get_run_logger().info("Hạn %s: nhắc %d người chưa nộp; %d thư.", deadline_id, len(found.people), len(sent))

@@ -596,7 +596,8 @@ def _evaluations(plan: Plan, people: Sequence[_Person], registrations: _Registra
         base = sum(1 for t in proposed.values() if t == cstdcs)
         return base > share * sum(1 for t in proposed.values() if t in (ldtt, cstdcs))
 
-    while not over_quota():
+    # A plan with no cap (share 1, the README's advice where the plan sets none) cannot be exceeded: no spoiling.
+    while share < 1 and promotable and not over_quota():
         proposed[promotable.pop(rng.randrange(len(promotable))).email] = cstdcs
 
     year_end = dt.date(plan.year, 6, 1)

@@ -33,9 +33,9 @@ def summary_row(out: Path, result: Any) -> dict[str, Any]:
     }
 
 
-def print_summary(summary: list[dict[str, Any]]) -> None:
+def print_summary(summary: list[dict[str, Any]], year: int) -> None:
     """The year's deadlines as one table: when each went out, how, approved by whom, and the rows counted."""
-    table = Table(title="Kết quả các hạn báo cáo năm 2024")
+    table = Table(title=f"Kết quả các hạn báo cáo năm {year}")
     calls = ("Lệnh gọi API",) if summary and "api_calls" in summary[0] else ()  # Google backend: calls per report
     for column in ("Hạn", "Trước ngày", "Đã gửi lúc", "Gửi", "Phê duyệt", "Đọc", "Hợp lệ", "Loại", "Báo cáo", *calls):
         table.add_column(column, overflow="fold")

@@ -83,3 +83,25 @@ def test_a_send_started_past_its_check_time_still_gives_the_principal_the_lead_t
     assert approval_until(plan, scheduled, early) == check_at(plan, scheduled)
     late = check_at(plan, scheduled) + dt.timedelta(days=2)
     assert approval_until(plan, scheduled, late) == late + dt.timedelta(days=max(1, plan.delivery.approval_lead_days))
+
+
+def test_a_rehearsal_an_hour_after_its_slot_but_before_the_deadline_is_a_rehearsal_not_late() -> None:
+    from thidua.delivery_state import Timing, send_timing
+
+    timing = send_timing(SEND_AT, MUST_ARRIVE_BY, SEND_AT + dt.timedelta(hours=1), rehearsal=True)
+    assert (timing.timing, timing.late, timing.word) == (Timing.REHEARSAL, False, "chạy thử")
+
+
+def test_a_send_after_the_deadline_is_late_on_a_simulated_clock_too() -> None:
+    from thidua.delivery_state import Timing, send_timing
+
+    for rehearsal in (True, False):
+        timing = send_timing(SEND_AT, MUST_ARRIVE_BY, MUST_ARRIVE_BY + dt.timedelta(minutes=1), rehearsal)
+        assert (timing.timing, timing.word) == (Timing.LATE, "TRỄ HẠN")
+
+
+def test_a_real_send_past_its_slot_but_before_the_deadline_is_not_called_late() -> None:
+    from thidua.delivery_state import Timing, send_timing
+
+    assert send_timing(SEND_AT, MUST_ARRIVE_BY, SEND_AT + dt.timedelta(hours=3), False).timing is Timing.AFTER_SLOT
+    assert send_timing(SEND_AT, MUST_ARRIVE_BY, SEND_AT, False).timing is Timing.ON_SCHEDULE

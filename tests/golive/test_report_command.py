@@ -69,7 +69,7 @@ def test_new_school_previews_then_sends_once_through_tls_and_login(school: Path,
         assert PASSWORD not in sent.stdout + sent.stderr
         (eml,) = smtp.maildir.glob("*.eml")
         message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-        assert message["Message-ID"] == "<thidua.le-anh-xuan-2024.D3.v1@thcs-leanhxuan.edu.vn>"
+        assert message["Message-ID"] == "<thidua.le-anh-xuan-2024.D3.v1@lax.example.edu.vn>"
 
         again = thidua(school, "report", "plan.yaml", "D3", "--as-of", AS_OF, "--send", "--auto-approve")
         assert again.returncode == 0, again.stdout + again.stderr

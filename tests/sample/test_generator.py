@@ -145,3 +145,9 @@ def test_achievements_cover_both_phases_and_initiatives_get_mixed_verdicts(plan:
 def test_too_few_staff_for_the_teams_is_refused(plan: Plan) -> None:
     with pytest.raises(ValueError, match="cần ít nhất 32 người"):
         generate(plan, staff=20)
+
+
+def test_plan_without_a_cstdcs_cap_gets_a_sample_too(plan: Plan) -> None:
+    uncapped = plan.model_copy(update={"rules": plan.rules.model_copy(update={"cstdcs_share_of_ldtt": 1})})
+    sample = generate(uncapped, seed=3)
+    assert len(sample.grids[uncapped.source_of_kind(uncapped.sources[-1].kind).id]) > 1

@@ -46,6 +46,7 @@ def demo(
         console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
                       f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
     out = out.resolve()
+    _refuse_foreign_data(out / "data")
     out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         if schools > 1:
@@ -86,7 +87,7 @@ def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: 
                for r in results]
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     write_rejects(out / "rejects.csv", [r for result in results for r in result.collected.rejects])
-    print_summary(summary)
+    print_summary(summary, plan.year)
     for failure in failures:
         console.print(f"[bold red]Lỗi[/] {failure}", highlight=False)
     if failures:
@@ -108,10 +109,25 @@ def _workspace(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: i
     from connectors.local.smtp_server import LoopbackSmtpServer
 
     write_sample(plan, out / "data", seed=seed, staff=staff)
+    (out / "data" / DEMO_MARKER).write_text("Dữ liệu mẫu do «thidua demo» sinh ra; demo được ghi đè thư mục này.\n",
+                                           encoding="utf-8")
     (out / "mail").mkdir(parents=True, exist_ok=True)
     smtp = stack.enter_context(LoopbackSmtpServer(out / "mail"))
     settings = RunSettings(plan_path=plan_path.resolve(), data_dir=out / "data", out_dir=out, smtp_port=smtp.port)
     return settings, _no_api_calls, None
+
+
+#: Left in a data folder the demo generated: the only kind it may overwrite.
+DEMO_MARKER = ".thidua-demo"
+
+
+def _refuse_foreign_data(data: Path) -> None:
+    """The demo writes sample answers into OUT/data, the default data folder of every other command: it must never
+    overwrite a school's real answers there."""
+    if data.is_dir() and any(data.iterdir()) and not (data / DEMO_MARKER).is_file():
+        console.print(f"[bold red]Không chạy demo:[/] thư mục {data} đã có dữ liệu không do demo sinh ra (có thể là "
+                      "câu trả lời thật của trường). Hãy chọn thư mục khác với --out.", highlight=False)
+        raise typer.Exit(code=2)
 
 
 def _no_api_calls() -> int:

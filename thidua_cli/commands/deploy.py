@@ -102,20 +102,24 @@ def deploy(
 
 def _print_deployed(plan: Plan, now: dt.datetime, deployed: list[Any], removed: list[str], brief: bool) -> None:
     """What was scheduled, started late or skipped; brief (one line) per school of a district."""
-    late = [d for d in deployed if d.started_late]
+    late = [d for d in deployed if d.started_late and d.late]
+    at_once = [d for d in deployed if d.started_late and not d.late]
     if not brief:
         table = Table(title=f"Lịch đã đăng ký — {plan.id} (đồng hồ: {now.isoformat(timespec='minutes')})")
         for column in ("Lượt chạy", "Thời điểm", "Deployment", "Trạng thái"):
             table.add_column(column, overflow="fold")
         for d in deployed:
             state = "[green]đã lên lịch[/]" if d.scheduled else (
-                f"[bold red]TRỄ HẠN – {d.note}[/]" if d.started_late else f"[yellow]{d.note}[/]")
+                f"[bold red]TRỄ HẠN – {d.note}[/]" if d.started_late and d.late else f"[yellow]{d.note}[/]")
             table.add_row(d.run.label, d.run.at.isoformat(timespec="minutes"), d.deployment, state)
         console.print(table)
         for d in late:
             console.print(f"[bold red]Trễ hạn:[/] {d.run.deadline_id} lẽ ra gửi lúc {d.run.at:%H:%M %d/%m/%Y}; "
                           f"đã cho chạy ngay (lượt chạy {d.started_late}).", highlight=False)
+        for d in at_once:
+            console.print(f"Chạy ngay: {d.run.deadline_id} — {d.note} (lượt chạy {d.started_late}).", highlight=False)
     if removed:
         console.print(f"Đã xoá {len(removed)} lịch cũ không còn trong kế hoạch: {', '.join(removed)}", highlight=False)
     console.print(f"[green]{plan.id}: đã đăng ký {len(deployed)} lượt chạy[/] ({sum(d.scheduled for d in deployed)} "
-                  f"lên lịch, {len(late)} chạy ngay vì trễ hạn).", highlight=False)
+                  f"lên lịch, {len(late)} chạy ngay vì trễ hạn"
+                  + (f", {len(at_once)} chạy ngay, vẫn trước hạn" if at_once else "") + ").", highlight=False)
