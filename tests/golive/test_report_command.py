@@ -25,8 +25,9 @@ AS_OF = "2024-05-20T09:00+07:00"  # an hour after D3's send slot (08:00 on 20/05
 
 
 def thidua(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200",
-           "THIDUA_SMTP_PASSWORD": PASSWORD}
+    # Prefect's analytics are left as the CLI sets them (off), so its own runs are what is checked for tracebacks.
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_SERVER_ANALYTICS_ENABLED"}
+    env |= {"COLUMNS": "200", "THIDUA_SMTP_PASSWORD": PASSWORD}
     return subprocess.run([sys.executable, "-m", "thidua_cli.main", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
 

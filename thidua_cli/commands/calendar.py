@@ -10,16 +10,16 @@ import typer
 from rich.table import Table
 
 from thidua.schedule import runs
-from thidua_cli.console import PlanOption, console, load_or_exit
+from thidua_cli.console import OptionalPlan, console, school_or_exit
 
 
 def calendar_command(
-    plan_path: PlanOption,
+    plan_path: OptionalPlan = None,
     as_json: Annotated[bool, typer.Option("--json", help="In mọi lượt chạy theo lịch dạng JSON.")] = False,
     ics: Annotated[Path | None, typer.Option("--ics", help="Ghi lịch ra tệp iCalendar (.ics).")] = None,
 ) -> None:
     """Lịch các lượt chạy: nhắc nộp, dự thảo chờ phê duyệt, gửi báo cáo, kiểm tra — giờ Việt Nam (+07:00)."""
-    plan = load_or_exit(plan_path)
+    plan = school_or_exit(plan_path, announce=False).plan  # --json must stay JSON alone
     scheduled = runs(plan)
     if ics is not None:
         from connectors.local.ics import runs_ics  # icalendar only when asked for
