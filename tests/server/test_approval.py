@@ -66,8 +66,8 @@ def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path
     # A replacement, asked for by the clerk, goes out as version 2 and says so.
     run = subprocess.run(
         [sys.executable, "-m", "thidua_cli.main", "resend", "D3", "--reason", "Sửa số liệu tổ Toán",
-         "--out", str(settings.out_dir), "--smtp-port", str(settings.smtp_port), "--auto-approve",
-         "--as-of", now.isoformat()],
+         "--plan", str(settings.plan_path), "--out", str(settings.out_dir), "--smtp-port", str(settings.smtp_port),
+         "--auto-approve", "--as-of", now.isoformat()],
         cwd=REPO, env={**server.env, "COLUMNS": "200"},
         capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
