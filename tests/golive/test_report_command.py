@@ -89,7 +89,7 @@ def test_report_names_a_renamed_column_and_a_missing_file_before_building(school
     roster = school / "du-lieu" / "roster.csv"
     roster.write_text(roster.read_text(encoding="utf-8").replace("Họ và tên", "Họ tên", 1), encoding="utf-8")
     (school / "du-lieu" / "F3_thanh_tich.csv").unlink()
-    run = thidua(school, "report", "plan.yaml", "D3")
+    run = thidua(school, "report", "plan.yaml", "D3", "--data", "du-lieu")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "thiếu cột: «Họ và tên»" in run.stdout and "«Họ tên»" in run.stdout
     assert "F3_thanh_tich.csv" in run.stdout
