@@ -68,9 +68,10 @@ def report(
     if send:
         _send(plan, settings, deadline_id, now, as_of is not None, auto_approve)
         return
-    from flows.report import annex_of, prepare_report
+    from flows.preview import preview_flow
+    from flows.report import annex_of
 
-    draft = prepare_report(settings, plan, deadline_id, now)
+    draft = preview_flow(settings, deadline_id, now)
     _show(plan, deadline_id, draft.collected, settings.out_dir)
     _files(draft.docx, draft.pdf, annex_of(draft.docx))
     console.print("[bold]Chưa gửi gì[/] (xem trước). Gửi thật: thêm --send.", highlight=False)
