@@ -38,7 +38,7 @@ def _comments(model: type[BaseModel]) -> dict[str, str]:
             above: list[str] = []
             row = node.lineno - 2
             while row >= 0 and source[row].strip().startswith("#"):
-                above.insert(0, source[row].strip().lstrip("#").strip())
+                above.insert(0, source[row].strip().lstrip("#:").strip())
                 row -= 1
             if above:
                 found[node.target.id] = " ".join(above)
