@@ -35,7 +35,14 @@ def check(plan_path: OptionalPlan = None, data: DataOption = None) -> None:
         problems += template_problems(plan, settings.templates_dir)
     read_sources = plan.backend != "local" or data is not None or school.school.data is not None
     if read_sources:
-        problems += source_problems(plan, open_backend(plan, settings).source)
+        try:
+            source = open_backend(plan, settings).source
+        except Exception as error:  # Google without credentials yet: the plan is still checked, the sheets not
+            console.print(f"[yellow]Chưa đọc được nguồn trên {plan.backend}:[/] {error}. Kiểm tra cài đặt: thidua "
+                          "google doctor PLAN.", highlight=False)
+            read_sources = False
+        else:
+            problems += source_problems(plan, source)
     if problems:
         console.print(f"[bold red]Kế hoạch chưa dùng được: {len(problems)} lỗi cần sửa trước ngày gửi[/]:",
                       highlight=False)
@@ -44,6 +51,6 @@ def check(plan_path: OptionalPlan = None, data: DataOption = None) -> None:
         raise typer.Exit(code=1)
     checked = f"; đã đọc dòng tiêu đề của {len(plan.sources)} nguồn trong {settings.data_dir}" if read_sources and \
         plan.backend == "local" else (f"; đã đọc {len(plan.sources)} nguồn trên Google" if read_sources else
-                                      "; chưa kiểm tra dữ liệu (thêm --data THƯ_MỤC)")
+                                      "; chưa kiểm tra dữ liệu (--data THƯ_MỤC)")
     console.print(f"[green]Kế hoạch hợp lệ:[/] {len(plan.deadlines)} hạn báo cáo, {len(plan.teams)} tổ{checked}.",
                   highlight=False)
