@@ -110,7 +110,38 @@ class GmailModel:
                 message_id, thread or message_id, raw, ["SENT"], int(time.time() * 1000), self._history
             )
             box.messages[message_id] = stored
+            self._deliver(user, parsed, raw, stored)
             return stored
+
+    def _deliver(self, sender: str, parsed: Message, raw: bytes, sent: StoredMessage) -> None:
+        """Files a copy in each recipient's mailbox (INBOX, UNREAD), as Gmail does for its own users; the sender's
+        own address among the recipients labels the sent message INBOX instead of making a second copy. A copy
+        joins the recipient's thread holding a message it references with the same subject (Gmail's threading
+        rule, developers.google.com/workspace/gmail/api/guides/threads), else it starts a thread."""
+        recipients = {a.strip().lower() for h in ("To", "Cc", "Bcc")
+                      for _, a in email.utils.getaddresses(parsed.get_all(h, [])) if a}
+        for recipient in sorted(recipients):
+            if recipient == sender.lower():
+                sent.label_ids = [*sent.label_ids, "INBOX"]
+                continue
+            box = self._box(recipient)
+            refs = set((parsed.get("In-Reply-To", "") + " " + parsed.get("References", "")).split())
+            subject = _thread_subject(parsed.get("Subject", ""))
+            thread = next((m.thread_id for m in box.messages.values()
+                           if m.header("Message-ID").strip() in refs
+                           and _thread_subject(m.header("Subject")) == subject), None)
+            copy_id = hex_id(16)
+            self._history += 1
+            box.messages[copy_id] = StoredMessage(copy_id, thread or copy_id, raw, ["INBOX", "UNREAD"],
+                                                  sent.internal_date, self._history)
+
+    def thread(self, user: str, thread_id: str) -> list[StoredMessage]:
+        """A thread's messages, oldest first (users.threads.get)."""
+        with self.lock:
+            found = [m for m in self._box(user).messages.values() if m.thread_id == thread_id]
+        if not found:
+            raise not_found("Requested entity was not found.")
+        return sorted(found, key=lambda m: (m.internal_date, m.history_id))
 
     def require(self, user: str, mid: str) -> StoredMessage:
         with self.lock:
@@ -194,6 +225,14 @@ class GmailModel:
                     m = dict(m)
                     m["raw"] = unb64url(m["raw"])
                     box.messages[m["id"]] = StoredMessage(**m)
+
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|tr|trả lời|chuyển tiếp)\s*:\s*)+", re.IGNORECASE)
+
+
+def _thread_subject(subject: str) -> str:
+    """A subject as threading compares it: "Re:"/"Fwd:" prefixes and surrounding space dropped."""
+    return _REPLY_PREFIX.sub("", _decode_header(subject)).strip()
 
 
 def _headers(part: Message) -> list[dict[str, str]]:

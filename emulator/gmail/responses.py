@@ -1,4 +1,4 @@
-"""Gmail v1 over HTTP: users.messages send/list/get and attachments.get; ``userId=me`` is the caller."""
+"""Gmail v1 over HTTP: users.messages send/list/get, attachments.get and threads.get; ``userId=me`` is the caller."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ def handlers(gmail: GmailModel) -> dict[str, Handler]:
         user = call.resolve_user(call.param("userId"))
         return Reply(gmail.attachment(user, call.param("messageId"), call.param("id")))
 
+    def thread(call: Call) -> Reply:
+        user = call.resolve_user(call.param("userId"))
+        messages = gmail.thread(user, call.param("id"))
+        fmt, headers = call.query.get("format", "full"), call.query.get("metadataHeaders", [])
+        return Reply({"id": call.param("id"), "historyId": str(max(m.history_id for m in messages)),
+                      "messages": [gmail.resource(m, fmt, headers) for m in messages]})
+
     def profile(call: Call) -> Reply:
         return Reply(gmail.profile(call.resolve_user(call.param("userId"))))
 
@@ -73,4 +80,5 @@ def handlers(gmail: GmailModel) -> dict[str, Handler]:
         "gmail.users.messages.list": list_messages,
         "gmail.users.messages.get": get,
         "gmail.users.messages.attachments.get": attachment,
+        "gmail.users.threads.get": thread,
     }

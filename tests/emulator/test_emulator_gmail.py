@@ -107,3 +107,44 @@ def test_other_users_mailbox_is_not_reachable_and_bad_raw_is_400(workspace: Work
     assert unknown.status_code == 400 and 'Unknown name "rawr"' in unknown.json()["error"]["message"]
     wrong = session.post("https://gmail.googleapis.com/gmail/v1/users/me/messages/send", json={"raw": 12})
     assert wrong.status_code == 400 and "(TYPE_BYTES)" in wrong.json()["error"]["message"]
+
+
+def _raw(message: EmailMessage) -> dict[str, str]:
+    return {"raw": base64.urlsafe_b64encode(message.as_bytes()).decode()}
+
+
+def test_a_reply_reaches_the_senders_thread_and_threads_get_returns_both(workspace: WorkspaceClients) -> None:
+    clerk, principal = "van.thu@truong-thcs.edu.vn", "hieu.truong@truong-thcs.edu.vn"
+    draft_id = make_msgid(domain="truong-thcs.edu.vn")
+    sent = workspace.service("gmail", "v1", user=clerk).users().messages().send(
+        userId="me", body={"raw": base64.urlsafe_b64encode(letter(draft_id)).decode()}).execute()
+
+    principal_mail = workspace.service("gmail", "v1", user=principal)
+    (received,) = principal_mail.users().messages().list(userId="me", q="in:inbox").execute()["messages"]
+    got = principal_mail.users().messages().get(userId="me", id=received["id"], format="metadata",
+                                               metadataHeaders=["Message-ID"]).execute()
+    assert got["labelIds"] == ["INBOX", "UNREAD"]
+    reply = EmailMessage()
+    reply["From"], reply["To"], reply["Subject"] = principal, clerk, "Re: " + SUBJECT
+    reply["In-Reply-To"] = reply["References"] = draft_id
+    reply.set_content("Duyệt\n\n> Kính gửi quý thầy cô,\n")
+    principal_mail.users().messages().send(userId="me", body={**_raw(reply), "threadId": received["threadId"]}
+                                           ).execute()
+    unrelated = EmailMessage()  # references the draft but under another subject: its own thread, as in Gmail
+    unrelated["From"], unrelated["To"], unrelated["Subject"] = principal, clerk, "Việc khác"
+    unrelated["References"] = draft_id
+    unrelated.set_content("Duyệt")
+    principal_mail.users().messages().send(userId="me", body=_raw(unrelated)).execute()
+
+    thread = workspace.service("gmail", "v1", user=clerk).users().threads().get(
+        userId="me", id=sent["threadId"]).execute()
+    first, answer = thread["messages"]
+    assert thread["id"] == sent["threadId"] and first["id"] == sent["id"] and first["labelIds"] == ["SENT"]
+    assert answer["labelIds"] == ["INBOX", "UNREAD"] and answer["threadId"] == sent["threadId"]
+    headers = {h["name"]: h["value"] for h in answer["payload"]["headers"]}
+    assert headers["From"] == principal
+    assert unb64(answer["payload"]["body"]["data"]).decode().startswith("Duyệt")
+
+    with pytest.raises(HttpError) as missing:
+        workspace.service("gmail", "v1", user=clerk).users().threads().get(userId="me", id="nothere").execute()
+    assert missing.value.resp.status == 404
