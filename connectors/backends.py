@@ -141,7 +141,7 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     from connectors.google import endpoints
     from connectors.google.auth import load_credentials
     from connectors.google.docs import GoogleDocsBuilder
-    from connectors.google.gmail import GmailMailer
+    from connectors.google.gmail import GmailMailer, GmailReplies
     from connectors.google.sheets import FormsSource, SheetsSource
 
     if plan.google is None:
@@ -166,6 +166,7 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
         mailer=mailer,
         outbox=mailer.outbox,
         api_calls=lambda: sum(api.calls.values()),
+        replies=GmailReplies(service("gmail", "v1"), api),
     )
 
 

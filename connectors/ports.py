@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from thidua.plan import Source
+from thidua.replies import EmailReply
 from thidua.rows import Table
 
 # --- Sources ---------------------------------------------------------------------------------------------------
@@ -209,6 +210,14 @@ class Outbox(Protocol):
         ...
 
 
+class ReplyInbox(Protocol):
+    """Where answers to a sent email arrive: how the principal's emailed decision on a draft is read."""
+
+    def replies(self, message_id: str) -> list[EmailReply]:
+        """Every message in the conversation of the sent message `message_id`, other than that message itself."""
+        ...
+
+
 # --- A backend: one of each role --------------------------------------------------------------------------------
 
 
@@ -231,3 +240,4 @@ class Backend:
     outbox: Outbox
     api_calls: Callable[[], int] = field(default=_no_calls)
     sources_ready: Callable[[], bool] = field(default=_always)
+    replies: ReplyInbox | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emulator.cli import emulator_command
+from thidua_cli.commands.approve import approve
 from thidua_cli.commands.calendar import calendar_command
 from thidua_cli.commands.check import check
 from thidua_cli.commands.demo import demo
@@ -23,6 +24,7 @@ app.command(name="calendar")(calendar_command)
 app.command()(deploy)
 app.command()(status)
 app.command()(resend)
+app.command()(approve)
 app.command(name="emulator")(emulator_command)
 app.add_typer(google_app, name="google")
 google_app.command("doctor")(google_doctor)

@@ -9,11 +9,14 @@ Gmail's own id for each sent report is kept the moment the send returns.
 
 from __future__ import annotations
 
+import base64
 import copy
+import datetime as dt
 import hashlib
 import io
 import logging
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from typing import Any
 
 import httplib2
 from googleapiclient.errors import HttpError
@@ -21,6 +24,7 @@ from googleapiclient.http import MediaIoBaseUpload
 
 from connectors.google.api import GoogleApi, GoogleApiError
 from connectors.ports import NeverSent
+from thidua.replies import EmailReply
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +126,51 @@ class GmailMailer:
                 if attempt == self._attempts - 1:
                     raise
             self._api.sleep(self._api.policy.delay(attempt, None, self._api.rng))
+
+
+class GmailReplies:
+    """Implements the ReplyInbox port: the sent message's Gmail thread (users.threads.get), where a reply lands."""
+
+    def __init__(self, service: Any, api: GoogleApi, user_id: str = "me") -> None:
+        self._users = service.users()
+        self._api = api
+        self._user = user_id
+
+    def replies(self, message_id: str) -> list[EmailReply]:
+        """The other messages of the sent message's thread; the sent message is found as GmailOutbox finds it
+        (by Message-ID, or by its lookup token where Gmail rewrote that header) and left out by its Gmail id."""
+        query = f"in:sent {{rfc822msgid:{message_id.strip('<>')} {lookup_token(message_id)}}}"
+        found = self._api.execute(self._users.messages().list(userId=self._user, q=query, maxResults=1))
+        if not found.get("messages"):
+            return []
+        sent = found["messages"][0]
+        thread = self._api.execute(self._users.threads().get(userId=self._user, id=sent["threadId"], format="full"))
+        return [_reply(message) for message in thread.get("messages", []) if message["id"] != sent["id"]]
+
+
+def _reply(message: dict[str, Any]) -> EmailReply:
+    payload = message.get("payload", {})
+    headers = {h["name"].lower(): h["value"] for h in payload.get("headers", [])}
+    received = dt.datetime.fromtimestamp(int(message.get("internalDate", "0")) / 1000, dt.UTC)
+    return EmailReply(headers.get("message-id", message["id"]), headers.get("from", ""), received,
+                      _plain_text(payload))
+
+
+def _plain_text(part: dict[str, Any]) -> str:
+    """The first text/plain body that is not an attachment, decoded (Gmail gives base64url data)."""
+    if part.get("mimeType") == "text/plain" and not part.get("filename") and part.get("body", {}).get("data"):
+        data = part["body"]["data"]
+        content_type = next((h["value"] for h in part.get("headers", []) if h["name"].lower() == "content-type"), "")
+        charset = Message()
+        charset["Content-Type"] = content_type or "text/plain"
+        encoding = charset.get_content_charset() or "utf-8"
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        try:
+            return raw.decode(encoding, errors="replace")
+        except LookupError:  # a charset Python does not know
+            return raw.decode("utf-8", errors="replace")
+    for child in part.get("parts", []):
+        text = _plain_text(child)
+        if text:
+            return text
+    return ""

@@ -106,3 +106,30 @@ def test_no_approval_by_the_set_time_alerts_the_clerk_and_sends_nothing(
     assert len(alerts) == 1
     body = alerts[0].get_body(("plain",))
     assert body is not None and "chưa có phê duyệt" in body.get_content()
+
+
+def test_the_clerk_enters_the_principals_word_with_thidua_approve(school: tuple[RunSettings, Path, Any]) -> None:
+    settings, maildir, server = school
+    now = schedule(PLAN, PLAN.deadline("D7")).send_at
+    pool, future = _send_in_background(settings, "D7", now)
+
+    def approve(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "thidua_cli.main", "approve", str(settings.plan_path), "D7",
+                               *extra], cwd=REPO, env={**server.env, "COLUMNS": "200"}, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    with pool:
+        paused_run("D7")
+        refused = approve("--reject", "Thiếu gương tổ Toán")
+        assert refused.returncode == 0, refused.stdout + refused.stderr
+        assert "không duyệt" in refused.stdout and PLAN.clerk.name in refused.stdout
+        paused_run("D7", round_=2)
+        body = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo")][1].get_body(("plain",))
+        assert body is not None and "Thiếu gương tổ Toán" in body.get_content()
+        approved = approve("--by", "Nguyễn Văn Thư")
+        assert approved.returncode == 0, approved.stdout + approved.stderr
+        result = future.result(timeout=300)
+    assert result.delivery_status == "sent"
+    assert result.approved_by == f"{PLAN.signer.name} (Nguyễn Văn Thư nhập theo ý kiến của Hiệu trưởng)"
+    nothing = approve()  # nothing waits any more: said, and a non-zero exit
+    assert nothing.returncode == 1 and "Không có lượt chạy nào" in nothing.stdout
