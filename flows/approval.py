@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import hashlib
+import json
 import shutil
 import threading
 from email.utils import make_msgid
@@ -32,10 +33,10 @@ from pydantic import Field
 
 from connectors.ports import Approval, DeliveryKey, ReplyInbox
 from flows.common import ALREADY_ALERTED, backend, email_clerk, mailer, open_ledger, plan_now
-from flows.report import Draft, annex_of, prepare_report
+from flows.report import Draft, annex_of, prepare_report, report_basename
 from flows.settings import RunSettings
 from thidua import mail
-from thidua.drafts import AUTO_APPROVER, draft_texts
+from thidua.drafts import AUTO_APPROVER, DraftFacts, draft_facts, draft_texts
 from thidua.plan import Plan
 from thidua.replies import decide
 
@@ -134,12 +135,27 @@ def record_approval(settings: RunSettings, key: DeliveryKey, report: Path, appro
     return open_ledger(settings).approve(key, kept, sha256_of(kept), approved_by, comment)
 
 
+def _facts_path(settings: RunSettings, plan: Plan, deadline_id: str) -> Path:
+    return settings.contexts_dir / f"{report_basename(plan, plan.deadline(deadline_id))}.draft.json"
+
+
+def draft_facts_of(settings: RunSettings, plan: Plan, deadline_id: str, draft: Draft) -> DraftFacts:
+    """The draft's facts for the email, the rule flags read from the report's content as composed."""
+    context = settings.contexts_dir / f"{report_basename(plan, plan.deadline(deadline_id))}.json"
+    flags = json.loads(context.read_text(encoding="utf-8")).get("flags", []) if context.is_file() else []
+    return draft_facts(plan, draft.collected, draft.missing, flags)
+
+
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Path, round_: int, comment: str) -> str:
-    """Sends the draft to the principal (copy to the clerk): the only addresses a draft may reach."""
+def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Path, round_: int, comment: str,
+                facts: DraftFacts, reply_by_email: bool = False) -> str:
+    """Sends the draft to the principal (copy to the clerk): the only addresses a draft may reach. It says what
+    the report leaves out and what changed since the last draft, which is then kept for the next one."""
     deadline = plan.deadline(deadline_id)
     where = current_run.ui_url or "Prefect UI (mục Flow Runs, lượt chạy đang tạm dừng)"
-    texts = draft_texts(plan, deadline, round_, comment, where)
+    kept = _facts_path(settings, plan, deadline_id)
+    previous = DraftFacts.from_json(json.loads(kept.read_text(encoding="utf-8"))) if kept.is_file() else None
+    texts = draft_texts(plan, deadline, round_, comment, where, facts, previous, reply_by_email)
     message = mail.build_report_email(
         sender=plan.delivery.sender, sender_name=plan.delivery.sender_name,
         recipients=[plan.signer.email, plan.clerk.email], allow_list=[plan.signer.email, plan.clerk.email],
@@ -150,6 +166,8 @@ def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Pat
         header_date=plan_now(plan, None),
     )
     mailer(settings, plan).send(message)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(json.dumps(facts.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     return str(message["Message-ID"])
 
 
@@ -179,7 +197,8 @@ def obtain_approval(settings: RunSettings, plan: Plan, deadline_id: str, version
     inbox = backend(settings, plan).replies
     run_id = current_run.get_id()
     for round_ in range(1, 100):
-        draft_id = email_draft(settings, plan, deadline_id, draft.report, round_, comment)
+        facts = draft_facts_of(settings, plan, deadline_id, draft)
+        draft_id = email_draft(settings, plan, deadline_id, draft.report, round_, comment, facts, inbox is not None)
         seconds = int((until - now).total_seconds())
         key = pause_key(version, round_)
         watcher = (ReplyWatcher(inbox, plan, draft_id, UUID(run_id), key, settings.approval_poll_seconds)

@@ -3,12 +3,18 @@ waits again; no decision by the set time alerts the clerk and sends nothing; a r
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import datetime as dt
+import hashlib
+import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +139,60 @@ def test_the_clerk_enters_the_principals_word_with_thidua_approve(school: tuple[
     assert result.approved_by == f"{PLAN.signer.name} (Nguyễn Văn Thư nhập theo ý kiến của Hiệu trưởng)"
     nothing = approve()  # nothing waits any more: said, and a non-zero exit
     assert nothing.returncode == 1 and "Không có lượt chạy nào" in nothing.stdout
+
+
+def _mailbox(user: str, base_url: str) -> Any:
+    from connectors.google import endpoints
+    from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
+
+    credentials = load_credentials(json.loads(os.environ[ENV_VAR]), user, base_url, SCOPES)
+    return endpoints.build_service("gmail", "v1", credentials, base_url).users().messages()
+
+
+def _drafts_received(mailbox: Any) -> list[dict[str, str]]:
+    """The drafts in a mailbox's inbox, oldest first, as their headers."""
+    listed = mailbox.list(userId="me", q="in:inbox").execute().get("messages", [])
+    found = [mailbox.get(userId="me", id=m["id"], format="metadata").execute() for m in reversed(listed)]
+    return [{h["name"]: h["value"] for h in m["payload"]["headers"]} | {"threadId": m["threadId"]} for m in found]
+
+
+def _reply(mailbox: Any, sender: str, draft: dict[str, str], text: str, thread: str | None = None) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, draft["From"], "Re: " + draft["Subject"]
+    message["In-Reply-To"] = message["References"] = draft["Message-ID"]
+    message.set_content(text + "\n\nVào ngày 13/5/2024, Văn thư đã viết:\n> Kính đề nghị phê duyệt\n")
+    body = {"raw": base64.urlsafe_b64encode(message.as_bytes()).decode(), **({"threadId": thread} if thread else {})}
+    mailbox.send(userId="me", body=body).execute()
+
+
+def test_the_principal_decides_by_replying_to_the_draft_and_nobody_else_can(prefect_api: Any, tmp_path: Path) -> None:
+    from thidua_cli.google_demo import google_workspace
+
+    with google_workspace(PLAN, tmp_path, seed=2024, staff=40) as workspace:
+        settings = workspace.settings.model_copy(update={"approval_poll_seconds": 1})
+        base_url = workspace.emulator.base_url
+        principal = _mailbox(PLAN.signer.email, base_url)
+        now = schedule(PLAN, PLAN.deadline("D3")).send_at
+        pool, future = _send_in_background(settings, "D3", now)
+        with pool:
+            paused_run("D3")
+            (draft,) = _drafts_received(principal)
+            assert draft["Subject"].startswith("[Dự thảo chờ phê duyệt]")
+            impostor = "pho.hieutruong@lax.example.edu.vn"
+            _reply(_mailbox(impostor, base_url), f"Phó Hiệu trưởng <{impostor}>", draft, "Duyệt")
+            time.sleep(5)  # several polls of the thread: the impostor's word must not resume the run
+            assert paused_run("D3", timeout=1)
+            assert not future.done()
+            _reply(principal, f"{PLAN.signer.name} <{PLAN.signer.email}>", draft, "Không duyệt: thiếu tổ Toán",
+                   draft["threadId"])
+            paused_run("D3", round_=2)
+            first, second = _drafts_received(principal)
+            assert first == draft
+            _reply(principal, PLAN.signer.email, second, "duyet", second["threadId"])
+            result = future.result(timeout=300)
+        ledger = SqlLedger(settings.ledger_database)
+        approval = ledger.approval(DeliveryKey(PLAN.id, "D3", 1))
+    assert result.delivery_status == "sent"
+    assert result.approved_by.startswith(f"{PLAN.signer.name} (trả lời thư dự thảo từ {PLAN.signer.email} lúc ")
+    assert approval is not None and approval.approved_by == result.approved_by
+    assert approval.sha256 == hashlib.sha256(approval.report.read_bytes()).hexdigest()
