@@ -6,11 +6,13 @@ any database (SQLite by default, the Prefect server's Postgres in production). O
 transactions let several processes (Prefect workers, the CLI) share the file safely. On PostgreSQL, which a
 district's workers share, READ COMMITTED makes the losing insert wait for the winner and then see its row, and a
 lock serialises the first creation of the tables. The same database keeps the principal's approvals, so what was
-approved is what gets sent.
+approved is what gets sent, and the school's register of outgoing-document numbers, so that two workers never
+take the same number.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from connectors.ports import Approval, DeliveryKey, DeliveryRecord, DeliveryState
+from connectors.ports import Approval, DeliveryKey, DeliveryRecord, DeliveryState, DocumentNumber
 
 _metadata = sa.MetaData()
 _deliveries = sa.Table(
@@ -50,6 +52,19 @@ _approvals = sa.Table(
     sa.Column("approved_by", sa.Text, nullable=False),
     sa.Column("approved_at", sa.Text, nullable=False),
     sa.Column("comment", sa.Text, nullable=False, server_default=""),
+)
+
+
+_numbers = sa.Table(
+    "document_numbers", _metadata,
+    sa.Column("school_id", sa.Text, primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("symbol", sa.Text, primary_key=True),
+    sa.Column("number", sa.Integer, sa.CheckConstraint("number >= 1"), primary_key=True),
+    sa.Column("deadline_id", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("taken_at", sa.Text, nullable=False),
+    sa.UniqueConstraint("school_id", "deadline_id", "version", name="one_number_per_report_version"),
 )
 
 
@@ -198,6 +213,48 @@ class SqlLedger:
                         approved_by=values["approved_by"], approved_at=datetime.fromisoformat(values["approved_at"]),
                         comment=values["comment"])
 
+    def take_number(self, key: DeliveryKey, year: int, symbol: str) -> DocumentNumber:
+        """The next number of the register (school, year, symbol), taken once per report version. One allocator
+        at a time per register: SQLite's IMMEDIATE transaction, PostgreSQL's transaction-scoped advisory lock
+        (after which READ COMMITTED sees the previous holder's number); elsewhere the primary key refuses a
+        duplicate and the allocation is tried again."""
+        for _ in range(20):
+            try:
+                with self._transaction() as db:
+                    if db.dialect.name == "postgresql":
+                        db.execute(sa.select(sa.func.pg_advisory_xact_lock(_register_lock(key.school_id, year,
+                                                                                          symbol))))
+                    found = self._number(db, key)
+                    if found is not None:
+                        return found
+                    highest = db.execute(sa.select(sa.func.max(_numbers.c.number)).where(
+                        _numbers.c.school_id == key.school_id, _numbers.c.year == year,
+                        _numbers.c.symbol == symbol)).scalar()
+                    db.execute(_numbers.insert().values(
+                        school_id=key.school_id, year=year, symbol=symbol, number=(highest or 0) + 1,
+                        deadline_id=key.deadline_id, version=key.version, taken_at=_iso(self._clock())))
+                    taken = self._number(db, key)
+                    assert taken is not None
+                    return taken
+            except IntegrityError:  # another database, another allocator won this number: take the next
+                continue
+        raise LedgerError(f"could not take a document number for {key} in {year} {symbol}")
+
+    def number_of(self, key: DeliveryKey) -> DocumentNumber | None:
+        with self._transaction() as db:
+            return self._number(db, key)
+
+    @staticmethod
+    def _number(db: Connection, key: DeliveryKey) -> DocumentNumber | None:
+        row = db.execute(sa.select(_numbers).where(
+            _numbers.c.school_id == key.school_id, _numbers.c.deadline_id == key.deadline_id,
+            _numbers.c.version == key.version)).first()
+        if row is None:
+            return None
+        values = row._mapping
+        return DocumentNumber(key, values["year"], values["symbol"], values["number"],
+                              datetime.fromisoformat(values["taken_at"]))
+
     def dispose(self) -> None:
         self._engine.dispose()
 
@@ -218,6 +275,12 @@ class SqliteLedger(SqlLedger):
     def __init__(self, path: Path, *, clock: Callable[[], datetime] = _utc_now, busy_timeout: float = 30.0) -> None:
         self.path = path
         super().__init__(f"sqlite:///{path}", clock=clock, busy_timeout=busy_timeout)
+
+
+def _register_lock(school_id: str, year: int, symbol: str) -> int:
+    """A PostgreSQL advisory lock key (signed 64-bit) for one register of outgoing documents."""
+    digest = hashlib.sha256(f"thidua/numbers/{school_id}/{year}/{symbol}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _insert_unless_taken(db: Connection, table: sa.Table, values: dict[str, Any]) -> bool:

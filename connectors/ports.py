@@ -189,6 +189,26 @@ class Ledger(Protocol):
         """The approval of one version, if given."""
         ...
 
+    def take_number(self, key: DeliveryKey, year: int, symbol: str) -> DocumentNumber:
+        """The report version's number in the school's register of outgoing documents for `year` and `symbol`:
+        the next one the first time (no two callers ever get the same), the same one after."""
+        ...
+
+    def number_of(self, key: DeliveryKey) -> DocumentNumber | None:
+        """The number taken for one report version, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    """One entry of the register of outgoing documents (sổ đăng ký văn bản đi): a number never reused."""
+
+    key: DeliveryKey
+    year: int
+    symbol: str  # "BC-LAX"
+    number: int  # from 1 each year
+    taken_at: datetime
+
 
 @dataclass(frozen=True)
 class Approval:

@@ -183,3 +183,44 @@ def test_workers_opening_a_fresh_ledger_at_once_all_get_its_tables(ledger_url: s
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes) == ["owned"] + ["seen"] * (racers - 1)
+
+
+def _race_numbers(url: str, worker: int, count: int, barrier: Barrier,
+                  results: multiprocessing.Queue[list[tuple[str, int]]]) -> None:
+    ledger = SqlLedger(url)
+    barrier.wait()
+    taken = []
+    for i in range(count):
+        key = DeliveryKey("lax", f"D{worker}-{i}", 1)
+        taken.append((key.deadline_id, ledger.take_number(key, 2024, "BC-LAX").number))
+    results.put(taken)
+
+
+def test_processes_taking_document_numbers_at_once_never_share_one(ledger_url: str) -> None:
+    SqlLedger(ledger_url).dispose()
+    context = multiprocessing.get_context("spawn")
+    racers, each = 4, 15
+    barrier = context.Barrier(racers)
+    results: multiprocessing.Queue[list[tuple[str, int]]] = context.Queue()
+    processes = [context.Process(target=_race_numbers, args=(ledger_url, w, each, barrier, results))
+                 for w in range(racers)]
+    for process in processes:
+        process.start()
+    taken = [pair for _ in processes for pair in results.get(timeout=120)]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert sorted(number for _, number in taken) == list(range(1, racers * each + 1))  # no gap, no duplicate
+    assert len({deadline for deadline, _ in taken}) == racers * each
+
+
+def test_a_report_version_keeps_its_number_and_a_replacement_takes_a_new_one(ledger: SqlLedger) -> None:
+    first = ledger.take_number(DeliveryKey("lax", "D3", 1), 2024, "BC-LAX")
+    assert (first.number, first.year, first.symbol) == (1, 2024, "BC-LAX")
+    assert ledger.take_number(DeliveryKey("lax", "D3", 1), 2024, "BC-LAX") == first  # a re-run: the same number
+    assert ledger.take_number(DeliveryKey("lax", "D3", 2), 2024, "BC-LAX").number == 2  # never reused
+    assert ledger.take_number(DeliveryKey("lax", "D4", 1), 2024, "KH-LAX").number == 1  # another symbol
+    assert ledger.take_number(DeliveryKey("lax", "D1", 1), 2025, "BC-LAX").number == 1  # a new year from 01
+    assert ledger.take_number(DeliveryKey("other", "D3", 1), 2024, "BC-LAX").number == 1  # another school
+    assert ledger.number_of(DeliveryKey("lax", "D3", 1)) == first
+    assert ledger.number_of(DeliveryKey("lax", "D9", 1)) is None
