@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -33,12 +34,13 @@ from pydantic import Field
 
 from connectors.ports import Approval, DeliveryKey, ReplyInbox
 from flows.common import ALREADY_ALERTED, backend, email_clerk, mailer, open_ledger, plan_now
-from flows.report import Draft, annex_of, prepare_report, report_basename
+from flows.report import Draft, annex_of, prepare_report, render_report, report_basename
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.drafts import AUTO_APPROVER, DraftFacts, draft_facts, draft_texts
 from thidua.plan import Plan
 from thidua.replies import decide
+from thidua.reports import number_line, official_number, report_symbol
 
 
 class ApprovalMissing(Exception):
@@ -171,6 +173,36 @@ def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Pat
     return str(message["Message-ID"])
 
 
+def number_report(settings: RunSettings, plan: Plan, deadline_id: str, version: int, now: dt.datetime,
+                  draft: Draft) -> tuple[str, Draft]:
+    """The report's number, written into it: the plan's fixed one (already in the draft), or the next of the
+    school's register, taken now (at approval) and never again for another document; the report is rendered
+    again with it, so the file approved and sent carries its number."""
+    deadline = plan.deadline(deadline_id)
+    if deadline.number:
+        return deadline.number, draft
+    taken = open_ledger(settings).take_number(DeliveryKey(plan.id, deadline_id, version), now.year,
+                                              report_symbol(plan))
+    number = official_number(taken.number)
+    basename = report_basename(plan, deadline)
+    context_path = settings.contexts_dir / f"{basename}.json"
+    context = json.loads(context_path.read_text(encoding="utf-8"))
+    context["number"] = number_line(plan, number)
+    context_path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+    docx, pdf = render_report(settings, plan, deadline.template, context_path, basename)
+    get_run_logger().info("Hạn %s: văn bản số %s/%s.", deadline_id, number, report_symbol(plan))
+    return number, dataclasses.replace(draft, docx=docx, pdf=pdf)
+
+
+def document_number(settings: RunSettings, plan: Plan, deadline_id: str, version: int) -> str:
+    """The number a report version carries ("05/BC-LAX"), or "" when none was taken (a draft never approved)."""
+    deadline = plan.deadline(deadline_id)
+    if deadline.number:
+        return f"{deadline.number}/{report_symbol(plan)}"
+    taken = open_ledger(settings).number_of(DeliveryKey(plan.id, deadline_id, version))
+    return f"{official_number(taken.number)}/{taken.symbol}" if taken else ""
+
+
 def _alert_no_decision(settings: RunSettings, plan: Plan, deadline_id: str, until: dt.datetime) -> ApprovalMissing:
     """Tells the clerk the principal has not decided in time, once (the failure hook then stays quiet)."""
     message = (f"Hạn {deadline_id}: chưa có phê duyệt của Hiệu trưởng {plan.signer.name} trước "
@@ -192,6 +224,7 @@ def obtain_approval(settings: RunSettings, plan: Plan, deadline_id: str, version
         return found, draft
     if auto_approve:
         get_run_logger().warning("Hạn %s: %s.", deadline_id, AUTO_APPROVER)
+        _, draft = number_report(settings, plan, deadline_id, version, now, draft)
         return record_approval(settings, delivery, draft.report, AUTO_APPROVER, ""), draft
     comment = ""
     inbox = backend(settings, plan).replies
@@ -212,6 +245,7 @@ def obtain_approval(settings: RunSettings, plan: Plan, deadline_id: str, version
         except FlowPauseTimeout:
             raise _alert_no_decision(settings, plan, deadline_id, until) from None
         if decision.decision == "phê duyệt":
+            _, draft = number_report(settings, plan, deadline_id, version, now, draft)
             return record_approval(settings, delivery, draft.report, approver(plan, decision), decision.comment), draft
         comment = decision.comment or "(không ghi ý kiến)"
         create_markdown_artifact(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows.approval import approved_file, obtain_approval
+from flows.approval import approved_file, number_report, obtain_approval
 from flows.artifacts import delivery_note, publish_artifacts
 from flows.common import alert_clerk_on_failure, load_plan, open_ledger, plan_now
 from flows.delivery import deliver
@@ -74,7 +74,10 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
                                  f"{scheduled.send_at:%H:%M %d/%m/%Y}")
     draft = prepare_report(settings, plan, deadline_id, now)
     attachment, approved_by = draft.report, NO_APPROVAL
-    if plan.delivery.approval_required:
+    if not plan.delivery.approval_required:  # no approval to number it at: numbered before it goes out
+        _, draft = number_report(settings, plan, deadline_id, version, now, draft)
+        attachment = draft.report
+    else:
         approval, draft = obtain_approval(settings, plan, deadline_id, version, now,
                                           approval_until(plan, scheduled, now), draft, auto_approve)
         attachment, approved_by = approved_file(deadline_id, approval), approval.approved_by

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
+from flows.approval import document_number
 from flows.common import mailer, open_ledger, outbox_ids
 from flows.report import annex_of
 from flows.settings import RunSettings
@@ -46,6 +47,7 @@ def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment:
         school_name=plan.school.name, report_title=deadline.title,
         recipient_office="; ".join(plan.recipient_names(deadline)), deadline=deadline.due_before,
         signer_title=plan.signer.title, signer_name=plan.signer.name, version=version, reason=reason,
+        document_number=document_number(settings, plan, deadline_id, version),
     )
     message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
     annex = annex_of(attachment)

@@ -102,17 +102,19 @@ def compose_report_texts(
     signer_name: str,
     version: int,
     reason: str = "",
+    document_number: str = "",
 ) -> ReportTexts:
     """The Vietnamese subject and bodies for a report sent to a district office; version 2+ is a replacement,
-    and says why when `reason` is given."""
+    and says why when `reason` is given; `document_number` ("05/BC-LAX") is the report's number and symbol."""
     school_name, report_title, recipient_office, signer_title, signer_name = (
         _nfc(" ".join(s.split())) for s in (school_name, report_title, recipient_office, signer_title, signer_name)
     )
     due = f"trước {format_vietnamese_date(deadline)}"
     replacement = version > 1
-    subject = f"[{school_name}] {report_title} – hạn {due}"
+    numbered = f" số {document_number}" if document_number else ""
+    subject = f"[{school_name}] {report_title}{f' (số {document_number})' if document_number else ''} – hạn {due}"
     paragraphs = [
-        f"{school_name} trân trọng gửi Quý cơ quan văn bản: {report_title} (thời hạn gửi: {due}).",
+        f"{school_name} trân trọng gửi Quý cơ quan văn bản{numbered}: {report_title} (thời hạn gửi: {due}).",
         "Văn bản được đính kèm theo thư này.",
     ]
     if replacement:

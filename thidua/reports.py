@@ -97,16 +97,30 @@ def _team_order(plan: Plan) -> Callable[[Any], tuple[int, int]]:
     return lambda r: (order.get(r.team_id, len(order)), r.origin.row_number)
 
 
+def official_number(number: int) -> str:
+    """A register number as Nghị định 30/2020 writes it: Arabic digits, a leading 0 below 10 ("05", "12")."""
+    return f"{number:02d}"
+
+
+def report_symbol(plan: Plan) -> str:
+    """The ký hiệu of the school's reports ("BC-LAX"): the register a report's number is taken from."""
+    return f"BC-{plan.school.symbol}"
+
+
+def number_line(plan: Plan, number: str) -> str:
+    """The report's "Số: 05/BC-LAX" line; a blank number leaves room for the văn thư to write it by hand."""
+    return f"Số: {number or '      '}/{report_symbol(plan)}"
+
+
 def _header(plan: Plan, deadline: Deadline, issued_on: dt.date) -> dict[str, Any]:
     nơi_nhận = [f"- {name};" for name in plan.recipient_names(deadline)]
     nơi_nhận += [f"- {name};" for name in plan.internal_recipients if not name.startswith("Lưu")]
     nơi_nhận.append("- Lưu: VT.")
-    number = deadline.number or "      "
     return {
         "governing_body": plan.school.governing_body,
         "school_header": plan.school.header_name,
         "school_name": plan.school.name,
-        "number": f"Số: {number}/BC-{plan.school.symbol}",
+        "number": number_line(plan, deadline.number),
         "place_date": f"{plan.school.place}, {vn_date_words(issued_on)}",
         "kind_label": "BÁO CÁO",
         "title": deadline.title,

@@ -68,6 +68,10 @@ def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path
     attachment, annex = list(report.iter_attachments())
     assert attachment.get_content() == approval.report.read_bytes()
     assert annex.get_content() == annex_of(approval.report).read_bytes()  # the annex approved with it
+    number = f"01/BC-{PLAN.school.symbol}"  # the register's first number, taken at approval
+    assert f"(số {number})" in str(report["Subject"])
+    text = subprocess.run(["pdftotext", str(approval.report), "-"], capture_output=True, text=True, check=True)
+    assert f"Số: {number}" in text.stdout
 
     # A replacement, asked for by the clerk, goes out as version 2 and says so.
     run = subprocess.run(
@@ -79,7 +83,7 @@ def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path
     assert run.returncode == 0, run.stdout + run.stderr
     assert "phê duyệt tự động (chạy thử)" in run.stdout
     replacements = [s for s in _subjects(maildir) if "bản thay thế, phiên bản 2" in s]
-    assert len(replacements) == 1
+    assert len(replacements) == 1 and f"(số 02/BC-{PLAN.school.symbol})" in replacements[0]  # a new number
 
 
 def test_reject_with_a_comment_redrafts_and_waits_again(school: tuple[RunSettings, Path, Any]) -> None:
