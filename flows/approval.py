@@ -173,20 +173,28 @@ def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Pat
     return str(message["Message-ID"])
 
 
-def number_report(settings: RunSettings, plan: Plan, deadline_id: str, version: int, now: dt.datetime,
-                  draft: Draft) -> tuple[str, Draft]:
-    """The report's number, written into it: the plan's fixed one (already in the draft), or the next of the
-    school's register, taken now (at approval) and never again for another document; the report is rendered
-    again with it, so the file approved and sent carries its number."""
+def take_number(settings: RunSettings, plan: Plan, deadline_id: str, version: int, now: dt.datetime) -> str:
+    """The report version's number ("05"): the plan's fixed one, or the next of the school's register for the year
+    of `now`, taken once (the same one on a re-run) and never again for another document."""
     deadline = plan.deadline(deadline_id)
     if deadline.number:
-        return deadline.number, draft
+        return deadline.number
     taken = open_ledger(settings).take_number(DeliveryKey(plan.id, deadline_id, version), now.year,
                                               report_symbol(plan))
-    number = official_number(taken.number)
+    return official_number(taken.number)
+
+
+def number_report(settings: RunSettings, plan: Plan, deadline_id: str, version: int, now: dt.datetime,
+                  draft: Draft) -> tuple[str, Draft]:
+    """The report's number, written into it: taken now (at approval) unless the draft already carries it, and the
+    report rendered again with it, so the file approved and sent carries its number."""
+    deadline = plan.deadline(deadline_id)
+    number = take_number(settings, plan, deadline_id, version, now)
     basename = report_basename(plan, deadline)
     context_path = settings.contexts_dir / f"{basename}.json"
     context = json.loads(context_path.read_text(encoding="utf-8"))
+    if context.get("number") == number_line(plan, number):
+        return number, draft
     context["number"] = number_line(plan, number)
     context_path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
     docx, pdf = render_report(settings, plan, deadline.template, context_path, basename)

@@ -26,7 +26,7 @@ from thidua.drafts import baseline_deadline
 from thidua.pipeline import Collected, collect, source_ids_for
 from thidua.plan import Deadline, Plan
 from thidua.reminders import Missing, missing
-from thidua.reports import build_context
+from thidua.reports import build_context, number_line
 from thidua.rows import Table
 
 
@@ -77,11 +77,13 @@ def collect_sources(settings: RunSettings, plan: Plan, deadline_id: str, as_of: 
 
 @task(cache_policy=NO_CACHE)
 def compose_report(settings: RunSettings, plan: Plan, deadline_id: str, collected: Collected,
-                   issued_on: dt.date, baseline: Collected | None) -> Path:
+                   issued_on: dt.date, baseline: Collected | None, number: str = "") -> Path:
     """The report's content, kept as JSON beside the reports: what was said, and small enough to hand over by
-    path (a large school's context exceeds what Prefect accepts as flow parameters)."""
+    path (a large school's context exceeds what Prefect accepts as flow parameters); `number` when already taken."""
     deadline = plan.deadline(deadline_id)
     context = build_context(plan, deadline, collected.dataset, issued_on, baseline.dataset if baseline else None)
+    if number:
+        context["number"] = number_line(plan, number)
     context["title_counts"] = title_counts(deadline.kind, collected.dataset)  # read by the district's roll-up
     path = settings.contexts_dir / f"{report_basename(plan, deadline)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,9 +109,10 @@ def build_report(settings: RunSettings, plan: Plan, deadline_id: str, context_pa
     return docx, pdf
 
 
-def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.datetime) -> Draft:
+def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.datetime, number: str = "") -> Draft:
     """Collect, count and render the deadline's report as of `now`. The annual report compares with the start of
-    the year: the same rows, read once, cut at the registration's send time."""
+    the year: the same rows, read once, cut at the registration's send time. `number` is the document number when
+    it is already taken (else the number line is left blank for the approval)."""
     deadline = plan.deadline(deadline_id)
     first = baseline_deadline(plan, deadline)
     wanted = source_ids_for(plan, deadline.kind)
@@ -118,6 +121,6 @@ def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.
     collected = validate_rows(plan, {sid: tables[sid] for sid in wanted}, now)
     baseline = (validate_rows(plan, {sid: tables[sid] for sid in at_start}, schedule(plan, first).send_at)
                 if first else None)
-    context = compose_report(settings, plan, deadline_id, collected, now.date(), baseline)
+    context = compose_report(settings, plan, deadline_id, collected, now.date(), baseline, number)
     docx, pdf = build_report(settings, plan, deadline_id, context)
     return Draft(collected, missing(plan, deadline, collected.dataset), docx, pdf)
