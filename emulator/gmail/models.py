@@ -231,8 +231,9 @@ _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|tr|trả lời|chuyển tiếp)\s*:
 
 
 def _thread_subject(subject: str) -> str:
-    """A subject as threading compares it: "Re:"/"Fwd:" prefixes and surrounding space dropped."""
-    return _REPLY_PREFIX.sub("", _decode_header(subject)).strip()
+    """A subject as threading compares it: "Re:"/"Fwd:" prefixes dropped, and whitespace, which RFC 2047 folding
+    between encoded words may drop or keep, ignored."""
+    return "".join(_REPLY_PREFIX.sub("", _decode_header(subject)).split())
 
 
 def _headers(part: Message) -> list[dict[str, str]]:

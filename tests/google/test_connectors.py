@@ -165,3 +165,35 @@ def test_gmail_send_survives_dropped_connections_and_sends_once(workspace: Works
     dropped = [e for e in emulator.log.entries("gmail.users.messages.send") if e.status == 0]
     assert dropped, "the fault rule dropped no connection"
     assert len(service.users().messages().list(userId="me", q="in:sent").execute()["messages"]) == 1
+
+
+def test_gmail_replies_reads_every_answer_in_the_drafts_thread_but_the_draft(workspace: WorkspaceClients) -> None:
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    from connectors.google.gmail import GmailReplies
+    from thidua.replies import decide
+
+    clerk, principal, other = "vanthu@lax.edu.vn", "hieutruong@lax.edu.vn", "giaovien@lax.edu.vn"
+    draft = EmailMessage()
+    draft["From"], draft["To"], draft["Subject"] = clerk, principal, "[Dự thảo chờ phê duyệt] Báo cáo sơ kết"
+    draft["Message-ID"] = draft_id = make_msgid(domain="lax.edu.vn")
+    draft.set_content("Kính đề nghị trả lời «Duyệt» hoặc «Không duyệt: lý do».")
+    GmailMailer(workspace.service("gmail", "v1", user=clerk), GoogleApi()).send(draft)
+    replies = GmailReplies(workspace.service("gmail", "v1", user=clerk), GoogleApi())
+    assert replies.replies(draft_id) == []
+
+    for sender, text in ((other, "Duyệt"), (principal, "Không duyệt: thiếu tổ Toán")):
+        answer = EmailMessage()
+        answer["From"], answer["To"], answer["Subject"] = sender, clerk, "Re: " + str(draft["Subject"])
+        answer["In-Reply-To"] = answer["References"] = draft_id
+        answer.set_content(text + "\n\n> Kính đề nghị trả lời «Duyệt»\n", charset="utf-8", cte="8bit")
+        GmailMailer(workspace.service("gmail", "v1", user=sender), GoogleApi()).send(answer)
+
+    found = replies.replies(draft_id)
+    assert [(r.sender, r.text.split("\n")[0]) for r in found] == [
+        (other, "Duyệt"), (principal, "Không duyệt: thiếu tổ Toán")]
+    verdict = decide(found, principal, exclude=[draft_id])
+    assert verdict.decision is not None and not verdict.decision.approved
+    assert verdict.decision.reason == "thiếu tổ Toán" and len(verdict.ignored) == 1
+    assert replies.replies("<nobody@lax.edu.vn>") == []
