@@ -13,7 +13,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows.approval import approved_file, number_report, obtain_approval, take_number
+from flows.approval import approved_file, obtain_approval, take_number
 from flows.artifacts import delivery_note, publish_artifacts
 from flows.common import alert_clerk_on_failure, load_plan, open_ledger, plan_now
 from flows.delivery import deliver
@@ -72,15 +72,13 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
     if late:
         get_run_logger().warning("Hạn %s chạy trễ: lịch gửi %s đã qua khi triển khai.", deadline_id,
                                  f"{scheduled.send_at:%H:%M %d/%m/%Y}")
-    # Approved with no one to wait for: the number is taken now and rendered once, not again at the approval.
+    # No one to wait for (no approval asked, or the demo's): the number is taken now and rendered in at once;
+    # otherwise it is taken at the approval.
     automatic = auto_approve or not plan.delivery.approval_required
     number = take_number(settings, plan, deadline_id, version, now) if automatic else ""
     draft = prepare_report(settings, plan, deadline_id, now, number)
     attachment, approved_by = draft.report, NO_APPROVAL
-    if not plan.delivery.approval_required:  # no approval to number it at: numbered before it goes out
-        _, draft = number_report(settings, plan, deadline_id, version, now, draft)
-        attachment = draft.report
-    else:
+    if plan.delivery.approval_required:
         approval, draft = obtain_approval(settings, plan, deadline_id, version, now,
                                           approval_until(plan, scheduled, now), draft, auto_approve)
         attachment, approved_by = approved_file(deadline_id, approval), approval.approved_by
