@@ -121,3 +121,33 @@ def test_delegation_short_of_a_scope_is_unauthorized_client_named_in_vietnamese(
     with pytest.raises(GoogleAuthError, match="unauthorized_client") as caught:
         wider.outbox.contains("<x@y>")
     assert "Ủy quyền trên toàn miền" in str(caught.value) and GMAIL_READ in str(caught.value)
+
+
+def test_replies_to_a_draft_are_found_when_gmail_rewrote_its_message_id(rewriting: WorkspaceEmulator) -> None:
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    from connectors.google.gmail import GmailReplies
+
+    rewriting.reset()
+    clients = WorkspaceClients(rewriting)
+    clerk, principal = "vanthu@lax.edu.vn", "hieutruong@lax.edu.vn"
+    draft = EmailMessage()
+    draft["From"], draft["To"], draft["Subject"] = clerk, principal, "[Dự thảo chờ phê duyệt] Sơ kết"
+    draft["Message-ID"] = ours = make_msgid(domain="lax.edu.vn")
+    draft.set_content("Kính đề nghị phê duyệt.")
+    GmailMailer(clients.service("gmail", "v1", user=clerk), NO_WAIT).send(draft)
+
+    inbox = clients.service("gmail", "v1", user=principal).users().messages()
+    (received,) = inbox.list(userId="me", q="in:inbox").execute()["messages"]
+    headers = inbox.get(userId="me", id=received["id"], format="metadata").execute()["payload"]["headers"]
+    gmails = next(h["value"] for h in headers if h["name"] == "Message-ID")
+    assert gmails != ours  # what the principal's client answers to is Gmail's Message-ID
+    answer = EmailMessage()
+    answer["From"], answer["To"], answer["Subject"] = principal, clerk, "Re: [Dự thảo chờ phê duyệt] Sơ kết"
+    answer["In-Reply-To"] = answer["References"] = gmails
+    answer.set_content("Duyệt")
+    GmailMailer(clients.service("gmail", "v1", user=principal), NO_WAIT).send(answer)
+
+    (reply,) = GmailReplies(clients.service("gmail", "v1", user=clerk), NO_WAIT).replies(ours)  # not the draft
+    assert reply.sender == principal and reply.text.startswith("Duyệt")
