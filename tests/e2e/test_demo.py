@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import email
 import email.policy
+import hashlib
 import io
 import json
 import shutil
@@ -24,6 +25,7 @@ import openpyxl
 import pytest
 from docx import Document
 
+from connectors.signing import TEST_MARK, validate
 from tests.e2e.conftest import run_demo
 from thidua.plan import Plan, parse_plan
 
@@ -207,6 +209,31 @@ def test_every_spoiled_row_is_in_the_rejects_with_its_row_number(demo: tuple[Pat
     read_by_some_deadline = {sid for sid, rows in sheets.spoiled.items() if rows}
     expected = {(sid, row) for sid in read_by_some_deadline for row in sheets.spoiled[sid]}
     assert rejected == expected
+
+
+def _delivered(out: Path) -> list[Any]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted((out / "mail").glob("*.eml"))]
+
+
+def test_every_delivered_report_is_signed_by_the_principal_and_the_school_with_a_test_certificate(
+        demo: tuple[Path, subprocess.CompletedProcess[str]], summary: dict[str, Any], plan: Plan,
+        tmp_path: Path) -> None:
+    out, run = demo
+    assert "Chữ ký số THỬ NGHIỆM" in run.stdout and TEST_MARK in " ".join(run.stdout.split())
+    sent_digests = set()
+    for number, message in enumerate(_delivered(out)):
+        report = next(message.iter_attachments())
+        pdf = tmp_path / f"{number}.pdf"
+        pdf.write_bytes(report.get_content())
+        checks = validate(pdf, [out / "chu-ky-so-thu" / "ca.pem"])
+        assert [c.field for c in checks] == ["ChuKyNguoiCoThamQuyen", "ChuKyCoQuanToChuc"]
+        assert all(c.intact and c.valid and c.trusted for c in checks), [c.details for c in checks]
+        assert checks[-1].covers_whole_file
+        assert plan.signer.name in checks[0].signer and plan.school.name in checks[1].signer
+        assert all(TEST_MARK in c.signer for c in checks)
+        sent_digests.add(hashlib.sha256(pdf.read_bytes()).hexdigest())
+    assert {row["signed_sha256"] for row in summary.values()} == sent_digests  # what was recorded is what went out
 
 
 def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.CompletedProcess[str]],
