@@ -12,8 +12,10 @@ import datetime as dt
 import email
 import email.policy
 import hashlib
+import html
 import io
 import json
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -28,6 +30,7 @@ from docx import Document
 from connectors.signing import TEST_MARK, validate
 from tests.e2e.conftest import run_demo
 from thidua.plan import Plan, parse_plan
+from thidua.reports import COMPLETION_SHORT
 
 REPO = Path(__file__).resolve().parents[2]
 PLAN = REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml"
@@ -216,6 +219,19 @@ def _delivered(out: Path) -> list[Any]:
             for p in sorted((out / "mail").glob("*.eml"))]
 
 
+def _keep_as_artifact(pdf: Path, checks: list[Any]) -> None:
+    """The first page and the signature page as PNG, and the validator's report, in tests/artifacts/."""
+    artifacts = REPO / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                            check=True).stdout).group(1))  # type: ignore[union-attr]
+    for page, name in ((1, "demo-signed-report"), (pages, "demo-signed-report-signatures")):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                        str(artifacts / name)], check=True, timeout=60)
+    (artifacts / "demo-signed-report-validation.txt").write_text(
+        "\n\n".join(f"== {c.field} ==\n{c.details}" for c in checks), encoding="utf-8")
+
+
 def test_every_delivered_report_is_signed_by_the_principal_and_the_school_with_a_test_certificate(
         demo: tuple[Path, subprocess.CompletedProcess[str]], summary: dict[str, Any], plan: Plan,
         tmp_path: Path) -> None:
@@ -233,7 +249,39 @@ def test_every_delivered_report_is_signed_by_the_principal_and_the_school_with_a
         assert plan.signer.name in checks[0].signer and plan.school.name in checks[1].signer
         assert all(TEST_MARK in c.signer for c in checks)
         sent_digests.add(hashlib.sha256(pdf.read_bytes()).hexdigest())
+        if number == 0:  # the registration report as the district receives it, for the issue's closing note
+            _keep_as_artifact(pdf, checks)
     assert {row["signed_sha256"] for row in summary.values()} == sent_digests  # what was recorded is what went out
+
+
+#: Vietnamese abbreviations a report may use, each spelled out in the caption of the table that uses it.
+SPELLED_OUT = frozenset(COMPLETION_SHORT.values())
+
+
+def _pdf_text(data: bytes, path: Path) -> str:
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+def test_nothing_internal_reaches_a_recipient_and_the_email_counts_and_names_its_attachments(
+        demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    out, _ = demo
+    for number, message in enumerate(_delivered(out)):
+        report, annex = message.iter_attachments()
+        names = [report.get_filename(), annex.get_filename()]
+        body = message.get_body(("plain",)).get_content()
+        page = re.sub(r"<[^>]+>", " ", message.get_body(("html",)).get_content())
+        assert f"Kèm theo thư này có 02 tệp: 1. {names[0]}; 2. {names[1]}." in " ".join(body.split())
+        workbook = openpyxl.load_workbook(io.BytesIO(annex.get_content()), read_only=True)
+        cells = " ".join(str(c) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True)
+                         for c in row if c is not None)
+        for where, text in (("tiêu đề", str(message["Subject"])), ("tên tệp", " ".join(names)), ("thư", body),
+                            ("thư HTML", html.unescape(page)), ("phụ lục", cells),
+                            ("báo cáo", _pdf_text(report.get_content(), tmp_path / f"{number}.pdf"))):
+            codes = set(re.findall(r"[A-Z_]{6,}", text)) - SPELLED_OUT
+            assert not codes, (message["Subject"], where, codes)
+            assert not re.search(r"D\d - ", text), (message["Subject"], where)
 
 
 def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.CompletedProcess[str]],
