@@ -96,9 +96,9 @@ def write_annex(context: dict[str, Any], out: Path) -> Path:
     if flags:
         sheet = workbook.create_sheet(FLAGS_SHEET)
         _write_grid(sheet, "Các trường hợp cần Hội đồng Thi đua – Khen thưởng xem xét",
-                    ["STT", "Mã", "Họ và tên", "Tổ", "Nội dung", "Căn cứ"],
-                    [[str(f["no"]), f["rule_id"], f["full_name"], f["team"], f["message"], f["reference"]]
-                     for f in flags])
+                    ["STT", "Điều kiện", "Họ và tên", "Tổ", "Nội dung", "Căn cứ"],
+                    [[str(f["no"]), f.get("rule") or f["rule_id"], f["full_name"], f["team"], f["message"],
+                      f["reference"]] for f in flags])
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     workbook.save(partial)

@@ -46,6 +46,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from thidua.plan import Signing, SigningKey
+
 #: Written into every test certificate's subject, so no one mistakes a test signature for a real one.
 TEST_MARK = "CHỨNG THƯ THỬ NGHIỆM – không có giá trị pháp lý"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -446,3 +448,25 @@ def make_test_images(directory: Path, organisation: str) -> tuple[Path, Path]:
     seal_path = directory / "con-dau-thu.png"
     seal.save(seal_path)
     return signature_path, seal_path
+
+
+# --- From the plan ---------------------------------------------------------------------------------------------
+
+
+def _key_of(spec: SigningKey, base: Path) -> Pkcs12Key | Pkcs11Key:
+    if spec.pkcs12:
+        return Pkcs12Key(base / spec.pkcs12, spec.password_env)
+    return Pkcs11Key(base / spec.pkcs11_module, token_label=spec.token_label or None,
+                     key_label=spec.key_label or None, pin_env=spec.pin_env)
+
+
+def signing_config(signing: Signing, base: Path, person_name: str, organisation_name: str) -> SigningConfig:
+    """The plan's `signing:` section as keys and appearances; relative paths from `base`,
+    the plan file's folder."""
+    def signer(spec: SigningKey | None, role: Role, name: str) -> Signer | None:
+        if spec is None:
+            return None
+        return Signer(_key_of(spec, base), role, name, base / spec.image if spec.image else None,
+                      spec.image_mm or (36.0 if role is Role.ORGANISATION else None))
+    return SigningConfig(person=signer(signing.person, Role.PERSON, person_name),
+                         organisation=signer(signing.organisation, Role.ORGANISATION, organisation_name))

@@ -19,6 +19,7 @@ from flows.common import alert_clerk_on_failure, load_plan, open_ledger, plan_no
 from flows.delivery import deliver
 from flows.report import prepare_report
 from flows.settings import RunSettings
+from flows.signing import sign_for_sending
 from thidua.calendar import schedule
 from thidua.delivery_state import deadline_state
 from thidua.drafts import NO_APPROVAL
@@ -43,6 +44,7 @@ class DeadlineResult:
     sent_at: dt.datetime | None
     approved_by: str
     version: int = 1
+    signed_sha256: str = ""  # the SHA-256 of the signed file sent, when the plan signs
 
 
 @flow(name="thidua-draft", flow_run_name="{deadline_id}-draft", on_failure=[alert_clerk_on_failure],
@@ -82,6 +84,8 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
         approval, draft = obtain_approval(settings, plan, deadline_id, version, now,
                                           approval_until(plan, scheduled, now), draft, auto_approve)
         attachment, approved_by = approved_file(deadline_id, approval), approval.approved_by
+    signed = sign_for_sending(settings, plan, deadline_id, attachment)
+    attachment = signed.report
     sending = deliver(settings, plan, deadline_id, attachment, now, version, reason)
     history = open_ledger(settings).history(plan.id, deadline_id)  # late or not: when the report first arrived
     arrived_after = deadline_state(history, scheduled.send_at, scheduled.must_arrive_by, True, now).late
@@ -91,5 +95,5 @@ def deadline_flow(settings: RunSettings, deadline_id: str, now: dt.datetime | No
         deadline_id=deadline.id, due_before=deadline.due_before, send_at=scheduled.send_at, late=arrived_after,
         collected=draft.collected, docx=draft.docx, pdf=draft.pdf, recipients=sending.recipients,
         message_id=sending.message_id, delivery_status=sending.status, sent_at=sending.sent_at,
-        approved_by=approved_by, version=version,
+        approved_by=approved_by, version=version, signed_sha256=signed.sha256,
     )

@@ -18,6 +18,7 @@ from flows.report import annex_of
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.delivery_state import delivery_words
+from thidua.official import attachment_names
 from thidua.plan import Plan
 
 
@@ -43,21 +44,23 @@ def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment:
     """Sends once: the ledger and the mailbox together decide, so a retry or a re-run never sends twice."""
     deadline = plan.deadline(deadline_id)
     recipients = plan.recipient_emails(deadline)
+    annex = annex_of(attachment)
+    report_name, annex_name = attachment_names(deadline.title, attachment.suffix)
     texts = mail.compose_report_texts(
         school_name=plan.school.name, report_title=deadline.title,
         recipient_office="; ".join(plan.recipient_names(deadline)), deadline=deadline.due_before,
         signer_title=plan.signer.title, signer_name=plan.signer.name, version=version, reason=reason,
         document_number=document_number(settings, plan, deadline_id, version),
+        attachments=[report_name, *([annex_name] if annex.is_file() else [])],
     )
     message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
-    annex = annex_of(attachment)
     message = mail.build_report_email(
         sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=recipients,
         allow_list=plan.allow_list, subject=texts.subject, body_text=texts.body_text, body_html=texts.body_html,
-        attachment=attachment.read_bytes(), attachment_name=f"{deadline.id} - {deadline.title}{attachment.suffix}",
+        attachment=attachment.read_bytes(), attachment_name=report_name,
         attachment_mime=mail.ATTACHMENT_MIME_BY_SUFFIX[attachment.suffix], message_id=message_id, header_date=now,
         annex=annex.read_bytes() if annex.is_file() else None,
-        annex_name=f"{deadline.id} - Phụ lục số liệu chi tiết.xlsx",
+        annex_name=annex_name,
     )
     clock = clock_from(now)
     outcome = deliver_once(

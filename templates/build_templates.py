@@ -293,7 +293,7 @@ def evaluation() -> DocumentObject:
     _body(document, "Các trường hợp dưới đây chưa đáp ứng một hoặc một số điều kiện theo quy định; đề nghị Hội "
                     "đồng Thi đua – Khen thưởng xem xét, quyết định:")
     _para(document, "{%p for f in flags %}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    _body(document, "{{ f.no }}. {{ f.rule_id }}{% if f.full_name %} ({{ f.full_name }}, tổ {{ f.team }}){% endif %}: "
+    _body(document, "{{ f.no }}. {{ f.rule }}{% if f.full_name %} ({{ f.full_name }}, tổ {{ f.team }}){% endif %}: "
                     "{{ f.message }} Căn cứ: {{ f.reference }}.")
     _para(document, "{%p endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
     _para(document, "{%p else %}", align=WD_ALIGN_PARAGRAPH.LEFT)

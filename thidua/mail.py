@@ -103,9 +103,11 @@ def compose_report_texts(
     version: int,
     reason: str = "",
     document_number: str = "",
+    attachments: Sequence[str] = (),
 ) -> ReportTexts:
     """The Vietnamese subject and bodies for a report sent to a district office; version 2+ is a replacement,
-    and says why when `reason` is given; `document_number` ("05/BC-LAX") is the report's number and symbol."""
+    and says why when `reason` is given; `document_number` ("05/BC-LAX") is the report's number and symbol;
+    `attachments` are the files' names, counted and listed in the body."""
     school_name, report_title, recipient_office, signer_title, signer_name = (
         _nfc(" ".join(s.split())) for s in (school_name, report_title, recipient_office, signer_title, signer_name)
     )
@@ -115,7 +117,7 @@ def compose_report_texts(
     subject = f"[{school_name}] {report_title}{f' (số {document_number})' if document_number else ''} – hạn {due}"
     paragraphs = [
         f"{school_name} trân trọng gửi Quý cơ quan văn bản{numbered}: {report_title} (thời hạn gửi: {due}).",
-        "Văn bản được đính kèm theo thư này.",
+        _attached(attachments),
     ]
     if replacement:
         subject += f" (bản thay thế, phiên bản {version})"
@@ -136,6 +138,14 @@ def compose_report_texts(
         + "</p>\n</body>\n</html>\n"
     )
     return ReportTexts(subject=_nfc(subject), body_text=_nfc(body_text), body_html=_nfc(body_html))
+
+
+def _attached(names: Sequence[str]) -> str:
+    """"Kèm theo thư này có 02 tệp: 1. …; 2. …." — the count with a leading zero, as documents write it."""
+    if not names:
+        return "Văn bản được đính kèm theo thư này."
+    listed = "; ".join(f"{number}. {_nfc(name)}" for number, name in enumerate(names, start=1))
+    return f"Kèm theo thư này có {len(names):02d} tệp: {listed}."
 
 
 def build_report_email(

@@ -289,6 +289,42 @@ class GoogleSettings(_Model):
     export_docx: bool = False
 
 
+class SigningKey(_Model):
+    """One digital signature: a PKCS#12 file (password in the environment variable `password_env`, never in the
+    plan) or a USB token through its CA's PKCS#11 module; `image` is the scanned signature (person) or the seal
+    (organisation), a transparent PNG. Relative paths are read from the plan file's folder."""
+
+    pkcs12: str = ""
+    password_env: str = "THIDUA_SIGNING_PASSWORD"
+    pkcs11_module: str = ""
+    token_label: str = ""
+    key_label: str = ""
+    pin_env: str = "THIDUA_TOKEN_PIN"
+    image: str = ""
+    image_mm: float | None = Field(default=None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> SigningKey:
+        if bool(self.pkcs12) == bool(self.pkcs11_module):
+            raise ValueError("chữ ký số cần đúng một trong hai: pkcs12 (tệp .p12/.pfx) hoặc pkcs11_module (USB token)")
+        return self
+
+
+class Signing(_Model):
+    """Optional: the approved PDF is signed (PAdES, Nghị định 30/2020 Phụ lục I) by the signer and by the school
+    before it is sent; `trust_roots` (CA certificates, PEM) are what the signed file is checked against."""
+
+    person: SigningKey | None = None
+    organisation: SigningKey | None = None
+    trust_roots: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _some_signature(self) -> Signing:
+        if self.person is None and self.organisation is None:
+            raise ValueError("signing cần ít nhất một chữ ký: person (người ký) hoặc organisation (nhà trường)")
+        return self
+
+
 class ReportKind(StrEnum):
     REGISTRATION = "registration"
     EXEMPLARS = "exemplars"
@@ -339,6 +375,7 @@ class Plan(_Model):
     deadlines: tuple[Deadline, ...] = Field(min_length=1)
     backend: Literal["local", "google"] = "local"
     google: GoogleSettings | None = None
+    signing: Signing | None = None
 
     @field_validator("*", mode="before")
     @classmethod

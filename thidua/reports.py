@@ -7,17 +7,20 @@ any artifact can use them; every table carries its own caption, headers, rows an
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
 from thidua import rules
 from thidua.aggregate import Crosstab, Dataset, crosstab, ratio
 from thidua.calendar import quarter_of
-from thidua.plan import Deadline, Phase, Plan, ReportKind, Title
+from thidua.official import keep_name_together
+from thidua.plan import Deadline, Phase, Plan, ReportKind, SourceKind, Title
 from thidua.records import Completion, Record
+from thidua.text import fold
 
 SCHOOL_ROW = "Toàn trường"
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -91,10 +94,18 @@ def _people_table(caption: str, headers: list[str], rows: list[list[str]]) -> Re
     return ReportTable(caption, ["STT", *headers], [[str(i), *r] for i, r in enumerate(rows, start=1)])
 
 
-def _team_order(plan: Plan) -> Callable[[Any], tuple[int, int]]:
-    """Plan's team order, then the sheet's row order: stable and what the clerk sees in the sheet."""
+def _team_order(plan: Plan, data: Dataset) -> Callable[[Any], tuple[int, int, int]]:
+    """Plan's team order, then the roster's order of people (as the school lists its staff), then the sheet's row
+    for anyone the roster does not name; a nominee is found on the roster by name."""
     order = {t.id: i for i, t in enumerate(plan.teams)}
-    return lambda r: (order.get(r.team_id, len(order)), r.origin.row_number)
+    by_email = {s.email: i for i, s in enumerate(sorted(data.staff, key=lambda s: s.origin.row_number))}
+    by_name = {fold(s.full_name): by_email[s.email] for s in data.staff}
+
+    def key(r: Any) -> tuple[int, int, int]:
+        nominee = getattr(r, "nominee", None)
+        place = by_name.get(fold(nominee)) if nominee is not None else by_email.get(getattr(r, "email", ""))
+        return (order.get(r.team_id, len(order)), len(by_email) if place is None else place, r.origin.row_number)
+    return key
 
 
 def official_number(number: int) -> str:
@@ -117,8 +128,8 @@ def _header(plan: Plan, deadline: Deadline, issued_on: dt.date) -> dict[str, Any
     nơi_nhận += [f"- {name};" for name in plan.internal_recipients if not name.startswith("Lưu")]
     nơi_nhận.append("- Lưu: VT.")
     return {
-        "governing_body": plan.school.governing_body,
-        "school_header": plan.school.header_name,
+        "governing_body": keep_name_together(plan.school.governing_body),
+        "school_header": keep_name_together(plan.school.header_name),
         "school_name": plan.school.name,
         "number": number_line(plan, deadline.number),
         "place_date": f"{plan.school.place}, {vn_date_words(issued_on)}",
@@ -139,6 +150,19 @@ class _Section:
     tables: list[ReportTable]
     numbers: dict[str, Any]
     charts: list[dict[str, Any]]
+    # Sentences saying which tables or columns are left out because the plan does not collect their source.
+    omitted: list[str] = field(default_factory=list)
+
+
+#: Said in the report when the plan has no collective registration source (F2): nothing of it is shown.
+NO_COLLECTIVE = ("Nhà trường không tổ chức đăng ký danh hiệu thi đua tập thể và giao ước thi đua của các tổ qua "
+                 "phần mềm, nên báo cáo không có số liệu đăng ký danh hiệu tập thể.")
+
+
+def _collects(plan: Plan, kind: SourceKind) -> bool:
+    """Whether the plan reads this kind of source at all; a table of a source never read would only say
+    "Chưa đăng ký" for everyone."""
+    return any(s.kind is kind for s in plan.sources)
 
 
 def _title_crosstab(plan: Plan, records: Iterable[Record], attribute: str) -> Crosstab:
@@ -171,7 +195,7 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
     )
     by_team = {c.team_id: c for c in data.collective}
     title_names = {t.id: t.name for t in plan.all_titles}
-    collective = ReportTable(
+    collective: ReportTable | None = ReportTable(
         "Bảng 3. Đăng ký danh hiệu tập thể và giao ước thi đua",
         ["Tổ", "Số thành viên", "Danh hiệu tập thể đăng ký", "Giao ước thi đua"],
         [[t.name,
@@ -183,7 +207,9 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
                    for t in plan.titles.collective),
          f"{vn_number(len(data.collective))}/{vn_number(len(plan.teams))} tổ đã đăng ký"],
     )
-    key = _team_order(plan)
+    if not _collects(plan, SourceKind.COLLECTIVE_REGISTRATION):
+        collective = None
+    key = _team_order(plan, data)
     people = _people_table(
         "Bảng 4. Danh sách cá nhân đăng ký danh hiệu thi đua",
         ["Họ và tên", "Tổ", "Danh hiệu đăng ký", "Hình thức khen thưởng đề nghị", "Sáng kiến/đề tài"],
@@ -206,7 +232,8 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
     charts = [_titles_chart(plan, "Biểu đồ 1. Danh hiệu thi đua cá nhân đăng ký theo tổ", registered, titles),
               _submissions_chart("Biểu đồ 2. Số cá nhân đã đăng ký theo ngày, so với hạn gửi báo cáo",
                                  data.registrations, deadline, staff_total)]
-    return _Section([individual, ratios, collective, people, missing], numbers, charts)
+    kept = [t for t in (individual, ratios, collective, people, missing) if t is not None]
+    return _Section(kept, numbers, charts, [] if collective else [NO_COLLECTIVE])
 
 
 def _exemplars(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
@@ -220,7 +247,7 @@ def _exemplars(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
     people = _people_table(
         f"Bảng 2. Danh sách gương điển hình tiên tiến quý {ROMAN[quarter]}",
         ["Họ và tên", "Tổ", "Tóm tắt thành tích"],
-        [[e.nominee, plan.team(e.team_id).name, e.summary] for e in sorted(chosen, key=_team_order(plan))],
+        [[e.nominee, plan.team(e.team_id).name, e.summary] for e in sorted(chosen, key=_team_order(plan, data))],
     )
     charts = [_submissions_chart(f"Biểu đồ 1. Số gương điển hình quý {ROMAN[quarter]} được giới thiệu theo "
                                  f"ngày, so với hạn gửi báo cáo", chosen, deadline, len(plan.teams))]
@@ -276,6 +303,7 @@ def _on_track(plan: Plan, data: Dataset) -> Callable[[Record], str]:
 
 def _review(plan: Plan, deadline: Deadline, data: Dataset, cutoff: dt.date, baseline: Dataset | None) -> _Section:
     tables: list[ReportTable] = []
+    omitted: list[str] = []
     numbers: dict[str, Any] = {"phases": {}}
     started = [p for p in plan.phases if p.start <= cutoff]
     for index, phase in enumerate(started, start=1):
@@ -316,15 +344,17 @@ def _review(plan: Plan, deadline: Deadline, data: Dataset, cutoff: dt.date, base
         tables.append(ReportTable(f"Bảng {n + 1}. So sánh với đăng ký đầu năm", compare_headers,
                                   [[t.name, *compare(t.id)] for t in plan.teams], [SCHOOL_ROW, *compare(None)]))
         tables.append(_collective_table(plan, rules.team_results(plan, data), f"Bảng {n + 2}."))
+        omitted = [] if _collects(plan, SourceKind.COLLECTIVE_REGISTRATION) else [NO_COLLECTIVE]
         numbers["registered_at_start"] = at_start.school_total()
         numbers["proposed"] = proposed.school_total()
         charts[0] = _titles_chart(plan, "Biểu đồ 1. Danh hiệu thi đua cá nhân đề nghị cuối năm theo tổ", proposed,
                                   titles)
-    return _Section(tables, numbers, charts)
+    return _Section(tables, numbers, charts, omitted)
 
 
 def _collective_table(plan: Plan, results: list[rules.TeamResult], number: str) -> ReportTable:
-    """Each team's council results against its collective registration: the basis of TTLĐTT/TTLĐXS."""
+    """Each team's council results against its collective registration: the basis of TTLĐTT/TTLĐXS; without a
+    collective registration source, the registered column is left out."""
     names = {t.id: t.name for t in plan.all_titles}
 
     def row(first: str, members: int, evaluated: int, completed: int, ldtt: int, cstdcs: int) -> list[str]:
@@ -338,12 +368,22 @@ def _collective_table(plan: Plan, results: list[rules.TeamResult], number: str) 
                               for f in ("members", "evaluated", "completed", "ldtt_level", "cstdcs_level")))
     registered = sum(1 for t in results if t.registered_title_id)
     reaching = sum(1 for t in results if t.on_track_title_id)
-    return ReportTable(
+    table = ReportTable(
         f"{number} Kết quả bình xét theo tổ và danh hiệu tập thể",
         ["Tổ", "Số thành viên", "Số được bình xét", "Hoàn thành nhiệm vụ trở lên", "Lao động tiên tiến trở lên",
          "Tỷ lệ Lao động tiên tiến", "Chiến sĩ thi đua cơ sở trở lên", "Danh hiệu tập thể đăng ký",
          "Đủ điều kiện theo số liệu"],
         body, [*total, vn_number(registered), vn_number(reaching)])
+    if _collects(plan, SourceKind.COLLECTIVE_REGISTRATION):
+        return table
+    registered_column = 7
+    return ReportTable(table.caption, _without(table.headers, registered_column),
+                       [_without(r, registered_column) for r in table.rows],
+                       _without(table.total or [], registered_column))
+
+
+def _without(cells: list[str], index: int) -> list[str]:
+    return cells[:index] + cells[index + 1:]
 
 
 # Short forms used in the per-person table so that nine columns stay readable on A4; the caption explains them.
@@ -380,11 +420,12 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
           f"làm tròn xuống)", vn_number(cstdcs_cap.cap)],
          ["Số cá nhân đề nghị Chiến sĩ thi đua cơ sở trở lên", vn_number(cstdcs_cap.proposed)],
          ["Chiến sĩ thi đua cơ sở vượt tỷ lệ", vn_number(cstdcs_cap.excess)],
-         ["Số tập thể đăng ký Tập thể lao động tiên tiến trở lên", vn_number(ttldxs_cap.base)],
-         [f"Số Tập thể lao động xuất sắc tối đa ({vn_number(ttldxs_cap.base)} × {vn_percent(ttldxs_cap.share)}, "
-          f"làm tròn xuống)", vn_number(ttldxs_cap.cap)],
-         ["Số tập thể đăng ký Tập thể lao động xuất sắc", vn_number(ttldxs_cap.proposed)],
-         ["Tập thể lao động xuất sắc vượt tỷ lệ", vn_number(ttldxs_cap.excess)]],
+         *([["Số tập thể đăng ký Tập thể lao động tiên tiến trở lên", vn_number(ttldxs_cap.base)],
+            [f"Số Tập thể lao động xuất sắc tối đa ({vn_number(ttldxs_cap.base)} × "
+             f"{vn_percent(ttldxs_cap.share)}, làm tròn xuống)", vn_number(ttldxs_cap.cap)],
+            ["Số tập thể đăng ký Tập thể lao động xuất sắc", vn_number(ttldxs_cap.proposed)],
+            ["Tập thể lao động xuất sắc vượt tỷ lệ", vn_number(ttldxs_cap.excess)]]
+           if _collects(plan, SourceKind.COLLECTIVE_REGISTRATION) else [])],
     )
     flagged_by_email: dict[str, list[str]] = {}
     for number, f in enumerate(flags, start=1):
@@ -399,7 +440,7 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
           e.discipline or "Không", vn_percent(e.confidence_vote / 100),
           TITLE_SHORT.get(e.proposed_title_id or "", e.proposed_title_id or ""),
           ", ".join(flagged_by_email.get(e.email, []))]
-         for e in sorted(data.evaluations, key=_team_order(plan))],
+         for e in sorted(data.evaluations, key=_team_order(plan, data))],
     )
     numbers = {"evaluated": len(data.evaluations),
                "proposed_by_title": {t.id: proposed.school(t.id) for t in titles},
@@ -408,7 +449,8 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
                "teams_on_track": sum(1 for t in results if t.on_track_title_id)}
     charts = [_titles_chart(plan, "Biểu đồ 1. Danh hiệu đề nghị theo tổ", proposed, titles)]
     tables = [by_completion, by_title, cap_table, _collective_table(plan, results, "Bảng 4."), people]
-    return _Section(tables, numbers, charts)
+    return _Section(tables, numbers, charts,
+                    [] if _collects(plan, SourceKind.COLLECTIVE_REGISTRATION) else [NO_COLLECTIVE])
 
 
 def _intro(plan: Plan, issued_on: dt.date) -> str:
@@ -418,6 +460,24 @@ def _intro(plan: Plan, issued_on: dt.date) -> str:
         return f"Thực hiện công tác thi đua, khen thưởng năm {plan.year}, {plan.school.name} báo cáo như sau:"
     return (f"Thực hiện {plan.plan_document.title} (Kế hoạch số {plan.plan_document.number} ngày "
             f"{plan.plan_document.date:%d/%m/%Y}), {plan.school.name} báo cáo như sau:")
+
+
+_TABLE_NUMBER = re.compile(r"^Bảng (\d+)")
+
+
+def _renumbered(tables: list[ReportTable]) -> list[ReportTable]:
+    """Tables numbered 1, 2, 3… in order once some are left out ("Bảng 4." after "Bảng 2." becomes "Bảng 3.");
+    sub-tables of one number ("Bảng 1a.", "Bảng 1b.") keep sharing it."""
+    numbers: dict[str, int] = {}
+    out = []
+    for table in tables:
+        found = _TABLE_NUMBER.match(table.caption)
+        if found is None:
+            out.append(table)
+            continue
+        new = numbers.setdefault(found.group(1), len(numbers) + 1)
+        out.append(ReportTable(f"Bảng {new}{table.caption[found.end():]}", table.headers, table.rows, table.total))
+    return out
 
 
 def build_context(plan: Plan, deadline: Deadline, data: Dataset, issued_on: dt.date,
@@ -435,12 +495,13 @@ def build_context(plan: Plan, deadline: Deadline, data: Dataset, issued_on: dt.d
                           baseline if deadline.kind is ReportKind.ANNUAL else None)
     context = _header(plan, deadline, issued_on)
     context["kind"] = deadline.kind.value
-    context["intro"] = _intro(plan, issued_on)
-    context["tables"] = [t.as_dict() for t in section.tables]
+    context["intro"] = " ".join([_intro(plan, issued_on), *section.omitted])
+    context["tables"] = [t.as_dict() for t in _renumbered(section.tables)]
     context["charts"] = section.charts
     context["numbers"] = section.numbers
     context["flags"] = [
-        {"no": number, "rule_id": f.rule_id, "full_name": f.full_name,
+        {"no": number, "rule_id": f.rule_id, "rule": rules.RULES[f.rule_id].text.rstrip("."),
+         "full_name": f.full_name,
          "team": plan.team(f.team_id).name if f.team_id else "", "team_id": f.team_id,
          "message": f.message, "reference": f.reference} for number, f in enumerate(flags, start=1)
     ]

@@ -30,6 +30,7 @@ def summary_row(out: Path, result: Any) -> dict[str, Any]:
         "docx": str(result.docx.relative_to(out)),
         "message_id": result.message_id,
         "approval": result.approved_by,
+        "signed_sha256": getattr(result, "signed_sha256", ""),
     }
 
 

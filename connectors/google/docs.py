@@ -282,7 +282,7 @@ def flag_lines(flags: Sequence[dict[str, Any]]) -> str:
     lines = []
     for f in flags:
         who = f" ({f['full_name']}, tổ {f['team']})" if f.get("full_name") else ""
-        lines.append(f"{f['no']}. {f['rule_id']}{who}: {f['message']} Căn cứ: {f['reference']}.")
+        lines.append(f"{f['no']}. {f.get('rule') or f['rule_id']}{who}: {f['message']} Căn cứ: {f['reference']}.")
     return "\n".join(lines) or NO_FLAGS_TEXT
 
 

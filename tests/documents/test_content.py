@@ -74,9 +74,10 @@ def test_evaluation_lists_each_flag_once_numbered_with_rule_content_and_legal_ba
     paragraphs = [p.text for p in Document(str(built["D5"].docx)).paragraphs]
     for flag in flags:
         who = f" ({flag['full_name']}, tổ {flag['team']})" if flag["full_name"] else ""
-        line = f"{flag['no']}. {flag['rule_id']}{who}: {flag['message']} Căn cứ: {flag['reference']}."
+        line = f"{flag['no']}. {flag['rule']}{who}: {flag['message']} Căn cứ: {flag['reference']}."
         assert paragraphs.count(line) == 1
         assert flag["message"].endswith(".") and ".." not in line
+        assert not any(flag["rule_id"] in p for p in paragraphs)  # the rule in Vietnamese, never its code
     table_cells = " ".join(" ".join(row) for table in docx_tables(built["D5"].docx) for row in table)
     assert not any(flag["message"] in table_cells for flag in flags)  # the list is the one place flags are told
 

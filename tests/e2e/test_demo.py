@@ -11,8 +11,11 @@ import csv
 import datetime as dt
 import email
 import email.policy
+import hashlib
+import html
 import io
 import json
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -24,8 +27,10 @@ import openpyxl
 import pytest
 from docx import Document
 
+from connectors.signing import TEST_MARK, validate
 from tests.e2e.conftest import run_demo
 from thidua.plan import Plan, parse_plan
+from thidua.reports import COMPLETION_SHORT
 
 REPO = Path(__file__).resolve().parents[2]
 PLAN = REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml"
@@ -207,6 +212,76 @@ def test_every_spoiled_row_is_in_the_rejects_with_its_row_number(demo: tuple[Pat
     read_by_some_deadline = {sid for sid, rows in sheets.spoiled.items() if rows}
     expected = {(sid, row) for sid in read_by_some_deadline for row in sheets.spoiled[sid]}
     assert rejected == expected
+
+
+def _delivered(out: Path) -> list[Any]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted((out / "mail").glob("*.eml"))]
+
+
+def _keep_as_artifact(pdf: Path, checks: list[Any]) -> None:
+    """The first page and the signature page as PNG, and the validator's report, in tests/artifacts/."""
+    artifacts = REPO / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                            check=True).stdout).group(1))  # type: ignore[union-attr]
+    for page, name in ((1, "demo-signed-report"), (pages, "demo-signed-report-signatures")):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                        str(artifacts / name)], check=True, timeout=60)
+    (artifacts / "demo-signed-report-validation.txt").write_text(
+        "\n\n".join(f"== {c.field} ==\n{c.details}" for c in checks), encoding="utf-8")
+
+
+def test_every_delivered_report_is_signed_by_the_principal_and_the_school_with_a_test_certificate(
+        demo: tuple[Path, subprocess.CompletedProcess[str]], summary: dict[str, Any], plan: Plan,
+        tmp_path: Path) -> None:
+    out, run = demo
+    assert "Chữ ký số THỬ NGHIỆM" in run.stdout and TEST_MARK in " ".join(run.stdout.split())
+    sent_digests = set()
+    for number, message in enumerate(_delivered(out)):
+        report = next(message.iter_attachments())
+        pdf = tmp_path / f"{number}.pdf"
+        pdf.write_bytes(report.get_content())
+        checks = validate(pdf, [out / "chu-ky-so-thu" / "ca.pem"])
+        assert [c.field for c in checks] == ["ChuKyNguoiCoThamQuyen", "ChuKyCoQuanToChuc"]
+        assert all(c.intact and c.valid and c.trusted for c in checks), [c.details for c in checks]
+        assert checks[-1].covers_whole_file
+        assert plan.signer.name in checks[0].signer and plan.school.name in checks[1].signer
+        assert all(TEST_MARK in c.signer for c in checks)
+        sent_digests.add(hashlib.sha256(pdf.read_bytes()).hexdigest())
+        if number == 0:  # the registration report as the district receives it, for the issue's closing note
+            _keep_as_artifact(pdf, checks)
+    assert {row["signed_sha256"] for row in summary.values()} == sent_digests  # what was recorded is what went out
+
+
+#: Vietnamese abbreviations a report may use, each spelled out in the caption of the table that uses it.
+SPELLED_OUT = frozenset(COMPLETION_SHORT.values())
+
+
+def _pdf_text(data: bytes, path: Path) -> str:
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+def test_nothing_internal_reaches_a_recipient_and_the_email_counts_and_names_its_attachments(
+        demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    out, _ = demo
+    for number, message in enumerate(_delivered(out)):
+        report, annex = message.iter_attachments()
+        names = [report.get_filename(), annex.get_filename()]
+        body = message.get_body(("plain",)).get_content()
+        page = re.sub(r"<[^>]+>", " ", message.get_body(("html",)).get_content())
+        assert f"Kèm theo thư này có 02 tệp: 1. {names[0]}; 2. {names[1]}." in " ".join(body.split())
+        workbook = openpyxl.load_workbook(io.BytesIO(annex.get_content()), read_only=True)
+        cells = " ".join(str(c) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True)
+                         for c in row if c is not None)
+        for where, text in (("tiêu đề", str(message["Subject"])), ("tên tệp", " ".join(names)), ("thư", body),
+                            ("thư HTML", html.unescape(page)), ("phụ lục", cells),
+                            ("báo cáo", _pdf_text(report.get_content(), tmp_path / f"{number}.pdf"))):
+            codes = set(re.findall(r"[A-Z_]{6,}", text)) - SPELLED_OUT
+            assert not codes, (message["Subject"], where, codes)
+            assert not re.search(r"D\d - ", text), (message["Subject"], where)
 
 
 def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.CompletedProcess[str]],

@@ -63,6 +63,7 @@ def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: 
     from flows.deadline import DeadlineResult, deadline_flow
 
     settings, count_calls, workspace = _workspace(plan, plan_path, out, stack, seed, staff, backend)
+    settings = _signing(settings, out, backend)
     results: list[DeadlineResult] = []
     calls: dict[str, int] = {}
     failures: list[str] = []
@@ -128,6 +129,17 @@ def _refuse_foreign_data(data: Path) -> None:
         console.print(f"[bold red]Không chạy demo:[/] thư mục {data} đã có dữ liệu không do demo sinh ra (có thể là "
                       "câu trả lời thật của trường). Hãy chọn thư mục khác với --out.", highlight=False)
         raise typer.Exit(code=2)
+
+
+def _signing(settings: RunSettings, out: Path, backend: str) -> RunSettings:
+    """Every report signed with throwaway TEST certificates, when there is a PDF to sign; said so either way."""
+    from connectors.pdf import find_soffice
+    from thidua_cli.demo_signing import with_test_signing
+
+    if backend == "local" and find_soffice() is None:
+        console.print("[bold yellow]Không có LibreOffice:[/] báo cáo là DOCX nên không ký số.", highlight=False)
+        return settings
+    return with_test_signing(settings, out)
 
 
 def _no_api_calls() -> int:
