@@ -60,8 +60,10 @@ def test_reading_a_subset_returns_only_those_sources(contract: Contract) -> None
 
 def test_a_source_that_does_not_exist_is_an_error_naming_it(contract: Contract) -> None:
     real = contract.plan.sources[0]
+    # no file, no tab, and no question any tab has: nothing a backend could fairly read in its place
     ghost = real.model_copy(update={"id": "KHONGCO9", "name": "Nguồn không có", "file": "khong_co.csv",
-                                    "sheet": "Trang không có"})
+                                    "sheet": "Trang không có",
+                                    "columns": {field: f"Câu hỏi không có {field}" for field in real.columns}})
     with pytest.raises(Exception) as raised:
         contract.backend.source.read_many([ghost])
     assert "KHONGCO9" in str(raised.value), str(raised.value)  # the clerk is told which source of the plan
