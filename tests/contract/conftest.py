@@ -33,17 +33,17 @@ BACKENDS = ["local", "google"]
 
 @dataclass
 class Contract:
-    """An opened backend and what the cases compare it with: the plan it was opened on and the sample it holds."""
+    """An opened backend (`ports`) and what the cases compare it with: the plan it was opened on and the sample it holds."""
 
     name: str
-    backend: Backend
+    ports: Backend
     plan: Plan
     settings: RunSettings
     sample: SampleData
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def contract(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Contract]:
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Contract]:
     """The backend named by the parameter, holding the generator's sample (seed 2024, 36 staff)."""
     plan = parse_plan(PLAN_PATH.read_text(encoding="utf-8"))
     sample = generate(plan, seed=SEED, staff=STAFF)
