@@ -55,7 +55,8 @@ ANNEX_SUFFIX = "_phu_luc.xlsx"
 @dataclass(frozen=True)
 class BuiltReport:
     """The files of one rendered report; `pdf` is None when no converter is available, `annex` when none was
-    written."""
+    written. `docx` is the clerk's editable copy: a DOCX, or an Internet shortcut (`.url`) to the Google Doc when
+    the Google builder does not export DOCX."""
 
     docx: Path
     pdf: Path | None

@@ -36,6 +36,17 @@ class SourceNotProvisioned(Exception):
         )
 
 
+class SheetTabMissing(Exception):
+    """The source's spreadsheet has no tab of that name, nor any tab with the form's questions: a wrong `sheet:`
+    must not read as a sheet nobody has answered."""
+
+    def __init__(self, source: Source, tab: str, titles: Iterable[str]) -> None:
+        super().__init__(
+            f"Nguồn {source.id} «{source.name}»: bảng tính không có trang «{tab}» (các trang có: "
+            f"{', '.join(titles)}); hãy sửa `sheet:` của nguồn này trong kế hoạch."
+        )
+
+
 def a1_sheet(sheet: str) -> str:
     """A whole sheet as an A1 range; quotes doubled as Sheets requires."""
     return "'" + sheet.replace("'", "''") + "'"
@@ -138,6 +149,8 @@ class SheetsSource:
                 spreadsheet_id, [a1_sheet(t) for t in extra])), strict=True))
             for source in group:
                 tab = chosen.get(source.id, source.sheet or source.name)
+                if tab not in titles:  # as a missing file is locally: not "nobody has answered yet"
+                    raise SheetTabMissing(source, tab, titles)
                 if source.id in chosen:
                     notice = (
                         f"Nguồn {source.id} «{source.name}»: trang «{source.sheet or source.name}» chưa có câu trả "
