@@ -33,7 +33,7 @@ BACKENDS = ["local", "google"]
 
 @dataclass
 class Contract:
-    """An opened backend (`ports`) and what the cases compare it with: the plan it was opened on and the sample it holds."""
+    """An opened backend (`ports`) and what the cases compare it with: the plan it was opened on, its sample."""
 
     name: str
     ports: Backend
