@@ -62,5 +62,5 @@ def test_an_export_over_the_limit_fails_naming_the_report_and_the_fix(small_expo
                                 GoogleApi(sleep=lambda s: None), tmp_path)
     with pytest.raises(ExportTooLarge) as caught:
         builder.build("registration.docx", CONTEXT, "D1 – Đăng ký")
-    assert str(caught.value).startswith("Báo cáo «D1 – Đăng ký» (DOCX): Google Drive không xuất được tài liệu")
+    assert str(caught.value).startswith("Báo cáo «D1 – Đăng ký» (PDF): Google Drive không xuất được tài liệu")
     assert "phụ lục Excel" in str(caught.value)

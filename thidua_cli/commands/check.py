@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from thidua.calendar import calendar
+from thidua.plan import Source
 from thidua_cli.console import DataOption, OptionalPlan, console, print_warnings, school_or_exit
 from thidua_cli.preflight import Problem, source_problems, template_problems
 
@@ -34,6 +35,7 @@ def check(plan_path: OptionalPlan = None, data: DataOption = None) -> None:
     if plan.backend == "local":
         problems += template_problems(plan, settings.templates_dir)
     read_sources = plan.backend != "local" or data is not None or school.school.data is not None
+    waiting: list[Source] = []
     if read_sources:
         try:
             source = open_backend(plan, settings).source
@@ -42,15 +44,24 @@ def check(plan_path: OptionalPlan = None, data: DataOption = None) -> None:
                           "google doctor PLAN.", highlight=False)
             read_sources = False
         else:
-            problems += source_problems(plan, source)
+            # On Google, a source with no spreadsheet or form yet is the state before `thidua google provision`.
+            waiting = [s for s in plan.sources if plan.backend != "local" and not (s.spreadsheet_id or s.form_id)]
+            if waiting:
+                console.print(f"[yellow]Chưa khởi tạo trên Google:[/] {len(waiting)} nguồn chưa có bảng tính hay "
+                              "biểu mẫu; hãy chạy `thidua google provision PLAN`, rồi `thidua check` lại.",
+                              highlight=False)
+            problems += source_problems(plan, source, [s for s in plan.sources if s not in waiting])
     if problems:
         console.print(f"[bold red]Kế hoạch chưa dùng được: {len(problems)} lỗi cần sửa trước ngày gửi[/]:",
                       highlight=False)
         for problem in problems:
             console.print(f"  • [bold]{problem.where}[/]: {problem.message}", highlight=False)
         raise typer.Exit(code=1)
-    checked = f"; đã đọc dòng tiêu đề của {len(plan.sources)} nguồn trong {settings.data_dir}" if read_sources and \
-        plan.backend == "local" else (f"; đã đọc {len(plan.sources)} nguồn trên Google" if read_sources else
-                                      "; chưa kiểm tra dữ liệu (--data THƯ_MỤC)")
+    if not read_sources:
+        checked = "; chưa kiểm tra dữ liệu (--data THƯ_MỤC)"
+    elif plan.backend == "local":
+        checked = f"; đã đọc dòng tiêu đề của {len(plan.sources)} nguồn trong {settings.data_dir}"
+    else:
+        checked = f"; đã đọc {len(plan.sources) - len(waiting)} nguồn trên Google"
     console.print(f"[green]Kế hoạch hợp lệ:[/] {len(plan.deadlines)} hạn báo cáo, {len(plan.teams)} tổ{checked}.",
                   highlight=False)
