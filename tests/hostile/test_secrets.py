@@ -4,6 +4,7 @@ database or its result storage, and each shape is either read or refused with a 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,8 @@ def test_a_planted_key_reaches_no_console_log_database_or_result(
         caplog: pytest.LogCaptureFixture) -> None:
     home, storage = tmp_path / "prefect-home", tmp_path / "results"
     home.mkdir()
+    # Importing thidua_cli quiets Prefect to WARNING for the clerk; this run's INFO log must reach the database.
+    caplog.set_level(logging.INFO, logger="prefect.flow_runs")
     settings = RunSettings(plan_path=_google_plan(tmp_path), data_dir=tmp_path, out_dir=tmp_path / "out",
                            google_base_url="http://127.0.0.1:9", google_rate_limits=False)
     with serving_prefect(home) as server, temporary_settings(updates={
