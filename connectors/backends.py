@@ -30,33 +30,61 @@ class RunPlaces(Protocol):
     """
 
     @property
-    def data_dir(self) -> Path: ...
+    def data_dir(self) -> Path:
+        """Where the local backend reads the sources' files."""
+
     @property
-    def templates_dir(self) -> Path: ...
+    def templates_dir(self) -> Path:
+        """Where the DOCX report templates live."""
+
     @property
-    def reports_dir(self) -> Path: ...
+    def reports_dir(self) -> Path:
+        """Where built reports (DOCX/PDF) are written, whatever the backend."""
+
     @property
-    def mail_dir(self) -> Path: ...
+    def mail_dir(self) -> Path:
+        """The SMTP server's maildir, searched to find a message sent before a crash."""
+
     @property
-    def smtp_host(self) -> str: ...
+    def smtp_host(self) -> str:
+        """The SMTP server the local backend sends through."""
+
     @property
-    def smtp_port(self) -> int: ...
+    def smtp_port(self) -> int:
+        """The SMTP server's port."""
+
     @property
-    def smtp_security(self) -> str: ...
+    def smtp_security(self) -> str:
+        """How the SMTP connection is secured (none, starttls or tls)."""
+
     @property
-    def smtp_username(self) -> str: ...
+    def smtp_username(self) -> str:
+        """The SMTP login, empty for a server that needs none."""
+
     @property
-    def smtp_password_block(self) -> str: ...
+    def smtp_password_block(self) -> str:
+        """The Prefect Secret block holding the SMTP password, so it never sits in a file."""
+
     @property
-    def smtp_password_env(self) -> str: ...
+    def smtp_password_env(self) -> str:
+        """The environment variable holding the SMTP password, where no block is used."""
+
     @property
-    def smtp_ca_file(self) -> Path | None: ...
+    def smtp_ca_file(self) -> Path | None:
+        """A CA bundle to trust for the SMTP server's certificate (a school's own CA), or None."""
+
     @property
-    def google_base_url(self) -> str: ...
+    def google_base_url(self) -> str:
+        """The Google endpoint, empty for Google itself; the emulator's address in tests."""
+
     @property
-    def google_secret_block(self) -> str: ...
+    def google_secret_block(self) -> str:
+        """The Prefect Secret block holding the Google credentials."""
+
     @property
-    def google_timeout_seconds(self) -> float: ...
+    def google_timeout_seconds(self) -> float:
+        """How long one Google call may take before the run gives up on it."""
+
 
 
 #: Makes a throttle from the Workspace user and project, when the run shares Google's quotas with others.

@@ -130,6 +130,7 @@ class SqlLedger:
             _metadata.create_all(db)
 
     def begin(self, key: DeliveryKey, message_id: str, recipients: tuple[str, ...]) -> DeliveryRecord:
+        """Claims a delivery as pending before sending, so a second run for the same report does not send it too."""
         begun_at = _iso(self._clock())
         with self._transaction() as db:
             won = _insert_unless_taken(db, _deliveries, {
@@ -142,6 +143,7 @@ class SqlLedger:
         return replace(record, owned=True) if won else record
 
     def reclaim(self, key: DeliveryKey, attempt: int) -> DeliveryRecord:
+        """Takes over a stale pending delivery for a new attempt; only one of several racing runs wins."""
         with self._transaction() as db:
             won = db.execute(
                 _deliveries.update()
@@ -156,6 +158,7 @@ class SqlLedger:
 
     def mark_sent(self, key: DeliveryKey, sent_at: datetime,
                   recipients: tuple[str, ...] | None = None) -> DeliveryRecord:
+        """Records that the message left, with who actually got it when the server refused some."""
         values: dict[str, str] = {"state": "sent", "sent_at": _iso(sent_at)}
         if recipients is not None:  # the server refused the others: the record keeps who has it
             values["recipients"] = json.dumps(list(recipients))
@@ -171,21 +174,25 @@ class SqlLedger:
         return record
 
     def release(self, key: DeliveryKey, attempt: int) -> None:
+        """Drops a pending claim whose send certainly failed, so the next run may try again."""
         with self._transaction() as db:
             db.execute(_deliveries.delete().where(*_key_clause(_deliveries, key), _deliveries.c.state == "pending",
                                                   _deliveries.c.attempt == attempt))
 
     def get(self, key: DeliveryKey) -> DeliveryRecord | None:
+        """The delivery record of one report version, or None if it was never begun."""
         with self._transaction() as db:
             return self._select(db, key)
 
     def all(self) -> list[DeliveryRecord]:
+        """Every delivery, ordered by school, deadline and version, for status and the district roll-up."""
         with self._transaction() as db:
             rows = db.execute(sa.select(_deliveries).order_by(
                 _deliveries.c.school_id, _deliveries.c.deadline_id, _deliveries.c.version))
             return [_record(row._mapping) for row in rows]
 
     def history(self, school_id: str, deadline_id: str) -> list[DeliveryRecord]:
+        """Every version of one deadline's report, oldest first."""
         with self._transaction() as db:
             rows = db.execute(sa.select(_deliveries).where(
                 _deliveries.c.school_id == school_id, _deliveries.c.deadline_id == deadline_id,
@@ -204,6 +211,7 @@ class SqlLedger:
         return found
 
     def approval(self, key: DeliveryKey) -> Approval | None:
+        """The principal's decision on a report version, or None while none was recorded."""
         with self._transaction() as db:
             row = db.execute(sa.select(_approvals).where(*_key_clause(_approvals, key))).first()
         if row is None:
@@ -241,6 +249,7 @@ class SqlLedger:
         raise LedgerError(f"could not take a document number for {key} in {year} {symbol}")
 
     def number_of(self, key: DeliveryKey) -> DocumentNumber | None:
+        """The document number given to a report version, or None before one was given."""
         with self._transaction() as db:
             return self._number(db, key)
 
@@ -256,6 +265,7 @@ class SqlLedger:
                               datetime.fromisoformat(values["taken_at"]))
 
     def dispose(self) -> None:
+        """Closes the database connections, so a finished run leaves none open."""
         self._engine.dispose()
 
     @contextmanager

@@ -88,6 +88,9 @@ class Pkcs11Key:
 
 
 class Role(enum.Enum):
+    """Who a signature stands for: the competent person or the organisation (with its seal), as the law
+    distinguishes."""
+
     PERSON = "person"  # người có thẩm quyền
     ORGANISATION = "organisation"  # cơ quan, tổ chức
 
@@ -125,10 +128,12 @@ class Box:
 
     @property
     def width(self) -> float:
+        """The box's width in PDF points."""
         return self.x2 - self.x1
 
     @property
     def height(self) -> float:
+        """The box's height in PDF points."""
         return self.y2 - self.y1
 
 
@@ -331,6 +336,7 @@ class SignatureCheck:
 
     @property
     def ok(self) -> bool:
+        """Whether the signature is intact, valid and chains to a trusted root: all three, or it is not good."""
         return self.intact and self.valid and self.trusted
 
 
@@ -364,6 +370,8 @@ def validate(pdf: Path, trust_roots: Sequence[Path]) -> list[SignatureCheck]:
 
 @dataclass(frozen=True)
 class ThrowawayCertificates:
+    """Paths of a test CA and the person's and organisation's keys it issued, for tests and the demo only."""
+
     ca: Path
     person: Path
     organisation: Path

@@ -24,6 +24,8 @@ BURST_SHARE = 10  # a tenth of the quota may go at once; the rest refills over t
 
 
 def limit_name(bucket: str, scope: str, who: str) -> str:
+    """The Prefect concurrency limit's name for a quota bucket, scoped to a user or project, so schools sharing one
+    share it."""
     return f"google-{bucket}-{scope}-" + re.sub(r"[^a-z0-9.@_-]+", "-", who.lower())
 
 

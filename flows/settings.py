@@ -52,24 +52,30 @@ class RunSettings(BaseModel):
 
     @property
     def reports_dir(self) -> Path:
+        """Where the run writes its reports."""
         return self.out_dir / "reports"
 
     @property
     def contexts_dir(self) -> Path:
+        """Where the run writes each report's context (JSON), to rebuild or audit the report later."""
         return self.out_dir / "contexts"
 
     @property
     def mail_dir(self) -> Path:
+        """The SMTP server's mailbox: OUT/mail unless several schools share one."""
         return self.outbox_dir or self.out_dir / "mail"
 
     @property
     def ledger_path(self) -> Path:
+        """The local ledger's SQLite file, used when no ledger URL is given."""
         return self.out_dir / "deliveries.sqlite"
 
     @property
     def approved_dir(self) -> Path:
+        """Where the approved versions of reports are kept, the ones that are sent."""
         return self.out_dir / "approved"
 
     @property
     def ledger_database(self) -> str:
+        """The ledger's database URL: the shared one when given, else the local SQLite file."""
         return self.ledger_url or f"sqlite:///{self.ledger_path}"

@@ -35,6 +35,7 @@ class Dataset:
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> Dataset:
+        """Sorts mixed records into their kinds, keeping each person's latest answer current and the rest as history."""
         grouped: dict[type, list[Record]] = {}
         for record in records:
             grouped.setdefault(type(record), []).append(record)
@@ -46,6 +47,7 @@ class Dataset:
         return data
 
     def staff_by_email(self) -> dict[str, StaffMember]:
+        """The roster keyed by e-mail, the key every form answer carries."""
         return {s.email: s for s in self.staff}
 
 
@@ -68,15 +70,19 @@ class Crosstab:
     by_team: dict[str, dict[str, int]]
 
     def count(self, team_id: str, category: str) -> int:
+        """One cell; a team or category with no answers counts 0 rather than failing."""
         return self.by_team.get(team_id, {}).get(category, 0)
 
     def team_total(self, team_id: str) -> int:
+        """A team's row total, as the report's last column shows it."""
         return sum(self.by_team.get(team_id, {}).values())
 
     def school(self, category: str) -> int:
+        """A category's school-wide total, as the report's total row shows it."""
         return sum(row.get(category, 0) for row in self.by_team.values())
 
     def school_total(self) -> int:
+        """The grand total, the bottom-right cell of the report's table."""
         return sum(self.team_total(t) for t in self.by_team)
 
 
@@ -87,6 +93,8 @@ def crosstab(
     category_of: Callable[[Record], str],
     categories: Sequence[str],
 ) -> Crosstab:
+    """Counts records per team and category with every team of the plan present, so a team that sent nothing still
+    shows up with zeros."""
     counts: dict[str, Counter[str]] = {t.id: Counter() for t in plan.teams}
     counted = frozenset(categories)
     for record in records:
@@ -97,4 +105,5 @@ def crosstab(
 
 
 def ratio(part: int, whole: int) -> float:
+    """A share that is 0 for an empty whole, so a team with no members reads as 0 % rather than crashing a report."""
     return part / whole if whole else 0.0

@@ -15,22 +15,31 @@ from thidua.plan import Deadline, Plan
 
 @dataclass(frozen=True)
 class ScheduledDeadline:
+    """A deadline placed on the clock: when its report is sent and the last instant it may arrive, in the plan's time
+    zone."""
+
     deadline: Deadline
     send_at: dt.datetime
     must_arrive_by: dt.datetime
 
     @property
     def id(self) -> str:
+        """The deadline's id, so a scheduled deadline can stand where a deadline is looked up."""
         return self.deadline.id
 
 
 @dataclass(frozen=True)
 class PlanWarning:
+    """Something about a deadline's dates the clerk should see (e.g. a send day already past) that does not stop the
+    plan."""
+
     deadline_id: str
     message: str
 
 
 def schedule(plan: Plan, deadline: Deadline) -> ScheduledDeadline:
+    """When a deadline's report goes out and the last instant it counts as on time ("before" the due date, so the day
+    before at 23:59:59.999999), computed once here so no caller re-derives it."""
     zone = ZoneInfo(plan.timezone)
     must_arrive_by = dt.datetime.combine(deadline.due_before, dt.time(0, 0), zone) - dt.timedelta(microseconds=1)
     send_day = deadline.due_before - dt.timedelta(days=1 + plan.delivery.margin_days)
@@ -71,4 +80,5 @@ def warnings(plan: Plan) -> list[PlanWarning]:
 
 
 def quarter_of(day: dt.date) -> int:
+    """The calendar quarter (1-4) a day falls in, the unit of the exemplar reports."""
     return (day.month - 1) // 3 + 1

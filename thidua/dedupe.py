@@ -34,6 +34,8 @@ _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class Deduplicated(Generic[R]):
+    """The outcome of keeping the latest answer: what counts now, and what was superseded (kept for the audit trail)."""
+
     current: list[R]
     history: list[R]
 
@@ -47,6 +49,8 @@ _ROW_NUMBER = attrgetter("origin.row_number")
 
 
 def latest(records: Iterable[R], key: Callable[[R], Hashable]) -> Deduplicated[R]:
+    """Keeps each key's latest submission (a Form re-answered replaces the earlier answer) and keeps the others as
+    history instead of dropping them."""
     winners: dict[Hashable, R] = {}
     history: list[R] = []
     for record in sorted(records, key=_order):

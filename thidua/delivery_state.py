@@ -19,10 +19,14 @@ class Sent(Protocol):
     """One version of a report as the ledger holds it; `sent_at` is None while it is "maybe sent"."""
 
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """The report's version number, 1 for the first send."""
+        ...
 
     @property
-    def sent_at(self) -> dt.datetime | None: ...
+    def sent_at(self) -> dt.datetime | None:
+        """When the report left, on the run's clock; None while delivery is unconfirmed."""
+        ...
 
 
 #: What a delivery did, in the clerk's words (keys: connectors.delivery.DeliveryStatus values).
@@ -112,10 +116,12 @@ class SendTiming:
 
     @property
     def late(self) -> bool:
+        """True only when the report arrived after the deadline, the one case the clerk must explain."""
         return self.timing is Timing.LATE
 
     @property
     def word(self) -> str:
+        """The timing in the clerk's words, the same in summaries, status and the district roll-up."""
         return TIMING_WORDS[self.timing]
 
 

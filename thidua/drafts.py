@@ -45,10 +45,13 @@ class DraftFacts:
     flags: tuple[str, ...]  # the rule flags' sentences
 
     def to_json(self) -> dict[str, Any]:
+        """The facts as plain JSON, so the approval pause can store them in Prefect and the send reads the same
+        figures."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DraftFacts:
+        """Reads back what to_json stored, so the sent email states exactly what the approver saw."""
         return cls(int(data["rows_read"]), int(data["rows_accepted"]), int(data["rows_rejected"]),
                    tuple(data["rejects"]), tuple(data["missing_people"]), tuple(data["missing_teams"]),
                    tuple(data["flags"]))

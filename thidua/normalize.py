@@ -17,6 +17,8 @@ from thidua.text import fold, team_key
 
 @dataclass(frozen=True)
 class TeamMatch:
+    """How a typed team name was matched: the team (or None), the score, and the problem to report when it is unsure."""
+
     team_id: str | None
     score: float
     problem: str = ""
@@ -89,6 +91,8 @@ class TitleMatcher:
             self._ids.setdefault(fold(title.id), title.id)
 
     def match(self, typed: str) -> str | None:
+        """The title id for a typed title name or id, ignoring case, diacritics and spacing; None if it is not one of
+        the plan's."""
         return self._ids.get(fold(typed))
 
 
@@ -96,6 +100,7 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 def parse_quarter(typed: str) -> int | None:
+    """Reads a quarter as people type it ("Quý II", "2", "quy 2"); None when it is not one of 1-4."""
     key = fold(typed).removeprefix("quy").strip()
     if key in _ROMAN:
         return _ROMAN[key]
@@ -161,6 +166,7 @@ class StampReader:
         )
 
     def read(self, typed: str) -> Stamp:
+        """Reads one timestamp in the sheet's order, or says why it cannot be trusted instead of guessing."""
         text = typed.strip()
         at = parse_timestamp(text, self.zone, self.order)
         if at is None:

@@ -33,6 +33,9 @@ SOURCES_FOR_REPORT: Mapping[ReportKind, frozenset[SourceKind]] = {
 
 @dataclass(frozen=True)
 class SourceCount:
+    """What happened to one source's rows (read, accepted, rejected, superseded), so the report and the clerk can
+    account for every row."""
+
     source_id: str
     rows_read: int
     rows_accepted: int
@@ -44,24 +47,31 @@ class SourceCount:
 
 @dataclass
 class Collected:
+    """Everything read for a run: the dataset, each reject with its reason, and per-source counts; the one value the
+    reports are built from."""
+
     dataset: Dataset
     rejects: list[Reject] = field(default_factory=list)
     counts: list[SourceCount] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
+        """Rows read over all sources, the first figure of the run's summary."""
         return sum(c.rows_read for c in self.counts)
 
     @property
     def rows_accepted(self) -> int:
+        """Rows that became records over all sources."""
         return sum(c.rows_accepted for c in self.counts)
 
     @property
     def rows_rejected(self) -> int:
+        """Rows refused over all sources, each with a reason in `rejects`."""
         return sum(c.rows_rejected for c in self.counts)
 
 
 def source_ids_for(plan: Plan, kind: ReportKind) -> list[str]:
+    """The sources a report kind reads, so a run does not read (or fail on) sheets its report does not use."""
     wanted = SOURCES_FOR_REPORT[kind]
     return [s.id for s in plan.sources if s.kind in wanted]
 

@@ -92,6 +92,8 @@ class _Model(BaseModel):
 
 
 class School(_Model):
+    """The school as its documents name it: header lines, governing body, symbol and place."""
+
     name: str
     header_name: str
     governing_body: str
@@ -101,18 +103,24 @@ class School(_Model):
 
 
 class PlanDocument(_Model):
+    """The school's emulation plan (number, date, title), cited in every report it gives rise to."""
+
     number: str
     date: dt.date
     title: str
 
 
 class Person(_Model):
+    """A named person with a title and address, such as the principal who signs."""
+
     title: str = ""
     name: str
     email: Email
 
 
 class Delivery(_Model):
+    """How and when reports leave: sender, margin before a deadline, send time, approval, reminders."""
+
     sender: Email
     sender_name: str
     margin_days: int = Field(default=1, ge=0, le=60)
@@ -145,12 +153,16 @@ class Delivery(_Model):
 
 
 class Recipient(_Model):
+    """An addressee of reports, named once here and referred to by id from deadlines."""
+
     id: Slug
     name: str
     email: Email
 
 
 class Phase(_Model):
+    """A phase of the school year's emulation, the period achievements are counted in."""
+
     id: Slug
     name: str
     start: dt.date
@@ -163,10 +175,13 @@ class Phase(_Model):
         return self
 
     def contains(self, day: dt.date) -> bool:
+        """Whether a day falls in the phase, bounds included."""
         return self.start <= day <= self.end
 
 
 class Team(_Model):
+    """A team (tổ) of the school, with the aliases teachers type for it and the head who answers for it."""
+
     id: Slug
     name: str
     kind: Literal["chuyen_mon", "van_phong"] = "chuyen_mon"
@@ -175,11 +190,15 @@ class Team(_Model):
 
 
 class Title(_Model):
+    """An emulation title a person or team can register for, with its id used in records."""
+
     id: Slug
     name: str
 
 
 class Titles(_Model):
+    """The titles open to individuals and to collectives, apart because their forms and rules differ."""
+
     individual: tuple[Title, ...]
     collective: tuple[Title, ...]
 
@@ -218,6 +237,8 @@ class Rules(_Model):
 
 
 class SourceKind(StrEnum):
+    """What a source holds: it decides the record type its rows become and the columns it must map."""
+
     ROSTER = "roster"
     INDIVIDUAL_REGISTRATION = "individual_registration"
     COLLECTIVE_REGISTRATION = "collective_registration"
@@ -252,6 +273,8 @@ OPTIONAL_FIELDS: Mapping[SourceKind, tuple[str, ...]] = {
 
 
 class Source(_Model):
+    """One sheet or file of answers and how its columns map to the plan's field names."""
+
     id: Slug
     name: str
     kind: SourceKind
@@ -326,6 +349,8 @@ class Signing(_Model):
 
 
 class ReportKind(StrEnum):
+    """The kinds of report the school sends, each with its own template and sources."""
+
     REGISTRATION = "registration"
     EXEMPLARS = "exemplars"
     INTERIM = "interim"
@@ -334,6 +359,8 @@ class ReportKind(StrEnum):
 
 
 class Deadline(_Model):
+    """A report due to recipients before a date: the unit every run is scheduled, sent and checked by."""
+
     id: Slug
     kind: ReportKind
     title: Annotated[str, AfterValidator(_file_safe)]
@@ -352,6 +379,8 @@ class Deadline(_Model):
 
 
 class Plan(_Model):
+    """The whole plan, validated once and passed to every step: the one source of dates, teams, recipients."""
+
     id: Slug
     year: int = Field(ge=2000, le=2100)
     timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Ho_Chi_Minh"
@@ -481,34 +510,42 @@ class Plan(_Model):
         return problems
 
     def team(self, team_id: str) -> Team:
+        """A team by id; the id has already been checked to exist when the plan was loaded."""
         return next(t for t in self.teams if t.id == team_id)
 
     def phase(self, phase_id: str) -> Phase:
+        """A phase by id; the id has already been checked to exist when the plan was loaded."""
         return next(p for p in self.phases if p.id == phase_id)
 
     def deadline(self, deadline_id: str) -> Deadline:
+        """A deadline by id; KeyError for an id the plan does not have, which a command turns into a message."""
         for d in self.deadlines:
             if d.id == deadline_id:
                 return d
         raise KeyError(deadline_id)
 
     def source_of_kind(self, kind: SourceKind) -> Source:
+        """The first source of a kind, for the kinds a plan has exactly one of (the roster)."""
         return next(s for s in self.sources if s.kind is kind)
 
     def recipient_emails(self, deadline: Deadline) -> tuple[str, ...]:
+        """A deadline's recipients' addresses, in the order the deadline lists them."""
         by_id = {r.id: r for r in self.recipients}
         return tuple(by_id[r].email for r in deadline.recipients)
 
     def recipient_names(self, deadline: Deadline) -> tuple[str, ...]:
+        """A deadline's recipients' names, in the order the deadline lists them."""
         by_id = {r.id: r for r in self.recipients}
         return tuple(by_id[r].name for r in deadline.recipients)
 
     @property
     def allow_list(self) -> frozenset[str]:
+        """Every address the plan may send to; mail to any other address is refused before it leaves."""
         return frozenset(r.email.lower() for r in self.recipients)
 
     @property
     def all_titles(self) -> tuple[Title, ...]:
+        """Individual and collective titles together, for matching a typed title of either kind."""
         return self.titles.individual + self.titles.collective
 
 

@@ -9,6 +9,8 @@ from enum import IntEnum
 
 @dataclass(frozen=True)
 class Origin:
+    """Where a record came from (source, sheet, row, when submitted), so every figure can be traced back to a row."""
+
     source_id: str
     sheet: str
     row_number: int
@@ -37,6 +39,7 @@ class Completion(IntEnum):
 
     @property
     def label(self) -> str:
+        """The completion level in the wording of the evaluation form and reports."""
         return _COMPLETION_LABELS[self]
 
 
@@ -50,6 +53,8 @@ _COMPLETION_LABELS = {
 
 @dataclass(frozen=True)
 class StaffMember:
+    """A roster row: the person, their team and position, the base of who is expected to answer."""
+
     origin: Origin
     email: str
     full_name: str
@@ -60,6 +65,8 @@ class StaffMember:
 
 @dataclass(frozen=True)
 class IndividualRegistration:
+    """A person's registration for an individual title at the start of the year."""
+
     origin: Origin
     email: str
     full_name: str
@@ -72,6 +79,8 @@ class IndividualRegistration:
 
 @dataclass(frozen=True)
 class CollectiveRegistration:
+    """A team's registration for a collective title, with its pledges."""
+
     origin: Origin
     email: str
     team_id: str
@@ -82,6 +91,8 @@ class CollectiveRegistration:
 
 @dataclass(frozen=True)
 class Achievement:
+    """A person's achievement in one phase of a movement, counted in the interim and annual reports."""
+
     origin: Origin
     email: str
     full_name: str
@@ -94,6 +105,8 @@ class Achievement:
 
 @dataclass(frozen=True)
 class Exemplar:
+    """A nomination of a good example for one quarter."""
+
     origin: Origin
     email: str
     quarter: int
@@ -104,6 +117,8 @@ class Exemplar:
 
 @dataclass(frozen=True)
 class Initiative:
+    """An initiative (sáng kiến) a person submits for recognition, with its field and scope."""
+
     origin: Origin
     email: str
     full_name: str
@@ -117,6 +132,8 @@ class Initiative:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """The council's year-end evaluation of a person, the input to the titles' conditions."""
+
     origin: Origin
     email: str
     full_name: str
@@ -129,6 +146,7 @@ class Evaluation:
 
     @property
     def disciplined(self) -> bool:
+        """Whether the person was disciplined this year, which bars most titles."""
         return self.discipline != ""
 
 

@@ -44,10 +44,12 @@ class Missing:
     teams: tuple[str, ...]
 
     def people_of(self, team_id: str) -> tuple[StaffMember, ...]:
+        """The people of one team who still owe an answer, for the team head's reminder."""
         return tuple(p for p in self.people if p.team_id == team_id)
 
     @property
     def count(self) -> int:
+        """How many answers are still owed, people and teams together."""
         return len(self.people) + len(self.teams)
 
 
@@ -77,6 +79,8 @@ def reminder_allow_list(plan: Plan, dataset: Dataset) -> frozenset[str]:
 
 
 def reminder_purpose(deadline: Deadline, days_before: int) -> str:
+    """The ledger purpose of a reminder, unique per deadline and day, so a reminder is sent once even if its run
+    repeats."""
     return f"{deadline.id}-nhac{days_before}"
 
 

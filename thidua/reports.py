@@ -45,12 +45,15 @@ def vn_date_words(day: dt.date) -> str:
 
 @dataclass(frozen=True)
 class ReportTable:
+    """One table of a report (caption, headers, rows, total), the shape every template's table loop reads."""
+
     caption: str
     headers: list[str]
     rows: list[list[str]]
     total: list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The table as the template context expects it, with an empty total row when there is none."""
         return {"caption": self.caption, "headers": self.headers, "rows": self.rows, "total": self.total or []}
 
 

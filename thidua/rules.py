@@ -110,6 +110,7 @@ class CapArithmetic:
 
     @property
     def excess(self) -> int:
+        """How many proposals exceed the cap, 0 when within it."""
         return max(0, self.proposed - self.cap)
 
 
@@ -129,6 +130,7 @@ class TeamResult:
 
     @property
     def ldtt_share(self) -> float:
+        """The share of members at the advanced-worker level, 0 for a team with no members."""
         return self.ldtt_level / self.members if self.members else 0.0
 
 

@@ -16,6 +16,8 @@ from thidua.reminders import has_reminders
 
 
 class RunKind(StrEnum):
+    """The runs a deadline gets (reminders, draft, send, check), each a deployment of its own."""
+
     REMINDER = "reminder"
     DRAFT = "draft"
     SEND = "send"
@@ -41,6 +43,7 @@ class ScheduledRun:
 
     @property
     def deadline_id(self) -> str:
+        """The id of the deadline the run belongs to."""
         return self.deadline.id
 
     @property
@@ -96,4 +99,5 @@ def runs(plan: Plan) -> list[ScheduledRun]:
 
 
 def is_late(run: ScheduledRun, now: dt.datetime) -> bool:
+    """Whether a run's time has already passed at `now`, so deploying late says so instead of scheduling in the past."""
     return run.at <= now

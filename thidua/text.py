@@ -10,6 +10,7 @@ _SEPARATORS = re.compile(r"[\s\-–—_/.,;:()]+")
 
 
 def nfc(text: str) -> str:
+    """Text in NFC, so the same Vietnamese word typed on different keyboards compares equal."""
     return unicodedata.normalize("NFC", text)
 
 

@@ -63,6 +63,8 @@ def _column_letter(index: int) -> str:
 
 @dataclass
 class Validated:
+    """One source's outcome: its records, its rejects, and the counts the summary reports."""
+
     records: list[Record] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
@@ -71,6 +73,7 @@ class Validated:
 
     @property
     def rows_rejected(self) -> int:
+        """Rows with at least one reject (a row can be refused for several reasons)."""
         return len({r.row_number for r in self.rejects})
 
 
@@ -85,6 +88,7 @@ class Vocabulary:
 
     @classmethod
     def for_plan(cls, plan: Plan, roster: list[StaffMember] | None = None) -> Vocabulary:
+        """The vocabulary of a plan, with the roster once read (needed to check who answered)."""
         return cls(
             plan=plan,
             teams=TeamMatcher(plan.teams, plan.team_match_threshold, extra_aliases=plan.team_aliases),
@@ -108,10 +112,12 @@ class Vocabulary:
 
     @cached_property
     def individual_titles(self) -> TitleMatcher:
+        """A matcher for the individual titles of the plan."""
         return TitleMatcher(self.plan.titles.individual)
 
     @cached_property
     def collective_titles(self) -> TitleMatcher:
+        """A matcher for the collective titles of the plan."""
         return TitleMatcher(self.plan.titles.collective)
 
 
@@ -395,6 +401,8 @@ _READERS: Mapping[SourceKind, Callable[[_RowReader], Record]] = {
 
 
 def check_headers(table: Table, source: Source) -> None:
+    """Stops a source whose sheet lacks (or repeats) a mapped header, naming the headers it has, since every row
+    would fail otherwise."""
     wanted = {header_text(h): h for h in source.columns.values()}
     missing = [h for key, h in wanted.items() if key not in table.headers]
     duplicated = {h: at for h, at in table.duplicate_headers.items() if h in wanted}

@@ -103,6 +103,8 @@ def starter_docx(template: Path, kind: str) -> bytes:
 
 @dataclass(frozen=True)
 class Para:
+    """A paragraph of the template by its index range, with the style a filled value keeps."""
+
     start: int
     end: int  # after the paragraph's newline
     style: dict[str, Any]
@@ -110,6 +112,8 @@ class Para:
 
 @dataclass(frozen=True)
 class Token:
+    """A `{{name}}` placeholder found in the template: where it is and the style to write its value in."""
+
     start: int
     end: int
     text: str  # as it appears, braces included
@@ -120,12 +124,16 @@ class Token:
 
 @dataclass(frozen=True)
 class SlotCell:
+    """One cell of a table's template row: the placeholder it holds, if any, and which value it shows."""
+
     token: Token | None
     column: int | None  # K of `{{tN.cK}}`: which of the context row's values the cell shows
 
 
 @dataclass(frozen=True)
 class SlotTable:
+    """A template table whose template row is repeated once per row of the report's table."""
+
     number: int
     start: int
     end: int
@@ -542,6 +550,7 @@ class StructureCache:
         self._lock = threading.Lock()
 
     def get(self, template_id: str) -> Structure | None:
+        """The cached structure, or None once it is older than the ttl (the clerk may have edited the template)."""
         with self._lock:
             cached = self._items.get(template_id)
             if cached is None or self._clock() - cached.read_at > self._ttl:
@@ -549,6 +558,7 @@ class StructureCache:
             return cached.structure
 
     def put(self, template_id: str, structure: Structure) -> None:
+        """Remembers a structure just read, stamped with the time it was read."""
         with self._lock:
             self._items[template_id] = _Cached(structure, self._clock())
 
@@ -575,6 +585,7 @@ class GoogleDocsBuilder:
         self._export_docx = export_docx or plan.google.export_docx
 
     def structure(self, template_name: str, kind: str) -> tuple[str, Structure]:
+        """The template's id and structure, read once per ttl; a template not provisioned yet is a TemplateError."""
         template_id = self._google.templates.get(template_key(template_name, kind))
         if not template_id:
             raise TemplateError(Path(template_name), "chưa có bản mẫu Google Docs (chạy `thidua google provision`)")
@@ -586,6 +597,8 @@ class GoogleDocsBuilder:
         return template_id, structure
 
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:
+        """Copies the template, fills the copy in one batchUpdate and exports DOCX and PDF: the DocumentBuilder port
+        on Google."""
         template_id, structure = self.structure(template_name, str(context.get("kind", "")))
         fill_requests(structure, context, template_name)  # refuses a template that cannot hold the report
         folder = self._google.deadline_folders.get(str(context.get("deadline_id", "")), self._google.folder_id)

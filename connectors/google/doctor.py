@@ -40,6 +40,8 @@ def scope_string(scopes: Iterable[str] = SCOPES) -> str:
 
 
 class Level(StrEnum):
+    """How bad a finding is, from fine to blocking, so the clerk knows what to fix first."""
+
     OK = "ok"
     WARN = "warn"  # works, but something will surprise the clerk
     FAIL = "fail"  # the first deadline will not go out until this is fixed
@@ -47,6 +49,8 @@ class Level(StrEnum):
 
 
 class Step(StrEnum):
+    """The checks the doctor runs, in order, each named in its findings."""
+
     CREDENTIALS = "credentials"
     APIS = "apis"
     SCOPES = "scopes"
@@ -85,6 +89,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class ApiSpec:
+    """A Google API the product needs, with the names the console and Google's errors use for it."""
+
     key: str
     title: str
     service: str  # the host Google names in SERVICE_DISABLED errors
@@ -179,15 +185,18 @@ class Doctor:
 
     @property
     def user(self) -> str:
+        """The Workspace mailbox the product acts as."""
         return self.plan.google.user if self.plan.google else self.plan.delivery.sender
 
     @property
     def kind(self) -> str:
+        """The credential's type (service_account, authorized_user), which decides the checks that apply."""
         return str(self.info.get("type", ""))
 
     # ------------------------------------------------------------------ the run
 
     def run(self) -> list[Finding]:
+        """Runs every check in order, skipping those an earlier failure makes meaningless, and returns the findings."""
         steps: list[Callable[[], None]] = [self._check_credentials, self._check_apis, self._check_scopes,
                                            self._check_gmail, self._check_forms, self._check_sheets,
                                            self._check_templates, self._check_folders, self._send_test_email]
@@ -641,6 +650,7 @@ def _sentence(text: str) -> str:
 
 
 def failed(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that stop the first deadline from going out."""
     return [f for f in findings if f.level is Level.FAIL]
 
 

@@ -56,6 +56,7 @@ def service_path(api: str, version: str) -> str:
 
 
 def token_uri(base_url: str | None) -> str:
+    """Google's token endpoint, or the emulator's when a base URL is given."""
     return "https://oauth2.googleapis.com/token" if base_url is None else base_url.rstrip("/") + "/token"
 
 
@@ -90,6 +91,7 @@ class LoopbackHttp(httplib2.Http):  # type: ignore[misc]
         self._scheme = parsed.scheme
 
     def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
+        """Sends a request for the emulator's host over the emulator's scheme."""
         parts = urllib.parse.urlsplit(uri)
         if parts.netloc == self._netloc and parts.scheme != self._scheme:
             uri = urllib.parse.urlunsplit(parts._replace(scheme=self._scheme))
@@ -127,6 +129,7 @@ class ForwardingAdapter(requests.adapters.HTTPAdapter):
         self._base = urllib.parse.urlsplit(base_url)
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        """Sends the request to the base URL's host, keeping its path and query."""
         parts = urllib.parse.urlsplit(request.url or "")
         request.url = urllib.parse.urlunsplit(parts._replace(scheme=self._base.scheme, netloc=self._base.netloc))
         return super().send(request, *args, **kwargs)

@@ -69,6 +69,7 @@ class GmailOutbox:
         self.gmail_ids: dict[str, str] = {}  # our Message-ID → Gmail's message id, filled as sends return
 
     def contains(self, message_id: str) -> bool:
+        """Whether a message with this Message-ID is in the sent mail, so a crashed run does not send it twice."""
         if message_id in self.gmail_ids:
             return True
         query = f"in:sent {{rfc822msgid:{message_id.strip('<>')} {lookup_token(message_id)}}}"
@@ -94,6 +95,7 @@ class GmailMailer:
         self.outbox = GmailOutbox(service, api, user_id)
 
     def send(self, message: EmailMessage) -> None:
+        """Sends one message as the plan's user; a message too large for Gmail is refused before it is sent."""
         message_id = str(message["Message-ID"])
         data = with_lookup_token(message).as_bytes()
         if len(data) > MAX_MESSAGE_BYTES:

@@ -57,6 +57,8 @@ class Provisioning:
 
 
 class Provisioner:
+    """Creates what the plan needs in Drive (folders, forms, sheets, template copies) once, reusing what exists."""
+
     def __init__(
         self, plan: Plan, drive: Any, forms: Any, sheets: gspread.Client, api: GoogleApi, templates_dir: Path
     ) -> None:
@@ -71,6 +73,7 @@ class Provisioner:
         self._created: list[str] = []
 
     def run(self) -> Provisioning:
+        """Creates or finds every folder, form and template of the plan and says which ids to record."""
         plan = self._plan
         root = self._folder(f"thidua – {plan.school.name} – {plan.year}", parent=None)
         deadline_folders = {d.id: self._folder(f"{d.id} – {d.title}", parent=root) for d in plan.deadlines}

@@ -91,6 +91,7 @@ class WorkspaceQuotas:
         return []
 
     def limit(self, bucket: str) -> Limit:
+        """The limit of a quota bucket by its name, as the charges name it."""
         value = getattr(self, bucket)
         assert isinstance(value, Limit)
         return value

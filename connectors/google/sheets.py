@@ -103,6 +103,7 @@ class SheetsSource:
         self.notices: list[str] = []
 
     def read(self, source: Source) -> Table:
+        """One source's rows; see read_many for why sources are read together."""
         return self.read_many([source])[source.id]
 
     def _batch_get(self, spreadsheet_id: str, ranges: list[str]) -> list[dict[str, Any]]:
@@ -115,6 +116,7 @@ class SheetsSource:
         return list(reply.get("valueRanges", []))
 
     def read_many(self, sources: Iterable[Source]) -> dict[str, Table]:
+        """Reads several sources with one call per spreadsheet, so a run stays within the Sheets read quota."""
         by_spreadsheet: dict[str, list[Source]] = defaultdict(list)
         for source in sources:
             if not source.spreadsheet_id:
@@ -201,6 +203,7 @@ class FormsSource:
         self._page_size = page_size
 
     def read(self, source: Source) -> Table:
+        """A form's responses as a table with the questions as headers, the same shape a sheet gives."""
         if not source.form_id:
             raise SourceNotProvisioned(source)
         form = self._api.execute(self._forms.get(formId=source.form_id))

@@ -216,6 +216,8 @@ class FileSource:
         self.data_dir = data_dir
 
     def path_for(self, source: Source) -> Path:
+        """The source's file in the data folder, trying the other supported suffixes; a missing file says which were
+        tried."""
         if not source.file:
             raise SourceFileError(f"Nguồn {source.id} ({source.name}) chưa ghi tên tệp (file) trong kế hoạch")
         named = self.data_dir / source.file
@@ -229,6 +231,7 @@ class FileSource:
         )
 
     def read(self, source: Source) -> Table:
+        """One source's rows from its CSV or XLSX file."""
         return read_table(self.path_for(source), source.id, source.sheet)
 
 

@@ -138,6 +138,7 @@ class LoopbackSmtpServer:
 
     @property
     def port(self) -> int:
+        """The port the server actually listens on (it may have been chosen by the system)."""
         if self._controller is None:
             raise RuntimeError("the loopback SMTP server is not running")
         return int(self._controller.port)
@@ -170,6 +171,7 @@ class LoopbackSmtpServer:
         return self.port
 
     def stop(self) -> None:
+        """Stops the server; stopping a stopped server does nothing."""
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
