@@ -1,7 +1,8 @@
 """Every backend, registered once by name; the plan (`backend:`) chooses which one a run gets.
 
 A backend is a factory from the plan and the run's places to a `connectors.ports.Backend`. Adding one means
-writing its ports, registering its factory here with `@register("name")`, and allowing the name in the plan.
+writing its ports and registering its factory here with `@register("name")`: this registry is the only list of
+backends, and a plan naming one that is not in it is refused (`backend_problem`).
 """
 
 from __future__ import annotations
@@ -103,12 +104,27 @@ def register(name: str) -> Callable[[BackendFactory], BackendFactory]:
     return add
 
 
+class UnknownBackend(ValueError):
+    """A plan names a backend nobody registered (a typo, or one this installation lacks): refused before any run."""
+
+
+def backend_problem(plan: Plan) -> str | None:
+    """Why the plan's `backend:` cannot be used, in the clerk's words with the registered names; None if it can.
+
+    The registry is the only list of backends, so the plan model takes any name and this is where it is checked.
+    """
+    if plan.backend in BACKENDS:
+        return None
+    return (f"kế hoạch {plan.id}: backend «{plan.backend}» chưa được đăng ký; các backend có thể dùng: "
+            f"{', '.join(sorted(BACKENDS))} (sửa khóa backend: trong tệp kế hoạch)")
+
+
 def open_backend(plan: Plan, places: RunPlaces, throttle_for: ThrottleFor | None = None) -> Backend:
-    """The backend the plan names, with its clients opened for this run."""
-    factory = BACKENDS.get(plan.backend)
-    if factory is None:
-        raise ValueError(f"kế hoạch {plan.id}: không có backend «{plan.backend}» (có: {', '.join(sorted(BACKENDS))})")
-    return factory(plan, places, throttle_for)
+    """The backend the plan names, with its clients opened for this run; an unregistered name is UnknownBackend."""
+    problem = backend_problem(plan)
+    if problem is not None:
+        raise UnknownBackend(problem)
+    return BACKENDS[plan.backend](plan, places, throttle_for)
 
 
 class MaildirOutbox:

@@ -402,7 +402,9 @@ class Plan(_Model):
     rules: Rules = Rules()
     sources: tuple[Source, ...]
     deadlines: tuple[Deadline, ...] = Field(min_length=1)
-    backend: Literal["local", "google"] = "local"
+    # Which connectors the runs use, by the name a backend is registered under (connectors/backends.py: `local`,
+    # `google`, …); `thidua check` and every run refuse a name that is not registered.
+    backend: Slug = "local"
     google: GoogleSettings | None = None
     signing: Signing | None = None
 

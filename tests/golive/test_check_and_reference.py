@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from connectors.backends import UnknownBackend, open_backend
 from connectors.local.files import write_sample
+from flows.settings import RunSettings
 from thidua.plan import parse_plan
 from thidua_cli.main import app
 from thidua_cli.plan_reference import REFERENCE, render
@@ -50,6 +52,22 @@ def test_check_names_each_missing_column_file_and_template(school: Path) -> None
     assert "nguồn F1" in output and "thiếu cột: «Danh hiệu thi đua đăng ký»" in output and "Các cột hiện có:" in output
     assert "nguồn F5" in output and "F5_sang_kien.csv" in output
     assert "mẫu guong.docx" in output
+
+
+def test_check_refuses_a_backend_nobody_registered_and_names_those_that_are(school: Path) -> None:
+    plan = school / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nbackend: onedrive\n", encoding="utf-8")
+    code, output = _check(school, "--data", str(school / "data"))
+    assert code == 1, output
+    assert "Kế hoạch hợp lệ" not in output
+    assert "backend «onedrive» chưa được đăng ký" in output and "google, local" in output
+
+
+def test_a_run_refuses_to_open_a_backend_nobody_registered(tmp_path: Path) -> None:
+    plan = parse_plan(SEED.read_text(encoding="utf-8")).model_copy(update={"backend": "onedrive"})
+    settings = RunSettings(plan_path=SEED, data_dir=tmp_path, out_dir=tmp_path)
+    with pytest.raises(UnknownBackend, match=r"«onedrive» chưa được đăng ký.*google, local"):
+        open_backend(plan, settings)
 
 
 def test_committed_plan_reference_is_the_generated_one() -> None:

@@ -16,10 +16,14 @@ def check(plan_path: OptionalPlan = None, data: DataOption = None) -> None:
     """Kiểm tra tệp kế hoạch (lỗi ghi rõ tệp, dòng, trường; cảnh báo hạn trước ngày kế hoạch hoặc ngoài đợt), mẫu
     báo cáo, và với --data (hoặc data trong thidua.toml; Google: các trang tính thật) dòng tiêu đề của từng nguồn:
     thiếu cột nào, đang có cột nào, thiếu tệp nào."""
-    from connectors.backends import open_backend
+    from connectors.backends import backend_problem, open_backend
 
     school = school_or_exit(plan_path, data=data)
     plan, settings = school.plan, school.settings
+    unknown = backend_problem(plan)
+    if unknown is not None:
+        console.print(f"[bold red]Kế hoạch chưa dùng được:[/] {unknown}", highlight=False)
+        raise typer.Exit(code=1)
     print_warnings(plan)
     table = Table(title=f"Lịch gửi báo cáo — {plan.school.name} năm {plan.year}")
     for column in ("Hạn", "Báo cáo", "Phải đến trước", "Gửi lúc", "Nơi nhận"):
