@@ -21,7 +21,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from connectors.pdf import PdfConversionError
 from connectors.pdf import convert as convert_pdf
-from emulator.docs.models import (
+from emulator.docs.document import (
     NEWLINE,
     Atom,
     Block,

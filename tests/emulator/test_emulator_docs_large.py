@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.google.docs import table_requests
-from emulator.docs.models import Block, DocsModel, Paragraph, Table, content_size
+from emulator.docs.document import Block, Paragraph, Table, content_size
+from emulator.docs.models import DocsModel
 from emulator.testing import WorkspaceClients
 
 
