@@ -30,6 +30,7 @@ from thidua.plan import Plan, parse_plan
 from thidua_cli.google_demo import google_workspace
 
 PLAN = REPO / "examples" / "le-anh-xuan-2024" / "plan.yaml"
+FAULTED = ("D1", "D5", "D8")  # registration with its chart, evaluation, the annual report
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +110,16 @@ def _sent_message_ids(plan: Plan, base_url: str) -> list[str]:
 def test_twenty_percent_injected_429_and_503_still_deliver_every_report_once(
         tmp_path: Path, prefect_api: PrefectServer) -> None:
     plan = parse_plan(PLAN.read_text(encoding="utf-8"))
-    with google_workspace(plan, tmp_path, seed=2024, staff=80) as workspace:
+    # Every kind of call a report makes: reads, a chart (upload, share, delete), the annual report's two cuts of
+    # the same rows, copy, batchUpdate, export, the sent-folder look-up and the send. More deadlines repeat them.
+    chosen = [item for item in calendar(plan) if item.id in FAULTED]
+    with google_workspace(plan, tmp_path, seed=2024, staff=40) as workspace:
         workspace.emulator.faults.configure([FaultRule(methods=["*"], error_rate=0.2, statuses=[429, 503])], seed=7)
-        for item in calendar(plan):
+        for item in chosen:
             deadline_flow(workspace.settings, item.id, item.send_at, auto_approve=True)
         failed = sum(1 for e in workspace.emulator.log.entries() if e.status in (429, 503))
         workspace.emulator.faults.configure([])
         provisioned = parse_plan(workspace.settings.plan_path.read_text(encoding="utf-8"))
         sent = _sent_message_ids(provisioned, workspace.emulator.base_url)
-    assert failed > 10  # the faults really happened
-    assert len(sent) == 9 and len(set(sent)) == 9
+    assert failed >= 5  # the faults really happened
+    assert sorted(sent) == sorted(set(sent)) and len(sent) == len(FAULTED)
