@@ -12,6 +12,7 @@ the slowest modules are handed out first, so the last one to start is a short on
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,24 +24,34 @@ from tests.prefect_server import PrefectServer, pointing_at, serving_prefect
 REPO = Path(__file__).resolve().parents[1]
 PREFECT_PG_DATABASE = "prefect"
 
-# Slowest first (pytest --durations), then every other module in collection order. xdist gives each worker two
-# modules to start with, the 1st and 3rd to one and the 2nd and 4th to the other: test_postgres_server.py is 4th so
-# that it shares test_district_server.py's PostgreSQL-backed Prefect server instead of starting another.
+# Slowest first (pytest --durations), then every other module in collection order. xdist hands the first N modules
+# to its N workers one each, then module N+k to worker k: test_postgres_server.py goes to the worker that has
+# test_district_server.py, to share its PostgreSQL-backed Prefect server instead of starting another.
 # (`--dist loadgroup` would say this with marks, but xdist 3.8 cannot group on pytest 9.2: its group suffix no
 # longer reaches the node id.)
 SLOWEST_MODULES = (
     "tests/server/test_real_server.py",
     "tests/server/test_district_server.py",
     "tests/e2e/test_google_demo.py",
-    "tests/server/test_postgres_server.py",
     "tests/e2e/test_district_demo.py",
     "tests/e2e/test_demo.py",
+    "tests/golive/test_report_command.py",
 )
+SHARES_DISTRICT_SERVER = "tests/server/test_postgres_server.py"
+
+
+def module_order(workers: int) -> list[str]:
+    """The slowest modules in the order xdist should start them on `workers` workers."""
+    order = list(SLOWEST_MODULES)
+    order.insert(min(order.index("tests/server/test_district_server.py") + max(workers, 1), len(order)),
+                 SHARES_DISTRICT_SERVER)
+    return order
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slowest modules first (a stable sort: each module's own order is kept); harmless without xdist."""
-    rank = {module: n for n, module in enumerate(SLOWEST_MODULES)}
+    order = module_order(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    rank = {module: n for n, module in enumerate(order)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
