@@ -3,8 +3,9 @@
 Run `uv run python templates/build_templates.py` after changing this file; the clerk may also reword the
 generated .docx files in Word directly (see templates/README.md). Layout follows Nghị định 30/2020/NĐ-CP:
 A4, Times New Roman, Quốc hiệu and Tiêu ngữ at the right, issuing body at the left, signer at the right,
-"Nơi nhận" at the left. A report table is the template's own table (`{{ tN.… }}`, grown row by row by the
-filler), except in review.docx whose table list depends on the phases a report spans (`{{p tables_block }}`).
+"Nơi nhận" at the left. Every report table is the template's own table, named by the table's key
+(`{{ registered_by_team.… }}`, thidua.reports.TABLE_KEY), grown row by row by the filler; a slot the report has
+no table for (review.docx's second phase in a sơ kết 6 tháng, its annual tables in a sơ kết) is removed.
 """
 
 from __future__ import annotations
@@ -154,10 +155,11 @@ def _base() -> DocumentObject:
 
 
 class Slot(NamedTuple):
-    """One report table as the template's own table: column widths (mm), each column's alignment (L or C) and
-    whether it has a total row. Widths were fitted to the sample school's tables (column_widths); the clerk
-    may change them in Word or Google Docs."""
+    """One report table as the template's own table: its key, column widths (mm), each column's alignment (L or
+    C) and whether it has a total row. Widths were fitted to the sample school's tables (column_widths); the
+    clerk may change them in Word or Google Docs."""
 
+    key: str
     widths: tuple[float, ...]
     align: str
     total: bool = False
@@ -173,14 +175,15 @@ def _cell_text(cell: _Cell, text: str, align: WD_ALIGN_PARAGRAPH, *, bold: bool 
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
-def _slot_table(document: DocumentObject, number: int, slot: Slot) -> None:
-    """Caption `{{ tN.caption }}`, then a grid table: the header row `{{ tN.hK }}` (bold, repeated on every page),
-    ONE template row `{{ tN.cK }}` that the filler repeats once per row, and the bold total row `{{ tN.sK }}`."""
+def _slot_table(document: DocumentObject, slot: Slot) -> None:
+    """Caption `{{ key.caption }}`, then a grid table: the header row `{{ key.hK }}` (bold, repeated on every
+    page), ONE template row `{{ key.cK }}` that the filler repeats once per row, and the bold total row
+    `{{ key.sK }}`."""
     caption = document.add_paragraph()
     caption.paragraph_format.space_before = Pt(12)
     caption.paragraph_format.space_after = Pt(6)
     caption.paragraph_format.keep_with_next = True
-    add_run(caption, f"{{{{ t{number}.caption }}}}", CAPTION_PT, bold=True)
+    add_run(caption, f"{{{{ {slot.key}.caption }}}}", CAPTION_PT, bold=True)
     columns = len(slot.widths)
     table = document.add_table(rows=2 + slot.total, cols=columns)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -195,37 +198,48 @@ def _slot_table(document: DocumentObject, number: int, slot: Slot) -> None:
         letter = "hcs"[r]
         for k, cell in enumerate(row.cells, start=1):
             align = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else _ALIGN[slot.align[k - 1]]
-            _cell_text(cell, f"{{{{ t{number}.{letter}{k} }}}}", align, bold=r != 1)
+            _cell_text(cell, f"{{{{ {slot.key}.{letter}{k} }}}}", align, bold=r != 1)
     set_column_widths(table, slot.widths)
 
 
-def _tables(document: DocumentObject, slots: tuple[Slot, ...] = ()) -> None:
-    """Where the report's tables, then its charts, go: the template's own tables when the kind's table list is
-    fixed; otherwise (review: one pair of tables per phase the report spans) built in code at `tables_block`."""
-    for number, slot in enumerate(slots, start=1):
-        _slot_table(document, number, slot)
-    if not slots:
-        _para(document, "{{p tables_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
+def _tables(document: DocumentObject, slots: tuple[Slot, ...]) -> None:
+    """Where the report's tables, then its charts, go: the template's own table for every table key the kind
+    may have."""
+    for slot in slots:
+        _slot_table(document, slot)
     _para(document, "{{p charts_block }}", align=WD_ALIGN_PARAGRAPH.LEFT)
 
 
 REGISTRATION_TABLES = (
-    Slot((44.9, 15.8, 18.9, 22.5, 20.7, 12.2, 13.1, 17.0), "LCCCCCCC", total=True),
-    Slot((100.3, 20.3, 44.4), "LCC", total=True),
-    Slot((50.0, 15.0, 50.0, 50.0), "LCLL", total=True),
-    Slot((9.8, 31.0, 31.0, 31.0, 31.1, 31.1), "CLLLLL"),
-    Slot((17.6, 69.4, 78.0), "CLL"),
+    Slot("registered_by_team", (44.9, 15.8, 18.9, 22.5, 20.7, 12.2, 13.1, 17.0), "LCCCCCCC", total=True),
+    Slot("title_ratios", (100.3, 20.3, 44.4), "LCC", total=True),
+    Slot("collective_registration", (50.0, 15.0, 50.0, 50.0), "LCLL", total=True),
+    Slot("registered_people", (9.8, 31.0, 31.0, 31.0, 31.1, 31.1), "CLLLLL"),
+    Slot("not_registered", (17.6, 69.4, 78.0), "CLL"),
 )
 EXEMPLARS_TABLES = (
-    Slot((115.7, 49.3), "LC", total=True),
-    Slot((9.8, 40.2, 57.5, 57.5), "CLLL"),
+    Slot("exemplars_by_team", (115.7, 49.3), "LC", total=True),
+    Slot("exemplar_people", (9.8, 40.2, 57.5, 57.5), "CLLL"),
+)
+#: Both phases of the seed plan (a sơ kết 6 tháng has only the first: the second's slots are removed), then the
+#: tables of every review and those of the annual report only.
+_MOVEMENTS = (42.1, 13.2, 29.1, 22.0, 32.2, 14.3, 12.2)
+_PHASE_SUMMARY = (72.8, 17.7, 22.9, 31.0, 20.6)
+REVIEW_TABLES = (
+    Slot("phase1_movements", _MOVEMENTS, "LCCCCCC", total=True),
+    Slot("phase1_summary", _PHASE_SUMMARY, "LCCCC", total=True),
+    Slot("phase2_movements", _MOVEMENTS, "LCCCCCC", total=True),
+    Slot("phase2_summary", _PHASE_SUMMARY, "LCCCC", total=True),
+    Slot("titles_progress", (34.5, 14.0, 14.1, 16.6, 16.7, 17.4, 17.5, 17.0, 17.1), "LCCCCCCCC", total=True),
+    Slot("compared_with_start", (33.8, 14.2, 14.3, 16.8, 16.8, 17.4, 17.5, 17.1, 17.2), "LCCCCCCCC", total=True),
+    Slot("team_results", (27.5, 14.6, 12.2, 14.6, 12.2, 17.0, 14.6, 26.2, 26.2), "LCCCCCCLL", total=True),
 )
 EVALUATION_TABLES = (
-    Slot((56.6, 27.6, 23.4, 20.1, 25.1, 12.2), "LCCCCC", total=True),
-    Slot((44.3, 15.6, 18.7, 22.1, 20.4, 12.2, 14.8, 16.9), "LCCCCCCC", total=True),
-    Slot((132.8, 32.2), "LC"),
-    Slot((27.5, 14.6, 12.2, 14.6, 12.2, 17.0, 14.6, 26.1, 26.2), "LCCCCCCLL", total=True),
-    Slot((9.8, 26.6, 25.8, 17.0, 14.6, 24.2, 17.0, 18.6, 11.4), "CLLLCLCLC"),
+    Slot("completion_by_team", (56.6, 27.6, 23.4, 20.1, 25.1, 12.2), "LCCCCC", total=True),
+    Slot("proposed_by_team", (44.3, 15.6, 18.7, 22.1, 20.4, 12.2, 14.8, 16.9), "LCCCCCCC", total=True),
+    Slot("title_caps", (132.8, 32.2), "LC"),
+    Slot("team_results", (27.5, 14.6, 12.2, 14.6, 12.2, 17.0, 14.6, 26.1, 26.2), "LCCCCCCLL", total=True),
+    Slot("evaluated_people", (9.8, 26.6, 25.8, 17.0, 14.6, 24.2, 17.0, 18.6, 11.4), "CLLLCLCLC"),
 )
 
 
@@ -275,7 +289,7 @@ def review() -> DocumentObject:
                     "nhân theo từng đợt thi đua, theo phong trào thi đua và theo tổ{% if kind == 'annual' %}; "
                     "so sánh danh hiệu thi đua đề nghị cuối năm với danh hiệu đã đăng ký đầu năm{% endif %}.")
     _body(document, "2. Số liệu cụ thể:")
-    _tables(document)
+    _tables(document, REVIEW_TABLES)
     _finish(document, "Trên đây là báo cáo {% if kind == 'annual' %}tổng kết{% else %}sơ kết{% endif %} phong "
                       "trào thi đua của {{ school_name }}./.")
     return document

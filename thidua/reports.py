@@ -43,18 +43,38 @@ def vn_date_words(day: dt.date) -> str:
     return f"ngày {day_text} tháng {month_text} năm {day.year}"
 
 
+#: A report table's stable key, what a template's own table for it is named by (`{{ registered_by_team.c1 }}`):
+#: the same table keeps its key whatever its number ("Bảng 3" or "Bảng 4") and whichever tables a report leaves
+#: out. A review report's tables per phase are keyed by the phase's place in the plan (`phase2_summary`).
+TABLE_KEY = re.compile(r"^(registered_by_team|title_ratios|collective_registration|registered_people|"
+                       r"not_registered|exemplars_by_team|exemplar_people|phase[1-9]_movements|phase[1-9]_summary|"
+                       r"titles_progress|compared_with_start|team_results|completion_by_team|proposed_by_team|"
+                       r"title_caps|evaluated_people)$")
+
+
+def is_table_key(name: str) -> bool:
+    """Whether `name` names a report table (so a template's `{{ name.c1 }}` is a table slot)."""
+    return TABLE_KEY.match(name) is not None
+
+
 @dataclass(frozen=True)
 class ReportTable:
-    """One table of a report (caption, headers, rows, total), the shape every template's table loop reads."""
+    """One table of a report (key, caption, headers, rows, total), the shape every template's table reads."""
 
+    key: str
     caption: str
     headers: list[str]
     rows: list[list[str]]
     total: list[str] | None = None
 
+    def __post_init__(self) -> None:
+        if not is_table_key(self.key):
+            raise ValueError(f"unknown report table key {self.key!r}: add it to TABLE_KEY")
+
     def as_dict(self) -> dict[str, Any]:
         """The table as the template context expects it, with an empty total row when there is none."""
-        return {"caption": self.caption, "headers": self.headers, "rows": self.rows, "total": self.total or []}
+        return {"key": self.key, "caption": self.caption, "headers": self.headers, "rows": self.rows,
+                "total": self.total or []}
 
 
 def _titles_chart(plan: Plan, caption: str, tab: Crosstab, titles: Sequence[Title]) -> dict[str, Any]:
@@ -76,7 +96,7 @@ def _submissions_chart(caption: str, records: Iterable[Record], deadline: Deadli
             f"{deadline.due_before:%d/%m/%Y}", "target": target}
 
 
-def _team_table(plan: Plan, caption: str, first: str, tab: Crosstab, labels: Sequence[str],
+def _team_table(plan: Plan, key: str, caption: str, first: str, tab: Crosstab, labels: Sequence[str],
                 extra: Callable[[str], list[str]] | None = None, extra_headers: Sequence[str] = (),
                 extra_total: Sequence[str] = ()) -> ReportTable:
     """Rows per team in plan order with the school's total row; `extra` appends computed columns."""
@@ -86,15 +106,15 @@ def _team_table(plan: Plan, caption: str, first: str, tab: Crosstab, labels: Seq
         rows.append([team.name, *cells, vn_number(tab.team_total(team.id)), *(extra(team.id) if extra else [])])
     total = [SCHOOL_ROW, *(vn_number(tab.school(c)) for c in tab.categories), vn_number(tab.school_total()),
              *extra_total]
-    return ReportTable(caption, [first, *labels, "Tổng", *extra_headers], rows, total)
+    return ReportTable(key, caption, [first, *labels, "Tổng", *extra_headers], rows, total)
 
 
 def _team_of(record: Record) -> str:
     return getattr(record, "team_id", "")
 
 
-def _people_table(caption: str, headers: list[str], rows: list[list[str]]) -> ReportTable:
-    return ReportTable(caption, ["STT", *headers], [[str(i), *r] for i, r in enumerate(rows, start=1)])
+def _people_table(key: str, caption: str, headers: list[str], rows: list[list[str]]) -> ReportTable:
+    return ReportTable(key, caption, ["STT", *headers], [[str(i), *r] for i, r in enumerate(rows, start=1)])
 
 
 def _team_order(plan: Plan, data: Dataset) -> Callable[[Any], tuple[int, int, int]]:
@@ -184,12 +204,13 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
                 vn_percent(ratio(registered.team_total(team_id), staff.count(team_id, "staff")))]
 
     individual = _team_table(
-        plan, "Bảng 1. Đăng ký danh hiệu thi đua cá nhân theo tổ", "Tổ", registered, [t.name for t in titles],
+        plan, "registered_by_team", "Bảng 1. Đăng ký danh hiệu thi đua cá nhân theo tổ", "Tổ", registered,
+        [t.name for t in titles],
         extra=staff_and_ratio, extra_headers=["Số viên chức", "Tỷ lệ đăng ký"],
         extra_total=[vn_number(staff_total), vn_percent(ratio(registered.school_total(), staff_total))],
     )
     ratios = ReportTable(
-        "Bảng 2. Tỷ lệ đăng ký từng danh hiệu so với tổng số viên chức toàn trường",
+        "title_ratios", "Bảng 2. Tỷ lệ đăng ký từng danh hiệu so với tổng số viên chức toàn trường",
         ["Danh hiệu", "Số đăng ký", "Tỷ lệ so với số viên chức"],
         [[t.name, vn_number(registered.school(t.id)), vn_percent(ratio(registered.school(t.id), staff_total))]
          for t in titles],
@@ -199,7 +220,7 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
     by_team = {c.team_id: c for c in data.collective}
     title_names = {t.id: t.name for t in plan.all_titles}
     collective: ReportTable | None = ReportTable(
-        "Bảng 3. Đăng ký danh hiệu tập thể và giao ước thi đua",
+        "collective_registration", "Bảng 3. Đăng ký danh hiệu tập thể và giao ước thi đua",
         ["Tổ", "Số thành viên", "Danh hiệu tập thể đăng ký", "Giao ước thi đua"],
         [[t.name,
           str(by_team[t.id].members or "") if t.id in by_team else "",
@@ -214,14 +235,14 @@ def _registration(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
         collective = None
     key = _team_order(plan, data)
     people = _people_table(
-        "Bảng 4. Danh sách cá nhân đăng ký danh hiệu thi đua",
+        "registered_people", "Bảng 4. Danh sách cá nhân đăng ký danh hiệu thi đua",
         ["Họ và tên", "Tổ", "Danh hiệu đăng ký", "Hình thức khen thưởng đề nghị", "Sáng kiến/đề tài"],
         [[r.full_name, plan.team(r.team_id).name, title_names[r.title_id], r.commendation, r.initiative]
          for r in sorted(data.registrations, key=key)],
     )
     registered_emails = {r.email for r in data.registrations}
     missing = _people_table(
-        "Bảng 5. Viên chức, người lao động chưa đăng ký danh hiệu thi đua",
+        "not_registered", "Bảng 5. Viên chức, người lao động chưa đăng ký danh hiệu thi đua",
         ["Họ và tên", "Tổ"],
         [[s.full_name, plan.team(s.team_id).name] for s in sorted(data.staff, key=key)
          if s.email not in registered_emails],
@@ -244,11 +265,12 @@ def _exemplars(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
     chosen = [e for e in data.exemplars if e.quarter == quarter]
     tab = crosstab(plan, chosen, _team_of, lambda r: "n", ["n"])
     counts = ReportTable(
-        f"Bảng 1. Số gương điển hình tiên tiến quý {ROMAN[quarter]} theo tổ", ["Tổ", "Số gương được giới thiệu"],
+        "exemplars_by_team", f"Bảng 1. Số gương điển hình tiên tiến quý {ROMAN[quarter]} theo tổ",
+        ["Tổ", "Số gương được giới thiệu"],
         [[t.name, vn_number(tab.count(t.id, "n"))] for t in plan.teams], [SCHOOL_ROW, vn_number(tab.school("n"))],
     )
     people = _people_table(
-        f"Bảng 2. Danh sách gương điển hình tiên tiến quý {ROMAN[quarter]}",
+        "exemplar_people", f"Bảng 2. Danh sách gương điển hình tiên tiến quý {ROMAN[quarter]}",
         ["Họ và tên", "Tổ", "Tóm tắt thành tích"],
         [[e.nominee, plan.team(e.team_id).name, e.summary] for e in sorted(chosen, key=_team_order(plan, data))],
     )
@@ -258,10 +280,12 @@ def _exemplars(plan: Plan, deadline: Deadline, data: Dataset) -> _Section:
 
 
 def _phase_section(plan: Plan, data: Dataset, phase: Phase, index: int) -> tuple[list[ReportTable], dict[str, int]]:
-    """One phase's achievements by movement, then its per-team summary of achievements, initiatives, exemplars."""
+    """One phase's achievements by movement, then its per-team summary of achievements, initiatives, exemplars;
+    `index` is the phase's place in the plan (its tables' number and key)."""
     achievements = [a for a in data.achievements if a.phase_id == phase.id]
     by_movement = crosstab(plan, achievements, _team_of, lambda r: getattr(r, "movement", ""), list(plan.movements))
-    movements = _team_table(plan, f"Bảng {index}a. Thành tích {phase.name} theo phong trào thi đua", "Tổ",
+    movements = _team_table(plan, f"phase{index}_movements",
+                            f"Bảng {index}a. Thành tích {phase.name} theo phong trào thi đua", "Tổ",
                             by_movement, list(plan.movements))
     submitted_in_phase = [i for i in data.initiatives
                           if i.origin.submitted_at is not None and phase.contains(i.origin.submitted_at.date())]
@@ -280,7 +304,7 @@ def _phase_section(plan: Plan, data: Dataset, phase: Phase, index: int) -> tuple
                 vn_number(pick(exemplars, "n"))]
 
     summary = ReportTable(
-        f"Bảng {index}b. Tổng hợp {phase.name} theo tổ",
+        f"phase{index}_summary", f"Bảng {index}b. Tổng hợp {phase.name} theo tổ",
         ["Tổ", "Thành tích", "Sáng kiến đăng ký", "Sáng kiến được công nhận", "Gương điển hình"],
         [[t.name, *row(t.id)] for t in plan.teams], [SCHOOL_ROW, *row(None)],
     )
@@ -309,7 +333,9 @@ def _review(plan: Plan, deadline: Deadline, data: Dataset, cutoff: dt.date, base
     omitted: list[str] = []
     numbers: dict[str, Any] = {"phases": {}}
     started = [p for p in plan.phases if p.start <= cutoff]
-    for index, phase in enumerate(started, start=1):
+    for index, phase in enumerate(plan.phases, start=1):
+        if phase not in started:
+            continue
         phase_tables, numbers["phases"][phase.id] = _phase_section(plan, data, phase, index)
         tables.extend(phase_tables)
     titles = plan.titles.individual
@@ -329,6 +355,7 @@ def _review(plan: Plan, deadline: Deadline, data: Dataset, cutoff: dt.date, base
     cells = pairs(registered, on_track)
     n = len(started) + 1
     tables.append(ReportTable(
+        "titles_progress",
         f"Bảng {n}. Danh hiệu thi đua cá nhân đã đăng ký và số đang đạt tiến độ (đã báo cáo thành tích; từ Chiến "
         f"sĩ thi đua cơ sở trở lên có thêm sáng kiến đã đăng ký)", headers,
         [[t.name, *cells(t.id)] for t in plan.teams], [SCHOOL_ROW, *cells(None)]))
@@ -344,8 +371,9 @@ def _review(plan: Plan, deadline: Deadline, data: Dataset, cutoff: dt.date, base
         for t in titles:
             compare_headers += [f"{t.name} – đăng ký đầu năm", f"{t.name} – đề nghị cuối năm"]
         compare = pairs(at_start, proposed)
-        tables.append(ReportTable(f"Bảng {n + 1}. So sánh với đăng ký đầu năm", compare_headers,
-                                  [[t.name, *compare(t.id)] for t in plan.teams], [SCHOOL_ROW, *compare(None)]))
+        tables.append(ReportTable("compared_with_start", f"Bảng {n + 1}. So sánh với đăng ký đầu năm",
+                                  compare_headers, [[t.name, *compare(t.id)] for t in plan.teams],
+                                  [SCHOOL_ROW, *compare(None)]))
         tables.append(_collective_table(plan, rules.team_results(plan, data), f"Bảng {n + 2}."))
         omitted = [] if _collects(plan, SourceKind.COLLECTIVE_REGISTRATION) else [NO_COLLECTIVE]
         numbers["registered_at_start"] = at_start.school_total()
@@ -372,7 +400,7 @@ def _collective_table(plan: Plan, results: list[rules.TeamResult], number: str) 
     registered = sum(1 for t in results if t.registered_title_id)
     reaching = sum(1 for t in results if t.on_track_title_id)
     table = ReportTable(
-        f"{number} Kết quả bình xét theo tổ và danh hiệu tập thể",
+        "team_results", f"{number} Kết quả bình xét theo tổ và danh hiệu tập thể",
         ["Tổ", "Số thành viên", "Số được bình xét", "Hoàn thành nhiệm vụ trở lên", "Lao động tiên tiến trở lên",
          "Tỷ lệ Lao động tiên tiến", "Chiến sĩ thi đua cơ sở trở lên", "Danh hiệu tập thể đăng ký",
          "Đủ điều kiện theo số liệu"],
@@ -380,7 +408,7 @@ def _collective_table(plan: Plan, results: list[rules.TeamResult], number: str) 
     if _collects(plan, SourceKind.COLLECTIVE_REGISTRATION):
         return table
     registered_column = 7
-    return ReportTable(table.caption, _without(table.headers, registered_column),
+    return ReportTable(table.key, table.caption, _without(table.headers, registered_column),
                        [_without(r, registered_column) for r in table.rows],
                        _without(table.total or [], registered_column))
 
@@ -399,7 +427,7 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
     titles = plan.titles.individual
     completion = crosstab(plan, data.evaluations, _team_of, lambda r: str(int(getattr(r, "completion", 0))),
                           [str(int(c)) for c in reversed(Completion)])
-    by_completion = _team_table(plan, "Bảng 1. Mức hoàn thành nhiệm vụ theo tổ", "Tổ", completion,
+    by_completion = _team_table(plan, "completion_by_team", "Bảng 1. Mức hoàn thành nhiệm vụ theo tổ", "Tổ", completion,
                                 [c.label for c in reversed(Completion)])
     proposed = _title_crosstab(plan, data.evaluations, "proposed_title_id")
 
@@ -408,14 +436,14 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
                 vn_percent(ratio(proposed.team_total(team_id), completion.team_total(team_id)))]
 
     by_title = _team_table(
-        plan, "Bảng 2. Danh hiệu đề nghị theo tổ", "Tổ", proposed, [t.name for t in titles],
+        plan, "proposed_by_team", "Bảng 2. Danh hiệu đề nghị theo tổ", "Tổ", proposed, [t.name for t in titles],
         extra=evaluated_and_ratio, extra_headers=["Số được bình xét", "Tỷ lệ đề nghị"],
         extra_total=[vn_number(completion.school_total()),
                      vn_percent(ratio(proposed.school_total(), completion.school_total()))])
     results = rules.team_results(plan, data)
     cstdcs_cap, ttldxs_cap = rules.caps(plan, data, results)
     cap_table = ReportTable(
-        "Bảng 3. Tỷ lệ danh hiệu so với mức tối đa",
+        "title_caps", "Bảng 3. Tỷ lệ danh hiệu so với mức tối đa",
         ["Nội dung", "Số liệu"],
         [["Số cá nhân đề nghị Lao động tiên tiến trở lên (kể cả Chiến sĩ thi đua)", vn_number(cstdcs_cap.base)],
          ["Tỷ lệ Chiến sĩ thi đua cơ sở tối đa", vn_percent(cstdcs_cap.share)],
@@ -435,6 +463,7 @@ def _evaluation(plan: Plan, deadline: Deadline, data: Dataset, flags: list[rules
         if f.email:
             flagged_by_email.setdefault(f.email, []).append(str(number))
     people = _people_table(
+        "evaluated_people",
         "Bảng 5. Kết quả bình xét từng cá nhân (HTXSNV, HTTNV, HTNV, KHTNV: hoàn thành xuất sắc, hoàn thành tốt, "
         "hoàn thành, không hoàn thành nhiệm vụ; LĐTT: Lao động tiên tiến; CSTĐCS: Chiến sĩ thi đua cơ sở)",
         ["Họ và tên", "Tổ", "Mức hoàn thành", "Số tháng", "Kỷ luật", "Tín nhiệm", "Đề nghị",
@@ -479,7 +508,8 @@ def _renumbered(tables: list[ReportTable]) -> list[ReportTable]:
             out.append(table)
             continue
         new = numbers.setdefault(found.group(1), len(numbers) + 1)
-        out.append(ReportTable(f"Bảng {new}{table.caption[found.end():]}", table.headers, table.rows, table.total))
+        out.append(ReportTable(table.key, f"Bảng {new}{table.caption[found.end():]}", table.headers, table.rows,
+                               table.total))
     return out
 
 

@@ -1,8 +1,9 @@
 """Reports as Google Docs: copy the school's template, fill it with one batchUpdate, export the PDF.
 
-The calls per report are a constant whatever the number of rows: the template's structure (read once per
-template revision and cached), `files.copy`, one `documents.batchUpdate`, the PDF export (the DOCX export only
-when the plan asks for it) and, for charts, their upload and a short-lived link (see `ChartImages`).
+The calls per report are a constant whatever the number of rows: the template's Drive `version` (one small
+`files.get`), its structure (a `documents.get`, only when that version is not the one cached), `files.copy`, one
+`documents.batchUpdate`, the PDF export (the DOCX export only when the plan asks for it) and, for charts, their
+upload and a short-lived link (see `ChartImages`).
 
 The batchUpdate is computed from the template's own structure. First every single-value token is replaced
 (`replaceAllText`, case-sensitive: `{{TITLE}}` means the value in capitals, as Jinja's `|upper` does in the DOCX
@@ -19,7 +20,6 @@ import json
 import re
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +32,10 @@ from markupsafe import Markup
 from connectors.annex import write_annex
 from connectors.google.api import ExportTooLarge, GoogleApi
 from connectors.local.charts import render_chart
-from connectors.local.documents import EMPTY_TABLE_TEXT, column_widths, table_slots
+from connectors.local.documents import EMPTY_TABLE_TEXT, column_widths, table_by_key, table_slots
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
 from thidua.plan import Plan
+from thidua.reports import is_table_key
 from thidua.text import inert_placeholders
 
 DOCS_SCOPE = "https://www.googleapis.com/auth/documents"
@@ -47,13 +48,17 @@ FLAGS_MARKER = "{{flags}}"
 #: Paragraphs that stand for a list: replaced whole by the filler.
 MARKERS = ("tables", "charts", "flags")
 TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z0-9]+)?)\s*\}\}")
-SLOT_PART = re.compile(r"^t([1-9][0-9]?)\.(caption|[hcs][1-9][0-9]?)$")
+SLOT_PART = re.compile(r"^([a-z][a-z0-9_]*)\.(caption|[hcs][1-9][0-9]?)$")
+
+
+def _slot_part(name: str) -> re.Match[str] | None:
+    """`key.part` of a table slot token (`registered_by_team.c2`), for a real table key only."""
+    match = SLOT_PART.match(name)
+    return match if match is not None and is_table_key(match.group(1)) else None
 NO_FLAGS_TEXT = "Không có trường hợp nào chưa đáp ứng điều kiện theo quy định."
 MM_PT = 72 / 25.4
 #: A4 less the decree's 30 mm and 15 mm side margins, where a template does not say otherwise.
 TEXT_WIDTH_PT = (210 - 30 - 15) * MM_PT
-#: How long a template's structure is trusted without reading the template again.
-STRUCTURE_TTL_SECONDS = 600.0
 _PARAGRAPH_STYLE_KEYS = ("alignment", "lineSpacing", "spaceAbove", "spaceBelow", "direction", "indentStart",
                          "indentEnd", "indentFirstLine")
 
@@ -79,7 +84,7 @@ class _FlagToken:
 
 def starter_docx(template: Path, kind: str) -> bytes:
     """The DOCX template with every field as exactly the token the Google filler replaces: `{{field}}` (or
-    `{{FIELD}}` where the template upper-cases it), `{{tN.…}}` in slot tables, and a paragraph marker for each
+    `{{FIELD}}` where the template upper-cases it), `{{key.…}}` in slot tables, and a paragraph marker for each
     list (`{{tables}}`, `{{charts}}`, `{{flags}}`, `{{recipients}}`)."""
     document = DocxTemplate(str(template))
     used = document.get_undeclared_template_variables()
@@ -134,7 +139,7 @@ class SlotCell:
 class SlotTable:
     """A template table whose template row is repeated once per row of the report's table."""
 
-    number: int
+    key: str
     start: int
     end: int
     row: int  # the template row's index
@@ -150,9 +155,9 @@ class Structure:
     revision: str
     tokens: tuple[Token, ...]
     text_width_pt: float
-    slots: dict[int, SlotTable]
+    slots: dict[str, SlotTable]
     markers: dict[str, Para]
-    captions: dict[int, Para]
+    captions: dict[str, Para]
 
 
 def _paragraph_chars(paragraph: dict[str, Any]) -> list[tuple[int, str, dict[str, Any]]]:
@@ -205,13 +210,13 @@ def read_structure(document: dict[str, Any], template: str) -> Structure:
         raise TemplateError(Path(template), "dùng trường không có trong báo cáo: "
                             + ", ".join("{{" + n + "}}" for n in unknown), unknown)
     markers = {t.name: t.paragraph for t in tokens if t.name in MARKERS}
-    captions = {int(m.group(1)): t.paragraph for t in tokens
-                if (m := SLOT_PART.match(t.name)) and m.group(2) == "caption"}
-    slots: dict[int, SlotTable] = {}
+    captions = {m.group(1): t.paragraph for t in tokens
+                if (m := _slot_part(t.name)) and m.group(2) == "caption"}
+    slots: dict[str, SlotTable] = {}
     for element in tables:
         slot = _slot_table(element, template)
         if slot is not None:
-            slots[slot.number] = slot
+            slots[slot.key] = slot
     return Structure(str(document.get("revisionId", "")), tuple(tokens), _text_width(document), slots, markers,
                      captions)
 
@@ -236,15 +241,15 @@ def template_placeholders(document: dict[str, Any]) -> tuple[set[str], int | Non
 
 def _known(name: str) -> bool:
     return (name in CONTEXT_KEYS or (name.lower() in CONTEXT_KEYS and name.isupper()) or name in MARKERS
-            or SLOT_PART.match(name) is not None)
+            or _slot_part(name) is not None)
 
 
 def _slot_table(element: dict[str, Any], template: str) -> SlotTable | None:
-    """A table whose rows hold `{{tN.…}}` tokens: its template row (`cK`) and total row (`sK`)."""
+    """A table whose rows hold `{{key.…}}` tokens: its template row (`cK`) and total row (`sK`)."""
     rows = element["table"].get("tableRows", [])
     template_rows: list[int] = []
     total_row: int | None = None
-    number: int | None = None
+    key: str | None = None
     cells: list[SlotCell] = []
     for r, row in enumerate(rows):
         row_cells: list[SlotCell] = []
@@ -252,11 +257,11 @@ def _slot_table(element: dict[str, Any], template: str) -> SlotTable | None:
         for cell in row.get("tableCells", []):
             found: list[tuple[Token, dict[str, Any] | None]] = []
             _walk(cell.get("content", []), found, [])
-            slot_tokens = [(t, m) for t, _ in found if (m := SLOT_PART.match(t.name))]
+            slot_tokens = [(t, m) for t, _ in found if (m := _slot_part(t.name))]
             column = None
             token = None
             for t, m in slot_tokens:
-                number = int(m.group(1))
+                key = m.group(1)
                 letters.add("caption" if m.group(2) == "caption" else m.group(2)[0])
                 if m.group(2)[0] == "c" and m.group(2) != "caption":
                     token, column = t, int(m.group(2)[1:])
@@ -266,13 +271,13 @@ def _slot_table(element: dict[str, Any], template: str) -> SlotTable | None:
             cells = row_cells
         elif "s" in letters:
             total_row = r
-    if number is None:
+    if key is None:
         return None
     if len(template_rows) != 1:
-        raise TemplateError(Path(template), f"bảng mẫu {{{{t{number}.…}}}} phải có đúng một dòng mẫu chứa "
-                                            f"{{{{t{number}.c1}}}}, {{{{t{number}.c2}}}}…", [f"t{number}"])
+        raise TemplateError(Path(template), f"bảng mẫu {{{{{key}.…}}}} phải có đúng một dòng mẫu chứa "
+                                            f"{{{{{key}.c1}}}}, {{{{{key}.c2}}}}…", [key])
     r = template_rows[0]
-    return SlotTable(number, int(element["startIndex"]), int(element["endIndex"]), r,
+    return SlotTable(key, int(element["startIndex"]), int(element["endIndex"]), r,
                      int(rows[r]["endIndex"]), tuple(cells), total_row)
 
 
@@ -296,18 +301,18 @@ def flag_lines(flags: Sequence[dict[str, Any]]) -> str:
 
 def _token_values(structure: Structure, context: dict[str, Any]) -> dict[str, str]:
     """The replacement of every single-value token the template holds (slot tokens of unused slots excluded)."""
-    tables = list(context.get("tables", []))
+    tables = table_by_key(list(context.get("tables", [])))
     values: dict[str, str] = {}
     for token in structure.tokens:
         name = token.name
         if name in MARKERS:
             continue
-        match = SLOT_PART.match(name)
+        match = _slot_part(name)
         if match:
-            number, part = int(match.group(1)), match.group(2)
-            if number > len(tables) or (part[0] == "c" and part != "caption"):
+            key, part = match.group(1), match.group(2)
+            if key not in tables or (part[0] == "c" and part != "caption"):
                 continue
-            spec = tables[number - 1]
+            spec = tables[key]
             if part == "caption":
                 values[token.text] = str(spec["caption"])
             elif part[0] == "h":
@@ -378,7 +383,7 @@ def _slot_requests(slot: SlotTable, spec: dict[str, Any], shift: Callable[[int],
     placed = {cell.column for cell in slot.cells if cell.column is not None}
     missing = [k for k in range(1, len(headers) + 1) if k not in placed]
     if missing:
-        names = [f"t{slot.number}.c{k}" for k in missing]
+        names = [f"{slot.key}.c{k}" for k in missing]
         raise TemplateError(Path(template), "dòng mẫu của " + str(spec["caption"]).split(".")[0] + " thiếu ô "
                             + ", ".join("{{" + n + "}}" for n in names) + f" (bảng có {len(headers)} cột); "
                             "hãy thêm cột theo templates/README.md.", names)
@@ -483,21 +488,23 @@ def fill_requests(structure: Structure, context: dict[str, Any], template: str,
     ]
     plan = _Plan(shift)
     tables = list(context.get("tables", []))
-    for number, slot in structure.slots.items():
-        if number <= len(tables):
-            plan.add(shift(slot.start), _slot_requests(slot, tables[number - 1], shift, template))
+    specs = table_by_key(tables)
+    for key, slot in structure.slots.items():
+        if key in specs:
+            plan.add(shift(slot.start), _slot_requests(slot, specs[key], shift, template))
             continue
         doomed = [{"deleteContentRange": {"range": {"startIndex": shift(slot.start), "endIndex": shift(slot.end)}}}]
-        caption = structure.captions.get(number)
+        caption = structure.captions.get(key)
         if caption is not None:
             doomed.append({"deleteContentRange": {"range": {"startIndex": shift(caption.start),
                                                             "endIndex": shift(caption.end)}}})
         plan.add(shift(caption.start if caption else slot.start), doomed)
-    unplaced = [t for i, t in enumerate(tables, start=1) if i not in structure.slots]
+    unplaced = [t for t in tables if t.get("key") not in structure.slots]
     marker = structure.markers.get("tables")
     if unplaced and marker is None:
-        raise TemplateError(Path(template), "không có chỗ cho " + ", ".join(str(t["caption"]).split(".")[0]
-                            for t in unplaced) + ": thêm bảng mẫu hoặc {{tables}} theo templates/README.md.")
+        raise TemplateError(Path(template), "không có chỗ cho " + ", ".join(
+            str(t["caption"]).split(".")[0] + (f" ({{{{{t['key']}.…}}}})" if t.get("key") else "") for t in unplaced)
+            + ": thêm bảng mẫu hoặc {{tables}} theo templates/README.md.")
     if marker is not None:
         at = shift(marker.start)
         plan.add(at, [{"deleteContentRange": {"range": {"startIndex": at, "endIndex": shift(marker.end) - 1}}},
@@ -534,33 +541,27 @@ def chart_requests(start: int, end: int, charts: Sequence[tuple[str, str]]) -> l
 # --- The builder ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Cached:
-    structure: Structure
-    read_at: float
-
-
 class StructureCache:
-    """Templates' structures by template id, trusted for `ttl` seconds: within a run the template is read once."""
+    """Templates' structures by template id and Drive `version`: a template the clerk has edited since (any edit
+    raises the version) is read again, an unchanged one never is. The Doc's `revisionId` cannot serve: it comes
+    only with the whole document, and Drive's `headRevisionId` is "only available for files with binary content"
+    (drive v3 File), so not for a Google Doc; `version` is "a monotonically increasing version number for the
+    file. This reflects every change made to the file on the server"."""
 
-    def __init__(self, ttl: float = STRUCTURE_TTL_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._items: dict[str, _Cached] = {}
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[str, Structure]] = {}
         self._lock = threading.Lock()
 
-    def get(self, template_id: str) -> Structure | None:
-        """The cached structure, or None once it is older than the ttl (the clerk may have edited the template)."""
+    def get(self, template_id: str, version: str) -> Structure | None:
+        """The structure cached for this version of the template, or None (first use, or the clerk edited it)."""
         with self._lock:
             cached = self._items.get(template_id)
-            if cached is None or self._clock() - cached.read_at > self._ttl:
-                return None
-            return cached.structure
+            return cached[1] if cached is not None and cached[0] == version else None
 
-    def put(self, template_id: str, structure: Structure) -> None:
-        """Remembers a structure just read, stamped with the time it was read."""
+    def put(self, template_id: str, version: str, structure: Structure) -> None:
+        """Remembers a structure just read, with the template's version it was read at."""
         with self._lock:
-            self._items[template_id] = _Cached(structure, self._clock())
+            self._items[template_id] = (version, structure)
 
 
 #: Shared by every builder of the process, so that one flow run reads each template once.
@@ -589,11 +590,16 @@ class GoogleDocsBuilder:
         template_id = self._google.templates.get(template_key(template_name, kind))
         if not template_id:
             raise TemplateError(Path(template_name), "chưa có bản mẫu Google Docs (chạy `thidua google provision`)")
-        structure = self._structures.get(template_id)
+        # The version is read first: a structure read after it is at least that recent, so an edit made in between
+        # only costs one more read at the next report. An edit saved in the second between this check and the
+        # copy reaches the copy but not the structure: the batchUpdate's indexes may then miss (Google refuses it
+        # and the flow's retry builds again from a fresh copy) or shift a cell; the clerk reviews every draft.
+        version = str(self._api.execute(self._drive.get(fileId=template_id, fields="version"))["version"])
+        structure = self._structures.get(template_id, version)
         if structure is None:
             document = self._api.execute(self._docs.get(documentId=template_id))
             structure = read_structure(document, template_name)
-            self._structures.put(template_id, structure)
+            self._structures.put(template_id, version, structure)
         return template_id, structure
 
     def build(self, template_name: str, context: dict[str, Any], basename: str) -> BuiltReport:

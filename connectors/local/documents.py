@@ -1,8 +1,9 @@
 """Reports as files: a report context rendered into a DOCX template (docxtpl), then PDF through LibreOffice.
 
-The templates in `templates/` carry the fixed wording and the Nghị định 30/2020 layout. A report table is either
-the template's own table (`{{ tN.… }}` slots: one template row repeated per item, so the clerk styles it in
-Word) or, where a kind's table list varies (review), built here with python-docx at `{{p tables_block }}`.
+The templates in `templates/` carry the fixed wording and the Nghị định 30/2020 layout. A report table is the
+template's own table, named by the table's key (`{{ registered_by_team.… }}` slots: one template row repeated
+per item, so the clerk styles it in Word); a table the template has no slot for is built here with python-docx
+at `{{p tables_block }}`, when the template has one.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from connectors.pdf import PdfConversionError, find_soffice
 from connectors.pdf import convert as convert_pdf
 from connectors.pdf import prewarm as prewarm_pdf
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, DocumentError, TemplateError
+from thidua.reports import is_table_key
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,12 @@ REQUIRED_PLACEHOLDERS: frozenset[str] = frozenset({
     "school_header", "number", "place_date", "kind_label", "title", "signer_title", "signer_name", "recipients",
     "tables_block",
 })
-#: A report table that grows from the template's own table: `{{ t1.caption }}` above it, `{{ t1.h1 }}`… in its
-#: header row, `{{ t1.c1 }}`… in its one template row (repeated once per row of the context's table 1) and,
-#: optionally, `{{ t1.s1 }}`… in a total row. A template uses these slots, `{{p tables_block }}`, or both.
-TABLE_SLOT = re.compile(r"^t([1-9][0-9]?)$")
-SLOT_TOKEN = re.compile(r"\{\{\s*t([1-9][0-9]?)\.(caption|[hcs][1-9][0-9]?)\s*\}\}")
+#: A report table that grows from the template's own table, named by the table's key (thidua.reports.TABLE_KEY):
+#: `{{ registered_by_team.caption }}` above it, `{{ registered_by_team.h1 }}`… in its header row,
+#: `{{ registered_by_team.c1 }}`… in its one template row (repeated once per row of the context's table of that
+#: key) and, optionally, `{{ registered_by_team.s1 }}`… in a total row. A template uses these slots,
+#: `{{p tables_block }}`, or both.
+SLOT_TOKEN = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\.(caption|[hcs][1-9][0-9]?)\s*\}\}")
 #: Placeholders a kind's template must also have: the evaluation must list the cases for the council.
 REQUIRED_FOR_TEMPLATE: dict[str, frozenset[str]] = {"evaluation.docx": frozenset({"flags"})}
 #: Which template renders which report kind (thidua.plan.ReportKind values).
@@ -257,13 +260,13 @@ def tables_block(template: DocxTemplate, tables: Sequence[dict[str, Any]]) -> Ma
 
 
 class TableSlot:
-    """What `{{ tN.… }}` renders to: the caption and headers of the context's table N as text, and every row cell
-    (`cK`, `sK`) back as its own token, for `fill_table_slots` to repeat the template row once the Jinja pass is
-    done (so a teacher's text that looks like a tag is never evaluated). Without a table, everything is a token:
-    that is how the Google starter Doc keeps the slots, and how an unused slot is found and removed."""
+    """What `{{ key.… }}` renders to: the caption and headers of the context's table of that key as text, and
+    every row cell (`cK`, `sK`) back as its own token, for `fill_table_slots` to repeat the template row once the
+    Jinja pass is done (so a teacher's text that looks like a tag is never evaluated). Without a table, everything
+    is a token: that is how the Google starter Doc keeps the slots, and how an unused slot is found and removed."""
 
-    def __init__(self, number: int, spec: dict[str, Any] | None = None) -> None:
-        self._number = number
+    def __init__(self, key: str, spec: dict[str, Any] | None = None) -> None:
+        self._key = key
         self._spec = spec
 
     def __getattr__(self, name: str) -> str:
@@ -274,35 +277,38 @@ class TableSlot:
         if self._spec is not None and name[:1] == "h" and name[1:].isdigit():
             headers = self._spec["headers"]
             return str(headers[int(name[1:]) - 1]) if int(name[1:]) <= len(headers) else ""
-        return f"{{{{t{self._number}.{name}}}}}"
+        return f"{{{{{self._key}.{name}}}}}"
+
+
+def table_by_key(tables: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The context's tables by key (a table saved without a key has no slot: it goes to the code-built block)."""
+    return {str(t["key"]): t for t in tables if t.get("key")}
 
 
 def table_slots(names: Iterable[str], tables: Sequence[dict[str, Any]] | None) -> dict[str, TableSlot]:
-    """A `TableSlot` for every `tN` a template uses; `tables` None keeps them all as tokens (the starter Doc)."""
-    slots = {}
-    for name in names:
-        match = TABLE_SLOT.match(name)
-        if match:
-            number = int(match.group(1))
-            spec = tables[number - 1] if tables is not None and number <= len(tables) else None
-            slots[name] = TableSlot(number, spec)
-    return slots
+    """A `TableSlot` for every table key a template uses; `tables` None keeps them all as tokens (the starter
+    Doc)."""
+    specs = table_by_key(tables or [])
+    return {name: TableSlot(name, None if tables is None else specs.get(name)) for name in names
+            if is_table_key(name)}
 
 
-def _slot_tokens(element: Any) -> list[tuple[int, str]]:
-    return [(int(n), part) for text in element.itertext() for n, part in SLOT_TOKEN.findall(text)]
+def _slot_tokens(element: Any) -> list[tuple[str, str]]:
+    return [(key, part) for text in element.itertext() for key, part in SLOT_TOKEN.findall(text)
+            if is_table_key(key)]
 
 
-def _fill_tokens(tr: Any, number: int, letter: str, values: Sequence[str], *, bold: bool = False) -> None:
-    """Each `{{tN.<letter>K}}` run of a row becomes the row's K-th value, keeping the run's formatting."""
+def _fill_tokens(tr: Any, key: str, letter: str, values: Sequence[str], *, bold: bool = False) -> None:
+    """Each `{{key.<letter>K}}` run of a row becomes the row's K-th value, keeping the run's formatting."""
     from docx.text.run import Run
 
     def value(match: re.Match[str]) -> str:
         if match.group(2) == "caption":
             return match.group(0)
+        if not is_table_key(match.group(1)):
+            return match.group(0)
         k = int(match.group(2)[1:])
-        return values[k - 1] if match.group(2)[0] == letter and int(match.group(1)) == number \
-            and k <= len(values) else ""
+        return values[k - 1] if match.group(2)[0] == letter and match.group(1) == key and k <= len(values) else ""
 
     for r in tr.iter(qn("w:r")):
         run = Run(r, None)  # type: ignore[arg-type]
@@ -346,29 +352,30 @@ def fill_table_slots(document: DocumentObject, tables: Sequence[dict[str, Any]],
     """Grow every slot table of a rendered template from its own template row, keeping the clerk's widths,
     borders, fonts and shading; remove the slots (and their captions) the report has no table for."""
     body = document.element.body
+    specs = table_by_key(tables)
     for table in list(document.tables):
         tokens = _slot_tokens(table._tbl)
         if not tokens:
             continue
-        number = tokens[0][0]
+        key = tokens[0][0]
         rows = list(table._tbl.findall(qn("w:tr")))
         template_rows = [tr for tr in rows if any(p[0] == "c" for _, p in _slot_tokens(tr))]
         total_rows = [tr for tr in rows if any(p[0] == "s" for _, p in _slot_tokens(tr))]
-        if number > len(tables):
+        if key not in specs:
             for p in body.iter(qn("w:p")):
-                if any(n == number and part == "caption" for n, part in _slot_tokens(p)):
+                if any(k == key and part == "caption" for k, part in _slot_tokens(p)):
                     p.getparent().remove(p)
                     break
             table._tbl.getparent().remove(table._tbl)
             continue
-        spec = tables[number - 1]
+        spec = specs[key]
         if len(template_rows) != 1:
-            raise TemplateError(template, f"bảng mẫu {{{{ t{number}.… }}}} phải có đúng một dòng mẫu chứa "
-                                          f"{{{{ t{number}.c1 }}}}, {{{{ t{number}.c2 }}}}…", [f"t{number}"])
+            raise TemplateError(template, f"bảng mẫu {{{{ {key}.… }}}} phải có đúng một dòng mẫu chứa "
+                                          f"{{{{ {key}.c1 }}}}, {{{{ {key}.c2 }}}}…", [key])
         placed = {int(part[1:]) for _, part in _slot_tokens(template_rows[0]) if part[0] == "c"}
         missing = [k for k in range(1, len(spec["headers"]) + 1) if k not in placed]
         if missing:
-            names = [f"t{number}.c{k}" for k in missing]
+            names = [f"{key}.c{k}" for k in missing]
             raise TemplateError(template, "dòng mẫu của " + str(spec["caption"]).split(".")[0] + " thiếu ô "
                                 + ", ".join("{{ " + n + " }}" for n in names) + " (bảng có "
                                 + str(len(spec["headers"])) + " cột); hãy thêm cột theo templates/README.md.", names)
@@ -379,19 +386,19 @@ def fill_table_slots(document: DocumentObject, tables: Sequence[dict[str, Any]],
             if values is None:
                 _empty_row(row)
             else:
-                _fill_tokens(row, number, "c", [str(v) for v in values])
+                _fill_tokens(row, key, "c", [str(v) for v in values])
             anchor.addnext(row)
             anchor = row
         model.getparent().remove(model)
         total = [str(v) for v in spec.get("total") or []]
         for tr in total_rows:
             if total:
-                _fill_tokens(tr, number, "s", total)
+                _fill_tokens(tr, key, "s", total)
             else:
                 tr.getparent().remove(tr)
         if total and not total_rows:
             row = copy.deepcopy(model)
-            _fill_tokens(row, number, "c", total, bold=True)
+            _fill_tokens(row, key, "c", total, bold=True)
             anchor.addnext(row)
 
 
@@ -455,7 +462,7 @@ def _checked(path: Path, context_keys: AbstractSet[str],
     if unsafe:
         raise TemplateError(path, "có thẻ truy cập thuộc tính nội bộ (" + ", ".join(unsafe) + "), không được "
                                   "phép trong mẫu báo cáo. Hãy dùng đúng các trường ở templates/README.md.")
-    slots = {name for name in used if TABLE_SLOT.match(name)}
+    slots = {name for name in used if is_table_key(name)}
     if slots:  # the template's own tables stand for the code-built block
         used = used | {"tables_block"}
     unknown = sorted(used - set(context_keys) - RENDERER_KEYS - slots)
@@ -518,12 +525,13 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     used = tpl.get_undeclared_template_variables(jinja_env=_TemplateEnvironment())
     slots = table_slots(used, tables)
     data |= slots
-    unplaced = [str(t["caption"]).split(".")[0] for i, t in enumerate(tables, start=1) if f"t{i}" not in slots]
+    unplaced = [t for t in tables if t.get("key") not in slots]
     if unplaced and "tables_block" not in used:
-        raise TemplateError(template, "không có chỗ cho " + ", ".join(unplaced) + ": thêm bảng mẫu {{ t"
-                            + str(len(slots) + 1) + ".… }} hoặc {{p tables_block }} theo templates/README.md.")
+        raise TemplateError(template, "không có chỗ cho " + ", ".join(
+            str(t["caption"]).split(".")[0] + (f" ({{{{ {t['key']}.… }}}})" if t.get("key") else "") for t in unplaced)
+            + ": thêm bảng mẫu hoặc {{p tables_block }} theo templates/README.md.")
     # Tables with a slot in the template grow there; the others, if any, go to the code-built block.
-    data["tables_block"] = tables_block(tpl, [t for i, t in enumerate(tables, start=1) if f"t{i}" not in slots])
+    data["tables_block"] = tables_block(tpl, unplaced)
     with tempfile.TemporaryDirectory(prefix="thidua-charts-") as work:
         data["charts_block"] = charts_block(tpl, data.get("charts", []), Path(work))
         try:

@@ -11,9 +11,9 @@ from connectors.local.documents import CONTEXT_KEYS, RENDERER_KEYS, BuiltReport,
 
 from .conftest import FIXTURES
 
-#: A field name as it would show if a tag leaked (`school_header`, `TABLES_BLOCK`, `t1.c2`…); `kind` and
-#: `title` are ordinary words of the text, so only the names with an underscore or a slot's dot count.
-LEAKS = re.compile(r"\{\{|\}\}|\{%|%\}|\bt[0-9]+\.(?:caption|[hcs][0-9]+)\b|"
+#: A field name as it would show if a tag leaked (`school_header`, `TABLES_BLOCK`, `phase2_summary.c2`…); `kind`
+#: and `title` are ordinary words of the text, so only the names with an underscore or a slot's dot count.
+LEAKS = re.compile(r"\{\{|\}\}|\{%|%\}|\b[a-z][a-z0-9_]*\.(?:caption|[hcs][0-9]+)\b|"
                    + "|".join(re.escape(k) for k in sorted(CONTEXT_KEYS | RENDERER_KEYS) if "_" in k),
                    re.IGNORECASE)
 
@@ -39,5 +39,5 @@ def test_google_report_has_no_tag_left(google_built: dict[str, BuiltReport], dea
 
 
 def test_leak_pattern_finds_what_the_google_path_used_to_leave() -> None:
-    assert _leaks("{{GOVERNING_BODY}}\nHIỆU TRƯỞNG {{SIGNER_TITLE}} t3.c2") == [
-        "GOVERNING_BODY", "SIGNER_TITLE", "t3.c2", "{{", "}}"]
+    assert _leaks("{{GOVERNING_BODY}}\nHIỆU TRƯỞNG {{SIGNER_TITLE}} team_results.c2") == [
+        "GOVERNING_BODY", "SIGNER_TITLE", "team_results.c2", "{{", "}}"]

@@ -29,7 +29,7 @@ def _restyled_template(folder: Path) -> Path:
     for template in TEMPLATES.glob("*.docx"):
         shutil.copy(template, folder / template.name)
     document = Document(str(folder / "registration.docx"))
-    table = next(t for t in document.tables if "t1.c1" in t._tbl.xml)
+    table = next(t for t in document.tables if "registered_by_team.c1" in t._tbl.xml)
     grid = table._tbl.tblGrid
     columns = grid.findall(qn("w:gridCol"))
     grid.insert(0, columns[MOVED])
