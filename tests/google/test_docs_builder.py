@@ -51,8 +51,8 @@ def test_report_is_filled_with_one_batch_update_and_exported(workspace: Workspac
     plan = _plan_for(_template(workspace, TEMPLATE_TEXT))
     emulator.log.clear()
     built = _builder(workspace, plan, tmp_path).build("registration.docx", CONTEXT, "D1")
-    assert _calls(emulator) == ["docs.documents.get", "drive.files.copy", "docs.documents.batchUpdate",
-                                "drive.files.export", "drive.files.export"]
+    assert _calls(emulator) == ["drive.files.get", "docs.documents.get", "drive.files.copy",
+                                "docs.documents.batchUpdate", "drive.files.export", "drive.files.export"]
     document = Document(str(built.docx))
     text = "\n".join(p.text for p in document.paragraphs)
     assert CONTEXT["title"] in text and CONTEXT["signer_name"] in text and "{{" not in text
@@ -71,21 +71,50 @@ def test_unknown_placeholder_is_refused_before_any_write(workspace: WorkspaceCli
     with pytest.raises(TemplateError) as caught:
         _builder(workspace, plan, tmp_path).build("registration.docx", CONTEXT, "D1")
     assert caught.value.placeholders == ("nguoi_ky",)
-    assert [e.method_id for e in emulator.log.entries() if e.path != "/token"] == ["docs.documents.get"]
+    assert [e.method_id for e in emulator.log.entries() if e.path != "/token"] == ["drive.files.get",
+                                                                                   "docs.documents.get"]
 
 
-def test_without_the_docx_export_a_report_is_four_calls_and_three_once_the_template_is_known(
+def test_without_the_docx_export_a_report_is_five_calls_and_four_once_the_template_is_known(
         workspace: WorkspaceClients, tmp_path: Path, emulator: WorkspaceEmulator) -> None:
     plan = _plan_for(_template(workspace, TEMPLATE_TEXT))
     builder = _builder(workspace, plan, tmp_path, export_docx=False)
     emulator.log.clear()
     first = builder.build("registration.docx", CONTEXT, "D1")
-    assert _calls(emulator) == ["docs.documents.get", "drive.files.copy", "docs.documents.batchUpdate",
-                                "drive.files.export"]
+    assert _calls(emulator) == ["drive.files.get", "docs.documents.get", "drive.files.copy",
+                                "docs.documents.batchUpdate", "drive.files.export"]
     assert first.docx.suffix == ".url" and "docs.google.com/document/d/" in first.docx.read_text(encoding="utf-8")
     emulator.log.clear()
     builder.build("registration.docx", CONTEXT, "D1-bis")
-    assert _calls(emulator) == ["drive.files.copy", "docs.documents.batchUpdate", "drive.files.export"]
+    assert _calls(emulator) == ["drive.files.get", "drive.files.copy", "docs.documents.batchUpdate",
+                                "drive.files.export"]
+
+
+def test_an_edit_of_the_template_between_two_reports_is_in_the_second(
+        workspace: WorkspaceClients, tmp_path: Path, emulator: WorkspaceEmulator) -> None:
+    template_id = _template(workspace, TEMPLATE_TEXT)
+    builder = _builder(workspace, _plan_for(template_id), tmp_path, export_docx=True)
+    first = builder.build("registration.docx", CONTEXT, "D1")
+    docs = workspace.service("docs", "v1")
+    # The clerk adds a sentence before the tables, shifting every index the cached structure holds.
+    at = next(e["startIndex"] for e in docs.documents().get(documentId=template_id).execute()["body"]["content"]
+              if "paragraph" in e and "{{tables}}" in "".join(r.get("textRun", {}).get("content", "")
+                                                          for r in e["paragraph"]["elements"]))
+    edit = "Số liệu tổng hợp từ phiếu đăng ký của các tổ ({{school_name}}).\n"
+    docs.documents().batchUpdate(documentId=template_id, body={
+        "requests": [{"insertText": {"text": edit, "location": {"index": at}}}]}).execute()
+    emulator.log.clear()
+    second = builder.build("registration.docx", CONTEXT, "D1-sau-khi-sua")
+    assert _calls(emulator)[:3] == ["drive.files.get", "docs.documents.get", "drive.files.copy"]
+    before = "\n".join(p.text for p in Document(str(first.docx)).paragraphs)
+    after = "\n".join(p.text for p in Document(str(second.docx)).paragraphs)
+    added = f"Số liệu tổng hợp từ phiếu đăng ký của các tổ ({CONTEXT['school_name']})."
+    assert added not in before and added in after and "{{" not in after
+    grids = [[[c.text for c in row.cells] for row in t.rows] for t in Document(str(second.docx)).tables]
+    assert grids == [[t["headers"], *t["rows"], *([t["total"]] if t["total"] else [])] for t in CONTEXT["tables"]]
+    emulator.log.clear()
+    builder.build("registration.docx", CONTEXT, "D1-lan-ba")  # unchanged since: the cached structure serves
+    assert _calls(emulator)[:2] == ["drive.files.get", "drive.files.copy"]
 
 
 def test_a_rerun_replaces_its_earlier_copy_by_the_recorded_id_without_searching(
@@ -96,8 +125,8 @@ def test_a_rerun_replaces_its_earlier_copy_by_the_recorded_id_without_searching(
     first_id = json.loads((tmp_path / COPIES_RECORD).read_text(encoding="utf-8"))["D1"]
     emulator.log.clear()
     builder.build("registration.docx", CONTEXT, "D1")
-    assert _calls(emulator) == ["drive.files.delete", "drive.files.copy", "docs.documents.batchUpdate",
-                                "drive.files.export"]
+    assert _calls(emulator) == ["drive.files.get", "drive.files.delete", "drive.files.copy",
+                                "docs.documents.batchUpdate", "drive.files.export"]
     second_id = json.loads((tmp_path / COPIES_RECORD).read_text(encoding="utf-8"))["D1"]
     assert second_id != first_id
     names = workspace.service("drive", "v3").files().list(q="name = 'D1' and trashed = false").execute()["files"]
@@ -148,7 +177,7 @@ def test_charts_go_into_the_doc_and_nothing_stays_shared_or_uploaded(workspace: 
     emulator.log.clear()
     built = _builder(workspace, plan, tmp_path, export_docx=False).build("registration.docx", CONTEXT, "D1")
     charts = len(CONTEXT["charts"])
-    assert _calls(emulator) == ["docs.documents.get", "drive.files.copy",
+    assert _calls(emulator) == ["drive.files.get", "docs.documents.get", "drive.files.copy",
                                 *["drive.files.create", "drive.permissions.create"] * charts,
                                 "docs.documents.batchUpdate", *["drive.files.delete"] * charts, "drive.files.export"]
     copy_id = json.loads((tmp_path / COPIES_RECORD).read_text(encoding="utf-8"))["D1"]
