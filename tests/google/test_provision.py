@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.google.api import GoogleApi
-from connectors.google.docs import template_key, template_placeholders
+from connectors.google.docs import read_structure, template_key, template_placeholders
 from connectors.google.provision import Provisioner
 from emulator.server import WorkspaceEmulator
 from emulator.testing import WorkspaceClients
@@ -37,8 +37,11 @@ def test_provisioning_twice_changes_nothing(workspace: WorkspaceClients, emulato
     docs = workspace.service("docs", "v1")
     review = docs.documents().get(documentId=google.templates[template_key("review.docx", "annual")]).execute()
     names, marker = template_placeholders(review)
-    assert {"title", "intro", "signer_name", "recipients", "tables"} <= names
-    assert marker is not None
+    assert {"title", "intro", "signer_name", "recipients", "charts"} <= names
+    assert marker is None  # no table built in code: the starter Doc has a real table per table key
+    assert list(read_structure(review, "review.docx").slots) == [
+        "phase1_movements", "phase1_summary", "phase2_movements", "phase2_summary", "titles_progress",
+        "compared_with_start", "team_results"]
     f1 = next(s for s in first.sources if s.id == "F1")  # type: ignore[attr-defined]
     form = workspace.service("forms", "v1").forms().get(formId=f1.form_id).execute()
     team_question = next(i for i in form["items"] if i["title"] == "Tổ")
