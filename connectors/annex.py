@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from connectors.writing import written_whole
 from thidua.text import neutralise
 
 _COUNT = re.compile(r"^\d{1,3}(\.\d{3})*$")
@@ -99,8 +100,6 @@ def write_annex(context: dict[str, Any], out: Path) -> Path:
                     ["STT", "Điều kiện", "Họ và tên", "Tổ", "Nội dung", "Căn cứ"],
                     [[str(f["no"]), f.get("rule") or f["rule_id"], f["full_name"], f["team"], f["message"],
                       f["reference"]] for f in flags])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    workbook.save(partial)
-    partial.replace(out)
+    with written_whole(out, "phụ lục") as partial:
+        workbook.save(partial)
     return out

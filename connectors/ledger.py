@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -24,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from connectors.ports import Approval, DeliveryKey, DeliveryRecord, DeliveryState, DocumentNumber
+from connectors.ports import Approval, DeliveryKey, DeliveryRecord, DeliveryState, DocumentNumber, OutputFullError
+from connectors.writing import no_room
 
 _metadata = sa.MetaData()
 _deliveries = sa.Table(
@@ -74,6 +76,21 @@ _SCHEMA_LOCK = int.from_bytes(b"thidua/L", "big")
 
 class LedgerError(Exception):
     """The ledger was asked something inconsistent with what it holds."""
+
+
+# SQLite's primary result codes for "database or disk is full" and for an I/O error (which a write refused by the
+# file-size limit, EFBIG, becomes); PostgreSQL's SQLSTATE disk_full.
+_SQLITE_FULL, _SQLITE_IOERR, _PG_DISK_FULL = 13, 10, "53100"
+
+
+def _disk_full(error: DBAPIError, engine: Engine) -> bool:
+    """Whether the database refused a write for want of room."""
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        code = (getattr(original, "sqlite_errorcode", 0) or 0) & 0xFF
+        folder = Path(engine.url.database or ".").resolve().parent
+        return code == _SQLITE_FULL or (code == _SQLITE_IOERR and no_room(folder))
+    return getattr(original, "sqlstate", None) == _PG_DISK_FULL
 
 
 def _utc_now() -> datetime:
@@ -270,8 +287,21 @@ class SqlLedger:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        with self._engine.begin() as connection:
-            yield connection
+        """One transaction; a full disk rolls it back whole (the ledger keeps what it held) and is said as such."""
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except DBAPIError as error:
+            if _disk_full(error, self._engine):
+                raise OutputFullError(self._where(), "sổ gửi thư") from error
+            raise
+
+    def _where(self) -> str:
+        """The ledger's file (SQLite) or its database's name, never a password."""
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite":
+            return str(Path(url.database or "").resolve())
+        return url.render_as_string(hide_password=True)
 
     @staticmethod
     def _select(db: Connection, key: DeliveryKey) -> DeliveryRecord | None:

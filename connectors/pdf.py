@@ -28,6 +28,9 @@ import xmlrpc.client
 from pathlib import Path
 from typing import Literal
 
+from connectors.ports import OutputFullError
+from connectors.writing import MIN_ROOM, is_full, no_room
+
 log = logging.getLogger(__name__)
 
 #: How long a LibreOffice behind unoserver may take to answer its first call before conversions fall back to
@@ -264,14 +267,21 @@ class PdfConverter:
         pdf.parent.mkdir(parents=True, exist_ok=True)
         partial = pdf.with_name(f".{pdf.stem}.partial.pdf")
         partial.unlink(missing_ok=True)
-        with self._lock:
-            deadline = time.monotonic() + timeout
-            if self._unavailable:
-                self.mode = "one-shot"
-                convert_once(self.soffice, docx, partial, timeout)
-            else:
-                self._convert_on_server(docx, partial, timeout, deadline)
-        partial.replace(pdf)
+        try:
+            with self._lock:
+                deadline = time.monotonic() + timeout
+                if self._unavailable:
+                    self.mode = "one-shot"
+                    convert_once(self.soffice, docx, partial, timeout)
+                else:
+                    self._convert_on_server(docx, partial, timeout, deadline)
+            partial.replace(pdf)
+        except Exception as error:
+            partial.unlink(missing_ok=True)
+            # LibreOffice says only that it failed; a folder with less room than the DOCX takes is the reason.
+            if is_full(error) or no_room(pdf.parent, max(docx.stat().st_size if docx.is_file() else 0, MIN_ROOM)):
+                raise OutputFullError(pdf, "bản PDF") from error
+            raise
 
     def _convert_on_server(self, docx: Path, partial: Path, timeout: float, deadline: float) -> None:
         for attempt in (1, 2):

@@ -67,6 +67,19 @@ class DocumentError(Exception):
     """A report could not be produced as a file; the message says why, in Vietnamese, for the clerk."""
 
 
+class OutputFullError(Exception):
+    """A file of the run could not be written because the disk is full (or the file-size limit was reached).
+
+    Said in Vietnamese with the file's name; what the step was writing is left as it was before (nothing
+    half-written: connectors/writing.py), so the run can simply be started again once space is freed."""
+
+    def __init__(self, path: Path | str, what: str = "tệp") -> None:
+        super().__init__(f"Ổ đĩa đã đầy khi ghi {what} «{path}»: tệp chưa được ghi (không để lại tệp dở dang). "
+                         "Hãy giải phóng dung lượng (hoặc chọn thư mục kết quả khác) rồi chạy lại; sổ gửi thư và "
+                         "hộp thư đã gửi được đối chiếu nên không có thư nào bị gửi hai lần.")
+        self.path = Path(path)
+
+
 class TemplateError(DocumentError):
     """A template is broken or uses a placeholder the report context does not provide."""
 

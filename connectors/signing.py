@@ -46,6 +46,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from connectors.writing import written_whole
 from thidua.plan import Signing, SigningKey
 
 #: Written into every test certificate's subject, so no one mistakes a test signature for a real one.
@@ -277,7 +278,6 @@ def sign(pdf_in: Path, pdf_out: Path, signer: Signer, box: Box, *, font: Path = 
         reason="Người có thẩm quyền ký" if signer.role is Role.PERSON else "Cơ quan, tổ chức ban hành văn bản",
         name=signer.name)
     pdf_out.parent.mkdir(parents=True, exist_ok=True)
-    partial = pdf_out.with_name(f".{pdf_out.name}.partial")
     look = appearance_png(signer, box, when, font, pdf_out.with_name(f".{pdf_out.stem}.{name}.png"))
     style = StaticStampStyle(background=PdfImage(str(look)), border_width=0, background_opacity=1.0,
                              background_layout=layout.SimpleBoxLayoutRule(
@@ -288,9 +288,8 @@ def sign(pdf_in: Path, pdf_out: Path, signer: Signer, box: Box, *, font: Path = 
         spec = fields.SigFieldSpec(sig_field_name=name, on_page=box.page,
                                    box=(int(box.x1), int(box.y1), int(box.x2), int(box.y2)))
         pdf_signer = signers.PdfSigner(metadata, signer=key_signer, stamp_style=style, new_field_spec=spec)
-        with partial.open("wb") as out:
+        with written_whole(pdf_out, "báo cáo đã ký") as partial, partial.open("wb") as out:
             pdf_signer.sign_pdf(writer, output=out)
-    partial.replace(pdf_out)
     look.unlink()
     return pdf_out
 

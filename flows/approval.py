@@ -33,6 +33,7 @@ from prefect.runtime import flow_run as current_run
 from pydantic import Field
 
 from connectors.ports import Approval, DeliveryKey, ReplyInbox
+from connectors.writing import write_text_whole, written_whole
 from flows.common import ALREADY_ALERTED, backend, email_clerk, mailer, open_ledger, plan_now
 from flows.report import Draft, annex_of, prepare_report, render_report, report_basename
 from flows.settings import RunSettings
@@ -131,9 +132,11 @@ def record_approval(settings: RunSettings, key: DeliveryKey, report: Path, appro
     """Keeps a copy of exactly what was approved, so a later rebuild cannot slip into the send."""
     settings.approved_dir.mkdir(parents=True, exist_ok=True)
     kept = settings.approved_dir / f"{report.stem}_v{key.version}{report.suffix}"
-    shutil.copyfile(report, kept)
     if annex_of(report).is_file():  # the annex approved with the report is the one sent with it
-        shutil.copyfile(annex_of(report), annex_of(kept))
+        with written_whole(annex_of(kept), "phụ lục đã duyệt") as partial:
+            shutil.copyfile(annex_of(report), partial)
+    with written_whole(kept, "báo cáo đã duyệt") as partial:  # a truncated copy is never approved nor sent
+        shutil.copyfile(report, partial)
     return open_ledger(settings).approve(key, kept, sha256_of(kept), approved_by, comment)
 
 
@@ -168,8 +171,7 @@ def email_draft(settings: RunSettings, plan: Plan, deadline_id: str, report: Pat
         header_date=plan_now(plan, None),
     )
     mailer(settings, plan).send(message)
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_text(json.dumps(facts.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text_whole(kept, json.dumps(facts.to_json(), ensure_ascii=False, indent=1), "dữ kiện dự thảo")
     return str(message["Message-ID"])
 
 
@@ -196,7 +198,7 @@ def number_report(settings: RunSettings, plan: Plan, deadline_id: str, version: 
     if context.get("number") == number_line(plan, number):
         return number, draft
     context["number"] = number_line(plan, number)
-    context_path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text_whole(context_path, json.dumps(context, ensure_ascii=False, indent=1), "nội dung báo cáo")
     docx, pdf = render_report(settings, plan, deadline.template, context_path, basename)
     get_run_logger().info("Hạn %s: văn bản số %s/%s.", deadline_id, number, report_symbol(plan))
     return number, dataclasses.replace(draft, docx=docx, pdf=pdf)

@@ -10,7 +10,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from flows.delivery import Sending
 from flows.report import Draft
 from thidua.delivery_state import delivery_words
-from thidua.drafts import team_rows
+from thidua.drafts import controls_note, team_rows
 from thidua.plan import Plan
 
 
@@ -27,7 +27,8 @@ def publish_artifacts(plan: Plan, draft: Draft, deadline_id: str, note: str) -> 
     create_table_artifact(
         key=f"{key}-counts",
         table=[{"Nguồn": c.source_id, "Số dòng": c.rows_read, "Hợp lệ": c.rows_accepted, "Bị loại": c.rows_rejected,
-                "Nộp lại (lưu lịch sử)": c.superseded} for c in collected.counts],
+                "Nộp lại (lưu lịch sử)": c.superseded, "Ký tự ẩn đã xoá": c.controls_removed}
+               for c in collected.counts],
         description=f"Số dòng đọc được cho hạn {deadline_id}",
     )
     if collected.rejects:
@@ -48,7 +49,8 @@ def publish_artifacts(plan: Plan, draft: Draft, deadline_id: str, note: str) -> 
             f"## {deadline_id} — {deadline.title} — hạn trước {deadline.due_before:%d/%m/%Y}\n\n"
             f"- Số dòng: {collected.rows_read} đọc, {collected.rows_accepted} hợp lệ, "
             f"{collected.rows_rejected} bị loại\n"
-            f"- Chưa nộp: {len(draft.missing.people)} người, {len(draft.missing.teams)} tổ\n"
+            + (f"- {controls}\n" if (controls := controls_note(collected)) else "")
+            + f"- Chưa nộp: {len(draft.missing.people)} người, {len(draft.missing.teams)} tổ\n"
             f"- Báo cáo: `{draft.report}`\n{note}\n"
         ),
         description=f"Tóm tắt hạn {deadline_id} ({len(collected.dataset.staff)} viên chức)",

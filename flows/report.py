@@ -18,6 +18,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.ports import ANNEX_SUFFIX
+from connectors.writing import write_text_whole
 from flows.common import backend
 from flows.settings import RunSettings
 from thidua.calendar import schedule
@@ -86,9 +87,7 @@ def compose_report(settings: RunSettings, plan: Plan, deadline_id: str, collecte
         context["number"] = number_line(plan, number)
     context["title_counts"] = title_counts(deadline.kind, collected.dataset)  # read by the district's roll-up
     path = settings.contexts_dir / f"{report_basename(plan, deadline)}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(context, ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    return write_text_whole(path, json.dumps(context, ensure_ascii=False, indent=1), "nội dung báo cáo")
 
 
 @task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)

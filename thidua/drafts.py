@@ -170,3 +170,15 @@ def team_rows(plan: Plan, deadline: Deadline, collected: Collected, found: Missi
             "Câu trả lời hợp lệ": accepted,
         })
     return rows
+
+
+def controls_note(collected: Collected) -> str:
+    """The clerk's line on the control and invisible characters taken out of answers (ESC, NUL, U+FFFE…, which no
+    document can hold), by source, so a changed answer is never a silent one; empty when none were."""
+    counted = [c for c in collected.counts if c.controls_removed]
+    if not counted:
+        return ""
+    total = sum(c.controls_removed for c in counted)
+    where = ", ".join(f"{c.source_id}: {c.controls_removed}" for c in counted)
+    return (f"Đã xoá {total} ký tự điều khiển hoặc ký tự ẩn khỏi câu trả lời ({where}): báo cáo không chứa được "
+            "các ký tự này; phần còn lại của câu trả lời được giữ nguyên.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -22,21 +23,38 @@ def known_failure(error: BaseException) -> str | None:
     from connectors.google.api import GoogleApiError
     from connectors.local.files import SourceFileError
     from connectors.local.smtp import MailDeliveryError
-    from connectors.ports import DocumentError
+    from connectors.ports import DocumentError, OutputFullError
     from thidua.validate import SourceShapeError
 
     if isinstance(error, PlanError):
         return "\n".join(error.problems)
-    if isinstance(error, SourceFileError | SourceShapeError | DocumentError | GoogleApiError | MailDeliveryError):
+    if isinstance(error, SourceFileError | SourceShapeError | DocumentError | GoogleApiError | MailDeliveryError
+                  | OutputFullError):
         return str(error)
     if isinstance(error, SqlDatabaseError | sqlite3.DatabaseError):
         return ("Sổ gửi thư (ledger) hỏng, bị cắt cụt hoặc không phải cơ sở dữ liệu; không gửi gì để tránh gửi "
                 "trùng. Hãy khôi phục tệp từ bản sao lưu (hoặc chỉ đúng --ledger) rồi chạy lại.")
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return f"Ổ đĩa đã đầy khi ghi «{error.filename or ''}»; hãy giải phóng dung lượng rồi chạy lại."
     if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"Không có quyền ghi «{error.filename or ''}»; hãy kiểm tra quyền của thư mục."
     return None
+
+
+class QuietKnownFailures(logging.Filter):
+    """Prefect logs a failed task or flow run with its traceback; for a failure the command then explains in
+    Vietnamese (`known_failure`) the traceback is noise on the clerk's console. THIDUA_DEBUG=1 keeps it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and not os.environ.get("THIDUA_DEBUG") and known_failure(error) is not None:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+# The loggers Prefect's engines report a failed run on (filters on a logger stay when Prefect configures logging).
+for _name in ("prefect.task_runs", "prefect.flow_runs", "prefect.engine"):
+    logging.getLogger(_name).addFilter(QuietKnownFailures())
 
 
 class ThiduaApp(typer.Typer):

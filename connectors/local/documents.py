@@ -44,6 +44,7 @@ from connectors.pdf import PdfConversionError, find_soffice
 from connectors.pdf import convert as convert_pdf
 from connectors.pdf import prewarm as prewarm_pdf
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, DocumentError, TemplateError
+from connectors.writing import written_whole
 from thidua.reports import is_table_key
 
 log = logging.getLogger(__name__)
@@ -545,10 +546,8 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     properties = tpl.docx.core_properties
     properties.title = str(data.get("title", ""))
     properties.author = str(data.get("school_header", ""))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    tpl.save(partial)
-    partial.replace(out)  # a retried task never finds a half-written report
+    with written_whole(out, "báo cáo") as partial:  # a retried task never finds a half-written report
+        tpl.save(partial)
     return out
 
 

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from connectors.writing import written_whole
 from thidua.records import Reject
 from thidua.text import neutralise
 
@@ -19,7 +20,8 @@ def _csv_safe(value: object) -> str:
 def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
     """Each distinct reject once, by source and row: where it is, what was typed, and why it was refused."""
     unique = sorted(set(rejects), key=lambda r: (r.source_id, r.row_number, r.field))
-    with path.open("w", encoding="utf-8", newline="") as file:
+    with written_whole(path, "danh sách dòng bị loại") as partial, partial.open("w", encoding="utf-8",
+                                                                                  newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["source", "sheet", "row", "field", "value", "reason"])
         for r in unique:

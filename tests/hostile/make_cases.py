@@ -402,6 +402,91 @@ def credentials() -> None:
                                 "accepted": True, "marker": "MARKERc0ffee"}, {"raw.txt": raw})
 
 
+def _truncated_sqlite() -> bytes:
+    """A real SQLite ledger cut short, as a disk or a copy that died halfway leaves it."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "deliveries.sqlite"
+        connection = sqlite3.connect(path)
+        connection.executescript("CREATE TABLE t(x); INSERT INTO t VALUES (zeroblob(100000));")
+        connection.close()
+        return path.read_bytes()[:1500]
+
+
+def _foreign_sqlite() -> bytes:
+    """A SQLite file with a `deliveries` table of another shape (another program's, or an old thidua's)."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "deliveries.sqlite"
+        connection = sqlite3.connect(path)
+        connection.executescript("CREATE TABLE deliveries(id INTEGER PRIMARY KEY, note TEXT);"
+                                 "INSERT INTO deliveries(note) VALUES ('gửi rồi');")
+        connection.close()
+        return path.read_bytes()
+
+
+DISTRICT = "thuongtruc.tdkt@tanphu.hochiminhcity.gov.vn"
+PGD = "pgddt@tanphu.edu.vn"
+DAMAGED = "Sổ gửi thư (ledger) hỏng"
+
+
+def deliveries() -> None:
+    """The ledger, the mail server and a kill -9 as the state they leave: one delivery key, runs of deliver_once."""
+    def delivery_case(name: str, klass: str, why: str, expected: dict[str, Any],
+                      files: dict[str, str | bytes] | None = None) -> None:
+        case(f"{klass}-{name}", {"kind": "delivery", "class": klass, "why": why, **expected}, files)
+
+    # Ledger damage: a file that is not the ledger stops the send before anything leaves.
+    delivery_case("garbage", "ledger", "A ledger file of random bytes is refused; nothing sent",
+                  {"runs": 1, "raises": "damaged", "says": [DAMAGED, "không gửi gì"], "received": 0},
+                  {"deliveries.sqlite": b"\x13\x37" * 2000})
+    delivery_case("truncated", "ledger", "A ledger cut short is refused; nothing sent",
+                  {"runs": 1, "raises": "damaged", "says": [DAMAGED], "received": 0},
+                  {"deliveries.sqlite": _truncated_sqlite()})
+    delivery_case("foreign-table", "ledger", "A deliveries table of another shape is refused, not overwritten",
+                  {"runs": 1, "raises": "damaged", "says": [DAMAGED], "received": 0},
+                  {"deliveries.sqlite": _foreign_sqlite()})
+    delivery_case("empty-file", "ledger", "A zero-byte ledger is a new one: sent once",
+                  {"runs": 2, "statuses": ["sent", "already_sent"], "received": 1, "ledger_state": "sent"},
+                  {"deliveries.sqlite": b""})
+    delivery_case("lost-mailbox-has-it", "ledger", "A lost ledger finds the report in the mailbox: nothing sent",
+                  {"in_mailbox": True, "runs": 1, "statuses": ["found_in_mailbox"], "received": 0,
+                   "ledger_state": "sent"})
+    delivery_case("says-sent", "ledger", "The ledger says sent: nothing sent again, however often it runs",
+                  {"before": "sent", "runs": 3, "statuses": ["already_sent"] * 3, "received": 0,
+                   "ledger_state": "sent"})
+    delivery_case("other-message-id", "ledger", "The ledger holds the key under another Message-ID: refused",
+                  {"before": "other-message-id", "runs": 1, "raises": "DeliveryConflict",
+                   "says": ["Message-ID", "không gửi để tránh trùng"], "received": 0})
+
+    # Mail server faults.
+    delivery_case("one-of-two-refused", "mail", "A recipient answered 550 is a failed delivery to it, every run",
+                  {"recipients": [DISTRICT, PGD], "refused": [PGD], "runs": 3, "raises": "DeliveryPartlyRefused",
+                   "says": [PGD, "thidua resend"], "received": 1, "ledger_state": "sent",
+                   "ledger_recipients": [DISTRICT]})
+    delivery_case("all-refused", "mail", "Every recipient refused: nothing arrives, nothing recorded as sent",
+                  {"refused": [DISTRICT], "runs": 1, "raises": "MailRejected", "received": 0,
+                   "ledger_state": "absent"})
+    delivery_case("server-down-then-up", "mail", "SMTP down: nothing lost; the next run sends at once, once",
+                  {"down_runs": [1], "runs": 3, "raises_first": "MailServerUnreachable",
+                   "statuses": [None, "sent", "already_sent"], "received": 1, "ledger_state": "sent"})
+
+    # What a kill -9 leaves: a pending row, with or without the report in the mailbox.
+    delivery_case("after-send-before-ledger", "kill", "Killed between the send and the ledger: one email",
+                  {"before": "pending", "in_mailbox": True, "runs": 2,
+                   "statuses": ["recovered_from_pending", "already_sent"], "received": 0, "ledger_state": "sent"})
+    delivery_case("before-send-soon", "kill", "Killed before the send, re-run at once: waits, sends nothing",
+                  {"before": "pending", "minutes_later": 2, "runs": 1, "raises": "DeliveryInProgress",
+                   "says": ["một lượt chạy khác đã bắt đầu gửi"], "received": 0, "ledger_state": "pending"})
+    delivery_case("before-send-stale", "kill", "Killed before the send, re-run when stale: sent once",
+                  {"before": "pending", "minutes_later": 11, "runs": 2,
+                   "statuses": ["resent_after_crash", "already_sent"], "received": 1, "ledger_state": "sent"})
+
+
 def main() -> None:
     CASES.mkdir(exist_ok=True)
     plans()
@@ -409,6 +494,7 @@ def main() -> None:
     annex()
     templates()
     credentials()
+    deliveries()
 
 
 if __name__ == "__main__":

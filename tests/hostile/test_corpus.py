@@ -5,7 +5,9 @@ Kinds: `plan` (the seed plan with `edits`/`append`, or `plan.bin` as the file's 
 fragments and a line, or accepted), `rows` (CSV/XLSX exports named by source id, with the seed plan: refused
 whole, or rows kept/rejected with reasons, control characters counted, reminders sent to exactly whom),
 `annex` (a text written to the annex and to rejects.csv comes back inert), `template` (a line added to a shipped
-template is refused and runs nothing), `credentials` (a raw secret is read or refused without being echoed).
+template is refused and runs nothing), `credentials` (a raw secret is read or refused without being echoed),
+`delivery` (a damaged or lost ledger, a mail server's faults, the state a kill -9 leaves: each run's status or
+error, the emails received, the ledger after). tests/hostile/README.md lists the kinds and what stays a plain test.
 """
 
 from __future__ import annotations
@@ -25,17 +27,26 @@ from docx import Document
 from openpyxl import load_workbook
 
 from connectors.annex import write_annex
+from connectors.delivery import deliver_once
 from connectors.google.api import GoogleAuthError
 from connectors.google.auth import parse_credentials
+from connectors.ledger import SqlLedger
 from connectors.local.documents import LocalDocumentBuilder, TemplateError
 from connectors.local.files import SourceFileError, read_table
 from connectors.local.rejects import write_rejects
+from connectors.local.smtp import SmtpMailer
+from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
+from connectors.ports import DeliveryKey
+from tests.delivery.support import DISTRICT, FakeClock, report_email
+from tests.prefect_server import free_port
+from thidua.drafts import controls_note
 from thidua.pipeline import collect
 from thidua.plan import Plan, PlanError, SourceKind, decode_plan, parse_plan
 from thidua.records import Reject
 from thidua.reminders import missing, reminder_emails
 from thidua.rows import Table
 from thidua.validate import SourceShapeError
+from thidua_cli.failures import known_failure
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -125,6 +136,8 @@ def run_rows(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
     if "controls_removed" in expected:
         assert sum(t.controls_removed for t in tables.values()) == expected["controls_removed"]
         assert sum(c.controls_removed for c in counts.values()) == expected["controls_removed"]
+        note = controls_note(collected)  # what the clerk reads in the run's summary and the preview
+        assert (f"Đã xoá {expected['controls_removed']} ký tự" in note) if expected["controls_removed"] else not note
     if "reminded" in expected:
         assert _reminded(plan, collected) == sorted(expected["reminded"])
 
@@ -173,9 +186,72 @@ def run_credentials(folder: Path, expected: dict[str, Any], tmp_path: Path) -> N
     assert expected["marker"] not in str(caught.value)
 
 
+KEY = DeliveryKey("lax", "D3", 1)
+
+
+def _open_ledger(path: Path, clock: FakeClock) -> SqlLedger:
+    return SqlLedger(f"sqlite:///{path}", clock=clock)
+
+
+def run_delivery(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
+    """One report's delivery key, run `runs` times an hour apart (a task's retries, re-runs of the deadline) from the
+    state a damaged or lost ledger, a faulty mail server or a kill -9 left, against a real loopback SMTP server."""
+    clock = FakeClock()
+    ledger_path, maildir = tmp_path / "deliveries.sqlite", tmp_path / "mail"
+    if (folder / "deliveries.sqlite").is_file():
+        shutil.copy(folder / "deliveries.sqlite", ledger_path)
+    message = report_email(recipients=tuple(expected.get("recipients", [DISTRICT])))
+    message_id, recipients = str(message["Message-ID"]), tuple(expected.get("recipients", [DISTRICT]))
+    before = expected.get("before")
+    if before:
+        ledger = _open_ledger(ledger_path, clock)
+        ledger.begin(KEY, "<another.build@lax.example>" if before == "other-message-id" else message_id, recipients)
+        if before == "sent":
+            ledger.mark_sent(KEY, clock())
+    if expected.get("in_mailbox"):  # the report a run sent before it died or its ledger was lost
+        maildir.mkdir()
+        (maildir / "1-earlier.eml").write_bytes(message.as_bytes())
+    clock.advance(dt.timedelta(minutes=expected.get("minutes_later", 0)))
+    statuses: list[str | None] = []
+    errors: list[Exception] = []
+    with LoopbackSmtpServer(maildir, refused_recipients=expected.get("refused", [])) as server:
+        for run in range(1, expected["runs"] + 1):
+            port = free_port() if run in expected.get("down_runs", []) else server.port  # nothing listens there
+            try:
+                outcome = deliver_once(_open_ledger(ledger_path, clock), SmtpMailer("127.0.0.1", port, timeout=5),
+                                       message, KEY, sent_ids=lambda: message_ids_in(maildir), now=clock)
+                statuses.append(outcome.status.value)
+            except Exception as error:  # what each run raised is the case's expectation
+                statuses.append(None)
+                errors.append(error)
+            clock.advance(dt.timedelta(hours=1))
+        received = server.received
+    assert received == expected["received"]
+    copies = [p for p in maildir.glob("*.eml") if message_id in p.read_text(encoding="utf-8", errors="replace")]
+    assert len(copies) <= 1, "the report reached the mailbox twice"
+    if "statuses" in expected:
+        assert statuses == expected["statuses"], (statuses, errors)
+    if "raises_first" in expected:
+        assert errors and type(errors[0]).__name__ == expected["raises_first"], errors
+    if "raises" in expected:
+        assert len(errors) == expected["runs"], statuses
+        for error in errors:
+            said = known_failure(error) if expected["raises"] == "damaged" else str(error)
+            if expected["raises"] != "damaged":
+                assert type(error).__name__ == expected["raises"], error
+            assert said is not None, f"not a known failure: {error!r}"
+            for fragment in expected.get("says", []):
+                assert fragment in said, said
+    if "ledger_state" in expected:
+        record = _open_ledger(ledger_path, clock).get(KEY)
+        assert (record.state.value if record else "absent") == expected["ledger_state"]
+        if "ledger_recipients" in expected:
+            assert record is not None and list(record.recipients) == expected["ledger_recipients"]
+
+
 RUNNERS: dict[str, Callable[[Path, dict[str, Any], Path], None]] = {
     "plan": run_plan, "rows": run_rows, "annex": run_annex, "template": run_template,
-    "credentials": run_credentials,
+    "credentials": run_credentials, "delivery": run_delivery,
 }
 
 

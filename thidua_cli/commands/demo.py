@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from connectors.backends import BACKENDS
 from connectors.local.rejects import write_rejects
+from connectors.writing import write_text_whole
 from flows.settings import DEFAULT_PLAN, RunSettings
 from thidua.calendar import calendar
 from thidua.drafts import AUTO_APPROVER
@@ -86,7 +87,7 @@ def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: 
         save_sent_mail(workspace, load_or_exit(settings.plan_path), out / "mail")
     summary = [summary_row(out, r) | ({"api_calls": calls[r.deadline_id]} if workspace is not None else {})
                for r in results]
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_text_whole(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2), "bản tóm tắt")
     write_rejects(out / "rejects.csv", [r for result in results for r in result.collected.rejects])
     print_summary(summary, plan.year)
     for failure in failures:

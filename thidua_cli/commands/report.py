@@ -18,7 +18,7 @@ from rich.table import Table
 from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.delivery_state import delivery_words, send_timing
-from thidua.drafts import AUTO_APPROVER, team_rows
+from thidua.drafts import AUTO_APPROVER, controls_note, team_rows
 from thidua.pipeline import Collected, source_ids_for
 from thidua.plan import Plan
 from thidua.reminders import missing
@@ -114,6 +114,8 @@ def _show(plan: Plan, deadline_id: str, collected: Collected, out: Path) -> None
     console.print(teams)
     console.print(f"Số dòng: {collected.rows_read} đọc, {collected.rows_accepted} hợp lệ, {collected.rows_rejected} "
                   "bị loại.", highlight=False)
+    if controls := controls_note(collected):
+        console.print(controls, highlight=False)
     path = out / f"rejects-{deadline_id}.csv"
     out.mkdir(parents=True, exist_ok=True)
     write_rejects(path, collected.rejects)
