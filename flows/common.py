@@ -28,11 +28,17 @@ from prefect.logging.loggers import flow_run_logger
 from connectors.backends import open_backend
 from connectors.google.auth import scrub_secrets
 from connectors.ledger import SqlLedger
-from connectors.ports import Backend, Ledger, Mailer
+from connectors.ports import Backend, Ledger, Mailer, OutputFullError
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
 from thidua.notices import build_notice
 from thidua.plan import Plan, decode_plan, parse_plan
+
+
+def unless_disk_full(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """A task's retry condition: a full disk is not retried (waiting two seconds makes no room), so the clerk
+    hears at once which file could not be written."""
+    return not isinstance(state.data, OutputFullError)
 
 
 def load_plan(path: Path) -> Plan:

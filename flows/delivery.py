@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
 from flows.approval import document_number
-from flows.common import mailer, open_ledger, outbox_ids
+from flows.common import mailer, open_ledger, outbox_ids, unless_disk_full
 from flows.report import annex_of
 from flows.settings import RunSettings
 from thidua import mail
@@ -38,7 +38,7 @@ def clock_from(start: dt.datetime) -> Callable[[], dt.datetime]:
     return lambda: start + (dt.datetime.now(dt.UTC) - real_start)
 
 
-@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE, retry_condition_fn=unless_disk_full)
 def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Path, now: dt.datetime,
                 version: int = 1, reason: str = "") -> Sending:
     """Sends once: the ledger and the mailbox together decide, so a retry or a re-run never sends twice."""

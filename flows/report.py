@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.ports import ANNEX_SUFFIX
 from connectors.writing import write_text_whole
-from flows.common import backend
+from flows.common import backend, unless_disk_full
 from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.district import title_counts
@@ -90,7 +90,7 @@ def compose_report(settings: RunSettings, plan: Plan, deadline_id: str, collecte
     return write_text_whole(path, json.dumps(context, ensure_ascii=False, indent=1), "nội dung báo cáo")
 
 
-@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE, retry_condition_fn=unless_disk_full)
 def render_report(settings: RunSettings, plan: Plan, template: str, context_path: Path, basename: str) -> tuple[
         Path, Path | None]:
     """The report's files, by whichever document builder the backend has."""

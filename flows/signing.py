@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.signing import SigningError, sign_report, signing_config, validate
 from flows.approval import sha256_of
+from flows.common import unless_disk_full
 from flows.report import annex_of
 from flows.settings import RunSettings
 from thidua.plan import Plan
@@ -42,7 +43,7 @@ def _still_good(plan: Plan, approved: Path, signed: Path, roots: list[Path]) -> 
         c.intact and c.valid and (c.trusted or not roots) for c in checks)
 
 
-@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE, retry_condition_fn=unless_disk_full)
 def sign_for_sending(settings: RunSettings, plan: Plan, deadline_id: str, approved: Path) -> Signed:
     """The approved PDF signed by the signer and the school as the plan says, or the file itself when the plan
     signs nothing; the annex travels beside the signed copy."""
