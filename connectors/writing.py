@@ -70,6 +70,13 @@ def written_whole(path: Path, what: str = "tệp") -> Iterator[Path]:
         raise
 
 
+def write_bytes_whole(path: Path, data: bytes, what: str = "tệp") -> Path:
+    """`path` holds `data` whole, or is left as it was."""
+    with written_whole(path, what) as partial:
+        partial.write_bytes(data)
+    return path
+
+
 def write_text_whole(path: Path, text: str, what: str = "tệp") -> Path:
     """`path` holds `text` (UTF-8) whole, or is left as it was."""
     with written_whole(path, what) as partial:

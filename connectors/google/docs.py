@@ -34,6 +34,7 @@ from connectors.google.api import ExportTooLarge, GoogleApi
 from connectors.local.charts import render_chart
 from connectors.local.documents import EMPTY_TABLE_TEXT, column_widths, table_by_key, table_slots
 from connectors.ports import ANNEX_SUFFIX, CONTEXT_KEYS, BuiltReport, TemplateError
+from connectors.writing import write_bytes_whole, write_text_whole
 from thidua.plan import Plan
 from thidua.reports import is_table_key
 from thidua.text import inert_placeholders
@@ -618,15 +619,15 @@ class GoogleDocsBuilder:
             self._api.execute(self._docs.batchUpdate(documentId=document_id, body={"requests": requests}),
                               idempotent=False)
         pdf = self._out / f"{basename}.pdf"
-        pdf.write_bytes(self._export(document_id, PDF, basename, "PDF"))
+        write_bytes_whole(pdf, self._export(document_id, PDF, basename, "PDF"), "bản PDF")
         docx = self._out / f"{basename}.docx"
         if self._export_docx:
-            docx.write_bytes(self._export(document_id, DOCX, basename, "DOCX"))
+            write_bytes_whole(docx, self._export(document_id, DOCX, basename, "DOCX"), "báo cáo")
         else:
             # No DOCX export unless the plan asks: the clerk's editable copy is the Google Doc, linked from here.
             docx = self._out / f"{basename}.url"
-            docx.write_text(f"[InternetShortcut]\nURL=https://docs.google.com/document/d/{document_id}/edit\n",
-                            encoding="utf-8")
+            write_text_whole(docx, f"[InternetShortcut]\nURL=https://docs.google.com/document/d/{document_id}/edit\n",
+                             "liên kết báo cáo")
         # The annex is built from the same context here (no API call): it travels with the report's email.
         annex = write_annex(context, self._out / f"{basename}{ANNEX_SUFFIX}")
         return BuiltReport(docx=docx, pdf=pdf, annex=annex)
@@ -656,9 +657,7 @@ class GoogleDocsBuilder:
         request = self._drive.copy(fileId=template_id, body=body, fields="id")
         document_id = str(self._api.execute(request, idempotent=False)["id"])
         record[name] = document_id
-        partial = record_path.with_name(f".{record_path.name}.partial")
-        partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        partial.replace(record_path)
+        write_text_whole(record_path, json.dumps(record, ensure_ascii=False, indent=1), "sổ bản sao Google Docs")
         return document_id
 
 

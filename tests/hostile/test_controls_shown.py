@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
@@ -40,5 +41,6 @@ def test_the_control_characters_removed_are_counted_on_the_console_and_in_the_ru
         latest = {a.key: a for a in client.read_latest_artifacts(limit=200) if a.key}
     summary = str(latest["le-anh-xuan-2024-d3-summary"].data)
     assert "Đã xoá 3 ký tự điều khiển hoặc ký tự ẩn khỏi câu trả lời (F3: 3)" in summary, summary
-    counts = str(latest["le-anh-xuan-2024-d3-counts"].data)
-    assert "Ký tự ẩn đã xoá" in counts and '"Ký tự ẩn đã xoá": 3' in counts.replace("'", '"'), counts
+    table = json.loads(str(latest["le-anh-xuan-2024-d3-counts"].data))
+    counts = {row["Nguồn"]: row["Ký tự ẩn đã xoá"] for row in table}
+    assert counts["F3"] == 3 and sum(counts.values()) == 3, counts
