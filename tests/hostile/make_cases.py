@@ -474,8 +474,18 @@ def deliveries() -> None:
     delivery_case("server-down-then-up", "mail", "SMTP down: nothing lost; the next run sends at once, once",
                   {"down_runs": [1], "runs": 3, "raises_first": "MailServerUnreachable",
                    "statuses": [None, "sent", "already_sent"], "received": 1, "ledger_state": "sent"})
+    delivery_case("refused-in-capitals", "mail", "A refusal of the address in other letter case is the same refusal",
+                  {"recipients": [DISTRICT, PGD], "refused": [PGD.upper()], "runs": 2,
+                   "raises": "DeliveryPartlyRefused", "says": [PGD], "received": 1, "ledger_state": "sent",
+                   "ledger_recipients": [DISTRICT]})
+    delivery_case("server-down-twice", "mail", "SMTP down for two runs: nothing recorded, the third sends once",
+                  {"down_runs": [1, 2], "runs": 3, "raises_first": "MailServerUnreachable",
+                   "statuses": [None, None, "sent"], "received": 1, "ledger_state": "sent"})
 
     # What a kill -9 leaves: a pending row, with or without the report in the mailbox.
+    delivery_case("after-send-found-late", "kill", "Killed after the send, re-run the next day: still one email",
+                  {"before": "pending", "in_mailbox": True, "minutes_later": 1440, "runs": 1,
+                   "statuses": ["recovered_from_pending"], "received": 0, "ledger_state": "sent"})
     delivery_case("after-send-before-ledger", "kill", "Killed between the send and the ledger: one email",
                   {"before": "pending", "in_mailbox": True, "runs": 2,
                    "statuses": ["recovered_from_pending", "already_sent"], "received": 0, "ledger_state": "sent"})
