@@ -1,124 +1,44 @@
 """The principal's approval of a deadline's report: the draft emailed, the run paused for the decision, and a copy
 of exactly what was approved kept, so a later rebuild cannot slip into the send.
 
-The decision reaches the paused run as its Prefect run input, by whichever way it was given: the Prefect UI, the
-clerk's `thidua approve`, or (where the backend reads replies, i.e. Gmail) the principal's reply to the draft
-email, which a watcher beside the paused run reads and turns into the same run input.
+The decision reaches the paused run as its Prefect run input (`flows.decision`), by whichever way it was given: the
+Prefect UI, the clerk's `thidua approve`, or (where the backend reads replies, i.e. Gmail) the principal's reply to
+the draft email, which `flows.replies` reads beside the paused run and turns into the same run input.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 import shutil
-import threading
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
 from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import resume_flow_run
-from prefect.input import RunInput
 from prefect.runtime import flow_run as current_run
-from pydantic import Field
 
-from connectors.ports import Approval, DeliveryKey, ReplyInbox
+from connectors.ports import Approval, DeliveryKey
 from connectors.writing import write_text_whole, written_whole
 from flows.common import ALREADY_ALERTED, backend, email_clerk, mailer, open_ledger, plan_now
+from flows.decision import ApprovalDecision, approver, pause_key
+from flows.replies import ReplyWatcher
 from flows.report import Draft, annex_of, prepare_report, render_report, report_basename
 from flows.settings import RunSettings
 from thidua import mail
 from thidua.drafts import AUTO_APPROVER, DraftFacts, draft_facts, draft_texts
 from thidua.plan import Plan
-from thidua.replies import decide
 from thidua.reports import number_line, official_number, report_symbol
 
 
 class ApprovalMissing(Exception):
     """No decision from the principal by the set time; the message is for the clerk."""
-
-
-class ApprovalDecision(RunInput):
-    """What the principal answers in the Prefect UI when the run waits: approve, or reject with a comment."""
-
-    decision: Literal["phê duyệt", "không duyệt"] = Field(title="Quyết định của Hiệu trưởng")
-    comment: str = Field(default="", title="Ý kiến (cần ghi khi không duyệt: sửa gì trước khi lập lại dự thảo)")
-    entered_by: str = Field(default="", title="Người nhập thay Hiệu trưởng và cách nhận ý kiến (để trống nếu "
-                                              "Hiệu trưởng tự nhập)")
-
-
-def approver(plan: Plan, decision: ApprovalDecision) -> str:
-    """Who approved, as recorded: the principal, and who entered the decision when it was not the principal."""
-    return f"{plan.signer.name} ({decision.entered_by})" if decision.entered_by else plan.signer.name
-
-
-def pause_key(version: int, round_: int) -> str:
-    """The key of the pause that waits for the decision on draft `round_` of `version`."""
-    return f"duyet-v{version}-{round_}"
-
-
-class ReplyWatcher:
-    """Reads the draft's email thread while the run waits, and resumes the run with the principal's decision.
-
-    Replies from any address but the principal's are logged once and never decide. Runs in a thread beside the
-    paused run (which only polls Prefect for its input), so the UI and `thidua approve` keep working alongside.
-    """
-
-    def __init__(self, inbox: ReplyInbox, plan: Plan, draft_id: str, run_id: UUID, key: str, poll: float) -> None:
-        self._inbox, self._plan, self._draft_id = inbox, plan, draft_id
-        self._run_id, self._key, self._poll = run_id, key, poll
-        self._stop = threading.Event()
-        self._logged: set[str] = set()
-        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._watch,), daemon=True,
-                                        name=f"thidua-reply-{key}")
-
-    def __enter__(self) -> ReplyWatcher:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self._poll + 30)
-
-    def _watch(self) -> None:
-        logger = get_run_logger()
-        while not self._stop.wait(self._poll):
-            try:
-                if self._check(logger):
-                    return
-            except Exception as error:  # a Gmail or API hiccup: the next poll tries again
-                logger.warning("Chưa đọc được thư trả lời dự thảo: %s", error)
-
-    def _check(self, logger: Any) -> bool:
-        verdict = decide(self._inbox.replies(self._draft_id), self._plan.signer.email, exclude=[self._draft_id])
-        for reply, why in verdict.ignored:
-            if reply.message_id not in self._logged:
-                self._logged.add(reply.message_id)
-                logger.warning("Bỏ qua %s.", why)
-        if verdict.decision is None or verdict.reply is None:
-            return False
-        with get_client(sync_client=True) as client:
-            state = client.read_flow_run(self._run_id).state
-        if state is None or not state.is_paused() or state.state_details.pause_key != self._key:
-            return False  # not yet waiting for this draft (or no longer): look again at the next poll
-        when = verdict.reply.received_at.astimezone(ZoneInfo(self._plan.timezone))
-        resume_flow_run(self._run_id, run_input=ApprovalDecision(
-            decision="phê duyệt" if verdict.decision.approved else "không duyệt",
-            comment=verdict.decision.reason,
-            entered_by=f"trả lời thư dự thảo từ {self._plan.signer.email} lúc {when:%H:%M %d/%m/%Y}",
-        ).model_dump())
-        logger.info("Hạn %s: đã nhận ý kiến của Hiệu trưởng qua thư trả lời.", self._key)
-        return True
 
 
 def sha256_of(path: Path) -> str:

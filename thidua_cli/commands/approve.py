@@ -41,7 +41,7 @@ def approve(
     """Nhập ý kiến của Hiệu trưởng (duyệt, hoặc không duyệt kèm lý do) cho dự thảo đang chờ; ghi rõ người nhập."""
     from prefect.flow_runs import resume_flow_run
 
-    from flows.approval import ApprovalDecision
+    from flows.decision import ApprovalDecision
 
     plan = load_or_exit(plan_path)
     if deadline_id not in {d.id for d in plan.deadlines}:
