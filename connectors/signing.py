@@ -188,14 +188,46 @@ def first_page_top_right(pdf: Path, width: float = 200, height: float = 40, marg
     return Box(0, box[2] - margin - width, box[3] - margin - height, box[2] - margin, box[3] - margin)
 
 
-def seal_over_signature(signature: Box, seal_mm: float, text_width: float = 200) -> Box:
-    """The seal, covering about the left third of the signer's signature (Điều 33; Phụ lục I), with room below it
-    for two centred lines of text (organisation, time) up to `text_width` points wide."""
+def text_beside_signature(pdf: Path, signature: Box) -> list[Box]:
+    """The text lines on the signature's page that end left of its centre: the "Nơi nhận" column, which the seal
+    and its text must leave readable. Lines centred on the signature (title, name) or spanning the page are not."""
+    centre = (signature.x1 + signature.x2) / 2
+    return [Box(page, x1, height - y2, x2, height - y1) for page, height, x1, y1, x2, y2, _ in _lines(pdf)
+            if page == signature.page and x2 < centre]
+
+
+_GAP_PT = 4.0  # the least room kept between the seal (or its text) and a line beside it
+
+
+def seal_over_signature(signature: Box, seal_mm: float, text_width: float = 200,
+                        keep_clear: Sequence[Box] = ()) -> Box:
+    """The seal, its right edge over the left third of the signer's signature (Điều 33; Phụ lục I: "trùm lên khoảng
+    1/3 chữ ký ... về bên trái"), with room below it for two centred lines of text (organisation, time) up to
+    `text_width` points wide. Where that would cover a line of `keep_clear` (the "Nơi nhận" column) at the same
+    height, the seal moves right just enough to leave it clear, covering a little more of the signature instead."""
     size = seal_mm * _PT_PER_MM
-    centre = signature.x1 + signature.width / 3 - size / 2
+    left = signature.x1 + signature.width / 3 - size
     middle = (signature.y1 + signature.y2) / 2
-    half = max(size, text_width) / 2
-    return Box(signature.page, centre - half, middle - size / 2 - 26, centre + half, middle + size / 2)
+    top, seal_bottom = middle + size / 2, middle - size / 2
+    bottom = seal_bottom - 26
+    overhang = max(0.0, text_width - size) / 2  # how far the text under the seal reaches past its sides
+    for line in keep_clear:
+        if line.page != signature.page:
+            continue
+        if line.y2 > seal_bottom and line.y1 < top:
+            left = max(left, line.x2 + _GAP_PT)
+        if line.y2 > bottom and line.y1 < seal_bottom:
+            left = max(left, line.x2 + _GAP_PT + overhang)
+    centre, half = left + size / 2, max(size, text_width) / 2
+    return Box(signature.page, centre - half, bottom, centre + half, top)
+
+
+def organisation_text_width(organisation: Signer, font: Path) -> float:
+    """How wide, in points, the organisation's two lines under the seal are (its name; the signing time)."""
+    from PIL import ImageFont
+
+    face = ImageFont.truetype(str(font), 10)
+    return max(face.getlength(organisation.name), face.getlength("2000-01-01T00:00:00+07:00")) + 2
 
 
 # --- Signing ---------------------------------------------------------------------------------------------------
@@ -304,7 +336,9 @@ def sign_report(pdf_in: Path, pdf_out: Path, config: SigningConfig, signer_name:
     if config.person is not None:
         current = sign(current, pdf_out, config.person, block, font=config.font, when=when)
     if config.organisation is not None:
-        place = seal_over_signature(block, config.organisation.image_mm or 36.0)
+        place = seal_over_signature(block, config.organisation.image_mm or 36.0,
+                                    organisation_text_width(config.organisation, config.font),
+                                    text_beside_signature(pdf_in, block))
         current = sign(current, pdf_out, config.organisation, place, font=config.font, when=when)
     return current
 

@@ -26,6 +26,7 @@ from flows.deadline import deadline_flow
 from tests.conftest import PrefectServer
 from tests.e2e.conftest import REPO, run_demo
 from thidua.calendar import calendar
+from thidua.drafts import AUTO_APPROVER
 from thidua.plan import Plan, parse_plan
 from thidua_cli.google_demo import google_workspace
 
@@ -87,15 +88,43 @@ def test_each_report_costs_a_small_constant_number_of_calls(google_demo: tuple[P
         context = _context(out, deadline.id)
         first_use = (deadline.template, deadline.kind) not in templates_seen
         templates_seen.add((deadline.template, deadline.kind))
+        if row["approval"].startswith(f"{plan.signer.name} (trả lời thư"):
+            continue  # waited for a reply: its thread is read each second while it waits, for as long as it waits
         expected = 2 + 4 + int(first_use) + 3 * len(context.get("charts", [])) + 2
         assert row["api_calls"] == expected, (deadline.id, row["api_calls"], expected)
 
 
+def _sent_folder(out: Path) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for p in sorted((out / "mail").glob("*.eml"))]
+
+
 def test_gmail_received_each_report_once(google_demo: tuple[Path, Any]) -> None:
-    mails = sorted((google_demo[0] / "mail").glob("*.eml"))
-    ids = [str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Message-ID"]) for p in mails]
+    sent = _sent_folder(google_demo[0])
+    reports = {row["message_id"] for row in _summary(google_demo[0]).values()}
+    ids = [str(m["Message-ID"]) for m in sent if str(m["Message-ID"]) in reports]
     assert len(ids) == 9 and len(set(ids)) == 9
-    assert set(ids) == {row["message_id"] for row in _summary(google_demo[0]).values()}
+    # Besides the reports, the school's mailbox sent the one draft that waited for a reply, and its clerk's reply.
+    others = sorted(str(m["Subject"]) for m in sent if str(m["Message-ID"]) not in reports)
+    assert [s.split("]")[0] for s in others] == ["Re: [Dự thảo chờ phê duyệt", "[Dự thảo chờ phê duyệt"], others
+
+
+def test_the_first_draft_is_approved_by_the_principals_reply_and_not_by_the_clerks(
+        google_demo: tuple[Path, Any]) -> None:
+    """The clerk's own "Duyệt" lands in the draft's thread first and the run, logging why, keeps waiting; the
+    principal's reply from her address then approves, and the approval records it."""
+    plan = parse_plan(PLAN.read_text(encoding="utf-8"))
+    out, run = google_demo
+    output = _flat(run.stdout + run.stderr)  # the console wraps long lines between words
+    first = calendar(plan)[0].id
+    approval = _summary(out)[first]["approval"]
+    assert approval.startswith(f"{plan.signer.name} (trả lời thư dự thảo từ {plan.signer.email} lúc "), approval
+    refused = output.find(f"Bỏ qua thư trả lời từ «{plan.clerk.name} <{plan.clerk.email}>», không phải địa chỉ")
+    replied = output.find(f"Hiệu trưởng {plan.signer.name} trả lời dự thảo «Duyệt» từ {plan.signer.email}")
+    approved = output.find(f"{first}: phê duyệt bằng thư trả lời — {plan.signer.name}")
+    assert 0 <= refused < replied < approved, output[:4000]
+    assert all(row["approval"] == AUTO_APPROVER for key, row in _summary(out).items()
+               if key != first)
 
 
 def _sent_message_ids(plan: Plan, base_url: str) -> list[str]:

@@ -8,7 +8,7 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     """The exemplars report (D2) as a PDF, signed by its principal and its school with throwaway certificates."""
     work = tmp_path_factory.mktemp("signing")
     context = json.loads((ROOT / "tests" / "fixtures" / "contexts" / "D2.json").read_text(encoding="utf-8"))
+    # The registration's recipients, whose first line fills the "Nơi nhận" column to its edge, beside the seal.
+    context["recipients"] = json.loads((ROOT / "tests" / "fixtures" / "contexts" / "D1.json")
+                                       .read_text(encoding="utf-8"))["recipients"]
     docx = render_docx(ROOT / "templates" / TEMPLATE_FOR_KIND[context["kind"]], context, work / "D2.docx")
     pdf = docx_to_pdf(docx, work)
     assert pdf is not None
@@ -108,6 +111,50 @@ def test_the_signature_block_lies_between_the_title_and_the_name_and_the_seal_co
     assert block.x1 < seal_right < block.x1 + block.width / 2
     with pytest.raises(SigningError, match="Không tìm thấy chỗ ký"):
         locate_signature_block(sample.pdf, "Người Không Có", "HIỆU TRƯỞNG")
+
+
+def _ink(pdf: Path, page: int, stem: Path) -> Any:
+    """The page rendered at 72 dpi (one pixel a point, y from the top, as pdftotext gives boxes)."""
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "72", "-f", str(page + 1), "-l", str(page + 1), "-singlefile",
+                    str(pdf), str(stem)], check=True, timeout=60)
+    return Image.open(stem.with_suffix(".png")).convert("RGB")
+
+
+def _recipients_box(pdf: Path, page: int) -> tuple[float, float, float, float]:
+    """The "Nơi nhận" column's box (xMin, yMin, xMax, yMax from the top) as pdftotext lays the page out: the
+    heading's line and every line below it starting at the same left edge."""
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page + 1), "-l", str(page + 1), str(pdf), "-"],
+                           capture_output=True, text=True, check=True, timeout=60).stdout
+    lines = [([float(v) for v in re.findall(r'"([\d.]+)"', attributes)], re.findall(r">([^<]+)</word>", body))
+             for attributes, body in re.findall(r"<line ([^>]*)>(.*?)</line>", xhtml, re.S)]
+    heading = next(box for box, words in lines if words[:2] == ["Nơi", "nhận:"])
+    column = [box for box, _ in lines if abs(box[0] - heading[0]) < 3 and box[1] >= heading[1]]
+    return (min(b[0] for b in column), heading[1], max(b[2] for b in column), max(b[3] for b in column))
+
+
+def test_the_seal_covers_the_left_of_the_signature_and_never_the_recipients_column(
+        sample: Sample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a reader sees: the pixels the organisation's signature adds (the page signed by both, against the page
+    signed by the person alone) lie clear of the "Nơi nhận" text and over the left of the signer's signature."""
+    from PIL import ImageChops
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    block = locate_signature_block(sample.pdf, sample.context["signer_name"], sample.context["signer_title"])
+    person_only = sign_report(sample.pdf, tmp_path / "person.pdf", replace(sample.config, organisation=None),
+                              sample.context["signer_name"], sample.context["signer_title"])
+    plain = _ink(sample.pdf, block.page, tmp_path / "plain")
+    person = _ink(person_only, block.page, tmp_path / "person")
+    both = _ink(sample.signed, block.page, tmp_path / "both")
+    seal = ImageChops.difference(person, both).convert("L").point(lambda v: 255 if v > 40 else 0)
+    signature = ImageChops.difference(plain, person).convert("L").point(lambda v: 255 if v > 40 else 0).getbbox()
+    x1, y1, x2, y2 = _recipients_box(sample.pdf, block.page)
+    beside = seal.crop((0, int(y1), seal.width, int(y2) + 1)).getbbox()  # its ink at the Nơi nhận lines' height
+    assert beside is not None and signature is not None
+    assert beside[0] > x2, (beside, (x1, y1, x2, y2))
+    width = signature[2] - signature[0]
+    assert signature[0] < beside[2] < signature[0] + width * 0.6, (beside, signature)  # about its left third
 
 
 def test_a_byte_changed_after_signing_fails_validation(sample: Sample, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import typer
 from thidua_cli.console import PlanOption, console, load_or_exit
 
 
-def _waiting_runs(plan_path: Path, deadline_id: str) -> list[Any]:
+def waiting_runs(plan_path: Path, deadline_id: str) -> list[Any]:
     """The runs of this plan's deadline that are paused for the principal's decision, from the Prefect server."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
@@ -50,7 +50,7 @@ def approve(
     if reject is not None and not reject.strip():
         console.print("[bold red]Không duyệt cần ghi lý do (--reject \"lý do\").[/]")
         raise typer.Exit(code=2)
-    runs = _waiting_runs(plan_path, deadline_id)
+    runs = waiting_runs(plan_path, deadline_id)
     if not runs:
         console.print(f"[bold red]Không có lượt chạy nào của hạn {deadline_id} ({plan.school.name}) đang chờ phê "
                       "duyệt.[/] Xem «thidua status» hoặc Prefect UI.", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -22,6 +23,7 @@ from thidua_cli.console import console, load_or_exit, print_warnings
 from thidua_cli.summary import print_summary, summary_row
 
 if TYPE_CHECKING:
+    from flows.deadline import DeadlineResult
     from thidua_cli.google_demo import GoogleDemo
 
 
@@ -44,8 +46,11 @@ def demo(
     plan = load_or_exit(plan_path)
     print_warnings(plan)
     if plan.delivery.approval_required:
+        by_reply = (f" Riêng hạn {calendar(plan)[0].id} chờ Hiệu trưởng phê duyệt bằng thư trả lời dự thảo, như khi "
+                    "chạy thật." if backend == "google" and schools == 1 else "")
         console.print(f"[bold yellow]Chạy thử:[/] {AUTO_APPROVER} — bản chạy thử tự phê duyệt thay Hiệu trưởng "
-                      f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.", highlight=False)
+                      f"{plan.signer.name}; khi chạy thật, báo cáo chờ Hiệu trưởng phê duyệt.{by_reply}",
+                      highlight=False)
     out = out.resolve()
     _refuse_foreign_data(out / "data")
     out.mkdir(parents=True, exist_ok=True)
@@ -61,7 +66,7 @@ def demo(
 def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: int, staff: int,
                 backend: str) -> None:
     """Every deadline of the year in calendar order; a failed deadline is reported and the year goes on."""
-    from flows.deadline import DeadlineResult, deadline_flow
+    from flows.deadline import deadline_flow
 
     settings, count_calls, workspace = _workspace(plan, plan_path, out, stack, seed, staff, backend)
     settings = _signing(settings, out, backend)
@@ -76,7 +81,10 @@ def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: 
             progress.update(bar, description=f"{item.id} — {item.deadline.title[:48]}")
             before = count_calls()
             try:
-                results.append(deadline_flow(settings, item.id, item.send_at, auto_approve=True))
+                if workspace is not None and item is schedule[0] and plan.delivery.approval_required:
+                    results.append(_approved_by_reply(workspace, settings, item.id, item.send_at, failures))
+                else:
+                    results.append(deadline_flow(settings, item.id, item.send_at, auto_approve=True))
             except Exception as error:  # the clerk gets one line per failed deadline, the run goes on
                 failures.append(f"{item.id}: {type(error).__name__}: {error}")
             calls[item.id] = count_calls() - before
@@ -94,6 +102,25 @@ def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: 
         console.print(f"[bold red]Lỗi[/] {failure}", highlight=False)
     if failures:
         raise typer.Exit(code=1)
+
+
+def _approved_by_reply(workspace: GoogleDemo, settings: RunSettings, deadline_id: str, send_at: dt.datetime,
+                       failures: list[str]) -> DeadlineResult:
+    """The first deadline as it runs for real: the draft emailed, the run waiting, and the principal's emailed reply
+    (after the clerk's, which must not count) read from the draft's Gmail thread; polled each second."""
+    from flows.deadline import deadline_flow
+    from thidua_cli.demo_reply import DemoPrincipal
+
+    settings = settings.model_copy(update={"approval_poll_seconds": 1})
+    provisioned = load_or_exit(settings.plan_path)
+    with DemoPrincipal(provisioned, settings.plan_path, workspace.emulator.base_url, deadline_id) as principal:
+        result = deadline_flow(settings, deadline_id, send_at)
+    if principal.error:
+        failures.append(f"{deadline_id}: {principal.error}")
+    else:
+        console.print(f"[bold green]{deadline_id}:[/] phê duyệt bằng thư trả lời — {result.approved_by}.",
+                      highlight=False)
+    return result
 
 
 def _workspace(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: int, staff: int, backend: str
