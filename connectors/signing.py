@@ -6,7 +6,8 @@ Under Nghị định 30/2020 an electronic administrative document is valid with
   title and name, where the paper signature goes;
 - the organisation's: the image of its seal (red, transparent PNG, real size), over about the left third of the
   signer's signature, with the organisation's name and the signing time (date, hh:mm:ss and Vietnam's offset,
-  ISO 8601) in Times New Roman (metric-compatible Liberation Serif here) 10 pt, upright, black;
+  ISO 8601) in Times New Roman (metric-compatible Liberation Serif here) 10 pt, upright, black; never over the
+  "Nơi nhận" column beside the signature (`text_beside_signature`);
 - for a document without a signature block (a separate attachment), the organisation's signature at the top right
   of the first page, text only (`first_page_top_right`).
 
