@@ -117,7 +117,7 @@ def _approved_by_reply(workspace: GoogleDemo, settings: RunSettings, deadline_id
         result = deadline_flow(settings, deadline_id, send_at)
     if principal.error:
         failures.append(f"{deadline_id}: {principal.error}")
-    else:
+    elif "trả lời thư dự thảo" in result.approved_by:  # not on a re-run, where the approval was already recorded
         console.print(f"[bold green]{deadline_id}:[/] phê duyệt bằng thư trả lời — {result.approved_by}.",
                       highlight=False)
     return result
