@@ -16,12 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
 from connectors.google import endpoints
 from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
+from thidua.mail import UNFOLDED_HEADERS
 from thidua.plan import Plan
 from thidua_cli.commands.approve import waiting_runs
 from thidua_cli.console import console
@@ -125,10 +127,11 @@ def _find(mailbox: Any, subject: str) -> dict[str, str] | None:
 
 def _reply(mailbox: Any, sender: str, to: str, draft: dict[str, str], text: str) -> None:
     """A reply in the draft's thread, quoting it as a phone's mail client does."""
-    message = EmailMessage()
+    message = EmailMessage(policy=SMTP)
     message["From"], message["To"], message["Subject"] = sender, to, "Re: " + draft["Subject"]
     message["In-Reply-To"] = message["References"] = draft["Message-ID"]
     message.set_content(f"{text}\n\nVào {draft.get('Date', '')}, {draft['From']} đã viết:\n> {draft['Subject']}\n")
+    message.policy = UNFOLDED_HEADERS  # as thidua.mail: CPython's folder can drop spaces in Vietnamese subjects
     raw = base64.urlsafe_b64encode(message.as_bytes()).decode()
     mailbox.send(userId="me", body={"raw": raw, "threadId": draft["threadId"]}).execute()
 
