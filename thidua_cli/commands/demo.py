@@ -108,11 +108,17 @@ def _approved_by_reply(workspace: GoogleDemo, settings: RunSettings, deadline_id
                        failures: list[str]) -> DeadlineResult:
     """The first deadline as it runs for real: the draft emailed, the run waiting, and the principal's emailed reply
     (after the clerk's, which must not count) read from the draft's Gmail thread; polled each second."""
+    from prefect.client.orchestration import get_client
+
     from flows.deadline import deadline_flow
     from thidua_cli.demo_reply import DemoPrincipal
 
     settings = settings.model_copy(update={"approval_poll_seconds": 1})
     provisioned = load_or_exit(settings.plan_path)
+    # Prefect's temporary server starts on the first call, and two threads' first calls at once would start two (one
+    # left running after the demo): the API is up here, in this thread, before the principal's thread asks it.
+    with get_client(sync_client=True) as client:
+        client.api_healthcheck()
     with DemoPrincipal(provisioned, settings.plan_path, workspace.emulator.base_url, deadline_id) as principal:
         result = deadline_flow(settings, deadline_id, send_at)
     if principal.error:
