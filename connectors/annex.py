@@ -9,21 +9,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from connectors.writing import written_whole
 from thidua.text import neutralise
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl is imported where a workbook is written: it takes seconds to import, and every CLI and flow-run process
+# imports this module whether or not it writes an annex.
 
 _COUNT = re.compile(r"^\d{1,3}(\.\d{3})*$")
 _PERCENT = re.compile(r"^\d+(,\d+)?%$")
 _SHEET_NAME = re.compile(r"^(Bảng \d+[a-z]?)\.")
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_THIN = Side(style="thin", color="000000")
 FLAGS_SHEET = "Cần xem xét"
 
 
@@ -52,6 +52,10 @@ def _sheet_name(caption: str, index: int, taken: set[str]) -> str:
 
 def _write_grid(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
                 total: Sequence[str] = ()) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="000000")
     sheet.append([_text(title)])
     sheet["A1"].font = Font(bold=True)
     sheet.append([_text(h) for h in headers])
@@ -66,7 +70,7 @@ def _write_grid(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequ
                 raise ValueError(f"annex cell {cell.coordinate} would be a formula")
             if cell.row == 1:
                 continue
-            cell.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             if isinstance(cell.value, float):
                 cell.number_format = "0.0%"
@@ -80,6 +84,8 @@ def _write_grid(sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequ
 
 def write_annex(context: dict[str, Any], out: Path) -> Path:
     """One sheet per report table (named "Bảng 1", "Bảng 2a", …) and, for the evaluation, the flags."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     cover = workbook.active
     assert cover is not None

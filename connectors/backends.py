@@ -3,6 +3,9 @@
 A backend is a factory from the plan and the run's places to a `connectors.ports.Backend`. Adding one means
 writing its ports and registering its factory here with `@register("name")`: this registry is the only list of
 backends, and a plan naming one that is not in it is refused (`backend_problem`).
+
+Each factory imports its backend's modules itself: a process opens one backend (or none, for `thidua check` on a
+plan alone), and the others' libraries (python-docx, aiosmtpd, the Google clients) take seconds to import.
 """
 
 from __future__ import annotations
@@ -13,11 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from connectors.google.api import DEFAULT_TIMEOUT_S, Charges, GoogleApi
-from connectors.local.documents import LocalDocumentBuilder
-from connectors.local.files import FileSource
-from connectors.local.smtp import SmtpMailer, smtp_password, tls_context
-from connectors.local.smtp_server import message_ids_in
+from connectors.google.api import DEFAULT_TIMEOUT_S, Charges
 from connectors.ports import Backend, Mailer, OneByOne, RowSource
 from thidua.plan import Plan
 
@@ -135,12 +134,18 @@ class MaildirOutbox:
 
     def sent_ids(self, message_id: str) -> set[str]:
         """The Message-ID if the server filed a message with it."""
+        from connectors.local.smtp_server import message_ids_in
+
         return message_ids_in(self.maildir) & {message_id}
 
 
 def local_backend(data_dir: Path, templates_dir: Path, reports_dir: Path, smtp_host: str, smtp_port: int,
                   mail_dir: Path) -> Backend:
     """Files in, DOCX/PDF out, SMTP to send, the SMTP server's maildir to find a sent message again."""
+    from connectors.local.documents import LocalDocumentBuilder
+    from connectors.local.files import FileSource
+    from connectors.local.smtp import SmtpMailer
+
     return Backend(
         source=OneByOne(FileSource(data_dir).read),
         documents=LocalDocumentBuilder(templates_dir, reports_dir),
@@ -159,6 +164,8 @@ class LoginOnSend:
 
     def send(self, message: EmailMessage) -> None:
         """Opens an SMTP session with TLS and the login, and hands `message` over."""
+        from connectors.local.smtp import SmtpMailer, smtp_password, tls_context
+
         p = self.places
         context = tls_context(p.smtp_ca_file) if p.smtp_security != "none" else None
         username = p.smtp_username or None
@@ -183,7 +190,8 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     """Clients for the plan's Workspace (Google itself, or the emulator at `base_url`); the credentials are
     used, never logged."""
     from connectors.google import endpoints
-    from connectors.google.auth import load_credentials
+    from connectors.google.api import GoogleApi
+    from connectors.google.auth import SCOPES, load_credentials
     from connectors.google.docs import GoogleDocsBuilder
     from connectors.google.gmail import GmailMailer, GmailReplies
     from connectors.google.sheets import FormsSource, SheetsSource
@@ -191,8 +199,6 @@ def google_backend(plan: Plan, reports_dir: Path, credential_info: Mapping[str, 
     if plan.google is None:
         raise ValueError("backend: google needs the plan's google section")
     credentials = load_credentials(credential_info, plan.google.user, base_url)
-    from connectors.google.auth import SCOPES
-
     api = GoogleApi(throttle=throttle, scopes=tuple(SCOPES)) if throttle else GoogleApi(scopes=tuple(SCOPES))
 
     def service(name: str, version: str) -> Any:

@@ -14,6 +14,9 @@ Under Nghị định 30/2020 an electronic administrative document is valid with
 Keys come from a PKCS#12 file (password from an environment variable, never logged) or a USB token through
 PKCS#11 as Vietnamese CAs issue them. `make_test_certificates` makes a throwaway CA and certificates whose names
 say they are test certificates ("CHỨNG THƯ THỬ NGHIỆM – không có giá trị pháp lý").
+
+pyHanko and cryptography are imported by the functions that sign, check or make certificates, not at the top: they
+take seconds to import, and every flow-run process imports this module whether or not its plan signs.
 """
 
 from __future__ import annotations
@@ -29,26 +32,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.images import PdfImage
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.stamp import StaticStampStyle
-from pyhanko_certvalidator import ValidationContext
 
 from connectors.writing import written_whole
 from thidua.plan import Signing, SigningKey
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from pyhanko.sign import signers
 
 #: Written into every test certificate's subject, so no one mistakes a test signature for a real one.
 TEST_MARK = "CHỨNG THƯ THỬ NGHIỆM – không có giá trị pháp lý"
@@ -183,6 +175,8 @@ def locate_signature_block(pdf: Path, signer_name: str, signer_title: str) -> Bo
 
 def first_page_top_right(pdf: Path, width: float = 200, height: float = 40, margin: float = 20) -> Box:
     """Where an attachment carries the organisation's signature: the top right corner of its first page."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     with pdf.open("rb") as handle:
         page = PdfFileReader(handle).root["/Pages"]["/Kids"][0].get_object()
         box = [float(v) for v in page["/MediaBox"]]
@@ -236,6 +230,8 @@ def organisation_text_width(organisation: Signer, font: Path) -> float:
 
 @contextlib.contextmanager
 def _pyhanko_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
+    from pyhanko.sign import signers
+
     if isinstance(key, Pkcs12Key):
         password = os.environ.get(key.password_env)
         loaded = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
@@ -304,6 +300,12 @@ def appearance_png(signer: Signer, box: Box, when: dt.datetime, font: Path, out:
 def sign(pdf_in: Path, pdf_out: Path, signer: Signer, box: Box, *, font: Path = DEFAULT_FONT,
          field_name: str | None = None, when: dt.datetime | None = None) -> Path:
     """Add one PAdES signature (an incremental update, so earlier signatures stay valid) shown in `box`."""
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import StaticStampStyle
+
     when = (when or dt.datetime.now(VIETNAM)).astimezone(VIETNAM)
     name = field_name or ("ChuKyNguoiCoThamQuyen" if signer.role is Role.PERSON else "ChuKyCoQuanToChuc")
     metadata = signers.PdfSignatureMetadata(
@@ -376,6 +378,13 @@ class SignatureCheck:
 
 def validate(pdf: Path, trust_roots: Sequence[Path]) -> list[SignatureCheck]:
     """Check every signature against the given CA certificates (PEM or DER)."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     roots = []
     for path in trust_roots:
         data = path.read_bytes()
@@ -412,6 +421,9 @@ class ThrowawayCertificates:
 
 
 def _name(common: str, organisation: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
                       x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, TEST_MARK),
@@ -422,6 +434,12 @@ def make_test_certificates(directory: Path, organisation: str, person: str, pass
                            days: int = 30) -> ThrowawayCertificates:
     """A throwaway CA (ca.pem) and PKCS#12 files for a person and their organisation, each with TEST_MARK in its
     subject: enough to show and test the whole signing path, worthless as a legal signature."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

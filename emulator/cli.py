@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from emulator.server import EmulatorConfig, WorkspaceEmulator
-
 
 def emulator_command(
     port: Annotated[int, typer.Option("--port", help="Loopback port to listen on (0 picks a free one).")] = 8765,
@@ -23,6 +21,9 @@ def emulator_command(
     ] = None,
 ) -> None:
     """Run a local Google Workspace (Sheets, Docs, Drive, Forms, Gmail, OAuth2) the real client libraries reach."""
+    # Imported here: `thidua` assembles this command into every CLI process, and the server takes a second to import.
+    from emulator.server import EmulatorConfig, WorkspaceEmulator
+
     console = Console()
     certs = {"cli": trusted_cert.read_text(encoding="utf-8")} if trusted_cert else {}
     config = EmulatorConfig(

@@ -26,8 +26,9 @@ from prefect.runtime import flow_run as current_run
 
 from connectors.ports import Approval, DeliveryKey
 from connectors.writing import write_text_whole, written_whole
-from flows.common import ALREADY_ALERTED, backend, email_clerk, mailer, open_ledger, plan_now
+from flows.common import ALREADY_ALERTED, backend, email_clerk, mailer, plan_now
 from flows.decision import ApprovalDecision, approver, pause_key
+from flows.ledger import open_ledger
 from flows.replies import ReplyWatcher
 from flows.report import Draft, annex_of, prepare_report, render_report, report_basename
 from flows.settings import RunSettings

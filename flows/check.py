@@ -7,7 +7,8 @@ import datetime as dt
 
 from prefect import flow
 
-from flows.common import alert_clerk_on_failure, load_plan, open_ledger, plan_now
+from flows.common import alert_clerk_on_failure, load_plan, plan_now
+from flows.ledger import open_ledger
 from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.delivery_state import first_sent_at

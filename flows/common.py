@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 from email.utils import make_msgid
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +26,7 @@ from prefect.logging.loggers import flow_run_logger
 
 from connectors.backends import open_backend
 from connectors.google.auth import scrub_secrets
-from connectors.ledger import SqlLedger
-from connectors.ports import Backend, Ledger, Mailer, OutputFullError
+from connectors.ports import Backend, Mailer, OutputFullError
 from flows.quota import prefect_throttle
 from flows.settings import RunSettings
 from thidua.notices import build_notice
@@ -44,14 +42,6 @@ def unless_disk_full(task: Any, task_run: Any, state: State[Any]) -> bool:
 def load_plan(path: Path) -> Plan:
     """The plan file, read and checked: once per run, at its start."""
     return parse_plan(decode_plan(path.read_bytes(), str(path)), filename=str(path))
-
-
-def open_ledger(settings: RunSettings, clock: Callable[[], dt.datetime] | None = None) -> Ledger:
-    """The run's delivery ledger (and approvals): the SQL ledger on the settings' database, for every backend."""
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
-    if clock is None:
-        return SqlLedger(settings.ledger_database)
-    return SqlLedger(settings.ledger_database, clock=clock)
 
 
 def backend(settings: RunSettings, plan: Plan) -> Backend:

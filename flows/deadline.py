@@ -15,8 +15,9 @@ from prefect import flow, get_run_logger
 
 from flows.approval import approved_file, obtain_approval, take_number
 from flows.artifacts import delivery_note, publish_artifacts
-from flows.common import alert_clerk_on_failure, load_plan, open_ledger, plan_now
+from flows.common import alert_clerk_on_failure, load_plan, plan_now
 from flows.delivery import deliver
+from flows.ledger import open_ledger
 from flows.report import prepare_report
 from flows.settings import RunSettings
 from flows.signing import sign_for_sending

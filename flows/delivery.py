@@ -13,7 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
 from flows.approval import document_number
-from flows.common import mailer, open_ledger, outbox_ids, unless_disk_full
+from flows.common import mailer, outbox_ids, unless_disk_full
+from flows.ledger import open_ledger
 from flows.report import annex_of
 from flows.settings import RunSettings
 from thidua import mail

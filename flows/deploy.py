@@ -21,9 +21,10 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.utilities.callables import parameter_schema
 
 from flows.check import check_flow
-from flows.common import load_plan, open_ledger
+from flows.common import load_plan
 from flows.deadline import deadline_flow, draft_flow
 from flows.district import ROLLUP_ID, rollup_flow
+from flows.ledger import open_ledger
 from flows.reminders import reminders_flow
 from flows.settings import REPO_ROOT, RunSettings
 from thidua.calendar import calendar

@@ -22,8 +22,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
-from flows.common import load_plan, mailer, open_ledger, outbox_ids, plan_now
+from flows.common import load_plan, mailer, outbox_ids, plan_now
 from flows.deadline import DeadlineResult, deadline_flow
+from flows.ledger import open_ledger
 from flows.report import report_basename
 from flows.settings import RunSettings
 from thidua import mail

@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
-from flows.common import alert_clerk_on_failure, load_plan, mailer, open_ledger, outbox_ids, plan_now
+from flows.common import alert_clerk_on_failure, load_plan, mailer, outbox_ids, plan_now
+from flows.ledger import open_ledger
 from flows.report import collect_sources
 from flows.settings import RunSettings
 from thidua.delivery_state import delivery_words

@@ -3,6 +3,9 @@
 Both client libraries end up here — googleapiclient requests (`HttpRequest`) and gspread calls (plain
 callables raising `gspread.exceptions.APIError`) — so a 429 storm, a 503 or an under-scoped token is handled
 the same way everywhere. Retry-After is honoured; a call that is not idempotent is never retried blindly.
+
+The client libraries are imported where a call is made or an error classified, not at the top: they take seconds
+to import, and every CLI and flow-run process imports this module (for its errors and `Charges`), Google or not.
 """
 
 from __future__ import annotations
@@ -13,16 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import gspread
-import httplib2
-import requests
-from google.auth.exceptions import RefreshError
-from googleapiclient.errors import HttpError
-from googleapiclient.http import HttpRequest
+from typing import TYPE_CHECKING, Any
 
 from connectors.google.quotas import DEFAULT_QUOTAS, WorkspaceQuotas
+
+if TYPE_CHECKING:
+    import gspread
+    from googleapiclient.errors import HttpError
+    from googleapiclient.http import HttpRequest
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT_S = 60.0  # one HTTP exchange with Google, PDF exports included
@@ -110,6 +111,12 @@ class GoogleApi:
     def call(self, function: Callable[[], Any], method: str, http_method: str = "GET", *,
              idempotent: bool = True) -> Any:
         """`method` is the discovery id (e.g. sheets.spreadsheets.values.batchGet): it names the quota and scope."""
+        import gspread
+        import httplib2
+        import requests
+        from google.auth.exceptions import RefreshError
+        from googleapiclient.errors import HttpError
+
         charges = self.quotas.charges(method, http_method)
         for attempt in range(self.policy.attempts):
             try:
@@ -167,6 +174,9 @@ class GoogleApi:
 
 
 def _describe(error: HttpError | gspread.exceptions.APIError) -> tuple[int, float | None, str]:
+    import requests
+    from googleapiclient.errors import HttpError
+
     if isinstance(error, HttpError):
         status, headers = int(error.resp.status), dict(error.resp)
         body = error.content.decode("utf-8", "replace") if isinstance(error.content, bytes) else str(error.content)

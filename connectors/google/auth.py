@@ -2,6 +2,9 @@
 
 Two kinds are accepted, as JSON: a service account with domain-wide delegation, acting as the clerk's mailbox
 (`google.user` in the plan), or an authorized user's OAuth credentials from an installed-app consent.
+
+Reading and scrubbing the JSON needs no Google library (every flow run scrubs its messages); google-auth is
+imported only when credentials are made, since it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from google.auth.credentials import Credentials
-from google.oauth2 import credentials as user_credentials
-
-from connectors.google import endpoints
 from connectors.google.api import GoogleAuthError
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
 
 ENV_VAR = "THIDUA_GOOGLE_CREDENTIALS"
 
@@ -139,6 +141,10 @@ def credential_info(secret: str | None = None) -> dict[str, Any]:
 def load_credentials(info: Mapping[str, Any], user: str, base_url: str | None = None,
                      scopes: Mapping[str, str] = SCOPES) -> Credentials:
     """Service-account credentials delegated to `user`, or a user's own; `base_url` points at the emulator."""
+    from google.oauth2 import credentials as user_credentials
+
+    from connectors.google import endpoints
+
     kind = info.get("type")
     if kind == "service_account":
         return endpoints.service_account_credentials(info, list(scopes), subject=user, base_url=base_url)

@@ -13,18 +13,11 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot is imported: no display on a server
-
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.ft2font import FT2Font
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 FONTS = ["Liberation Serif", "Times New Roman", "DejaVu Serif"]
 # Every letter Vietnamese adds to ASCII, lower and upper case: a font missing one of them is not used.
@@ -41,8 +34,26 @@ class ChartError(Exception):
 
 
 @functools.cache
+def _pyplot() -> ModuleType:
+    """matplotlib's pyplot on the Agg backend (no display on a server), imported on the first chart drawn.
+
+    Why not at the top: matplotlib and numpy take seconds to import, and every CLI and flow-run process imports
+    this module whether or not it draws a chart.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot is imported
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@functools.cache
 def vietnamese_fonts() -> list[str]:
     """The families of FONTS whose resolved file has every Vietnamese letter, in FONTS' order of preference."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
     usable = []
     for family in FONTS:
         try:
@@ -74,6 +85,8 @@ def _wrap(label: str, width: int = 10) -> str:
 
 
 def _stacked_bars(ax: Axes, spec: dict[str, Any]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     categories: Sequence[str] = spec["categories"]
     positions = range(len(categories))
     bottom = [0] * len(categories)
@@ -101,6 +114,9 @@ def _day_number(iso_day: str) -> float:
 
 
 def _cumulative(ax: Axes, spec: dict[str, Any]) -> None:
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
     days = [_day_number(d) for d in spec["dates"]]
     deadline = _day_number(spec["deadline"])
     if days:
@@ -124,6 +140,7 @@ def render_chart(spec: dict[str, Any], out: Path) -> Path:
     draw = DRAW.get(spec.get("kind", ""))
     if draw is None:
         raise ChartError(f"Không vẽ được biểu đồ loại «{spec.get('kind')}»; các loại: {', '.join(DRAW)}.")
+    plt = _pyplot()
     with plt.rc_context(_style()):
         figure, ax = plt.subplots(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), layout="constrained")
         try:

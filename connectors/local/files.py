@@ -14,14 +14,17 @@ import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING
 
 from sample_data.generator import generate
 from thidua.plan import Plan, Source
 from thidua.rows import Table
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+# openpyxl is imported where an XLSX is read or written: it takes seconds to import, and a plan whose answers are
+# CSV (or `thidua check` on one) should not pay for it.
 
 # Written into every XLSX (document properties and zip entries) so the same grid always gives the same bytes.
 _FIXED_MOMENT = dt.datetime(2024, 1, 1)
@@ -46,6 +49,8 @@ def write_csv(path: Path, grid: Sequence[Sequence[str]]) -> None:
 
 def write_xlsx(path: Path, grid: Sequence[Sequence[str]], sheet_name: str) -> None:
     """Writes a grid as one sheet of text cells; an answer starting with "=" stays text, never a formula."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new Workbook always has one sheet
@@ -60,6 +65,8 @@ def write_xlsx(path: Path, grid: Sequence[Sequence[str]], sheet_name: str) -> No
 
 def _xlsx_bytes(workbook: Workbook) -> bytes:
     """Saves without openpyxl's `save`, which would stamp the current time as the modification date."""
+    from openpyxl.writer.excel import ExcelWriter
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
@@ -138,6 +145,8 @@ def _read_csv(path: Path) -> list[list[str]]:
 def _read_xlsx(path: Path, sheet: str) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
     """The sheet's cells as text, and a note for each cell that reads empty although the file holds something
     there: part of a merged range, or a formula whose value was never saved (openpyxl cannot compute it)."""
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -167,6 +176,9 @@ def _hidden_cells(path: Path, name: str, grid: list[list[str]]) -> dict[tuple[in
         xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet"))
     if b"<mergeCell " not in xml and b"<f>" not in xml and b"<f " not in xml:
         return {}
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
     notes: dict[tuple[int, int], str] = {}
     workbook = load_workbook(path, read_only=False, data_only=False)
     try:

@@ -18,7 +18,7 @@ import pytest
 
 from connectors.delivery import DeliveryStatus, deliver_once
 from connectors.ports import ANNEX_SUFFIX, DeliveryKey, DeliveryState
-from flows.common import open_ledger
+from flows.ledger import open_ledger
 from flows.report import report_basename
 from thidua import mail
 from thidua.pipeline import collect, source_ids_for

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from connectors.google.doctor import Finding, Level, Step
 from thidua_cli.console import console, load_or_exit
+
+if TYPE_CHECKING:
+    from connectors.google.doctor import Finding
+
+# connectors.google.doctor (the Google client libraries) is imported when the command runs: `thidua` assembles every
+# command into each CLI process, and those libraries take seconds to import.
 
 _MARKS = {"ok": "[green]✓ ổn[/]", "warn": "[yellow]! lưu ý[/]", "fail": "[bold red]✗ lỗi[/]",
           "skip": "[dim]– bỏ qua[/]"}
@@ -27,7 +32,7 @@ def google_doctor(
 ) -> None:
     """Kiểm tra cài đặt Google trước hạn báo cáo đầu tiên: thông tin xác thực, API, phạm vi, Gmail, biểu mẫu,
     bảng tính, mẫu báo cáo, thư mục; cuối cùng gửi thư kiểm tra cho thư ký. Mỗi lỗi kèm cách sửa."""
-    from connectors.google.doctor import STEP_TITLES, diagnose
+    from connectors.google.doctor import STEP_TITLES, Level, diagnose
 
     plan = load_or_exit(plan_path)
     if plan.google is None:
@@ -57,6 +62,8 @@ def google_doctor(
 
 def _collapsed(findings: list[Finding]) -> list[Finding]:
     """Templates and folders that are all fine take one row: the clerk reads what needs fixing, not 9 ticks."""
+    from connectors.google.doctor import Finding, Level, Step
+
     shown: list[Finding] = []
     for step in dict.fromkeys(f.step for f in findings):
         mine = [f for f in findings if f.step is step]

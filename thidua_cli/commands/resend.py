@@ -37,8 +37,8 @@ def resend(
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Chỉ để chạy thử: tự phê duyệt.")] = False,
 ) -> None:
     """Gửi bản thay thế (phiên bản mới, tiêu đề ghi «bản thay thế») của một báo cáo đã gửi; chờ phê duyệt lại."""
-    from flows.common import open_ledger
     from flows.deadline import deadline_flow
+    from flows.ledger import open_ledger
 
     school = school_or_exit(plan_path, out=out, data=data, ledger=ledger, smtp_host=smtp_host, smtp_port=smtp_port)
     plan, settings = school.plan, school.settings

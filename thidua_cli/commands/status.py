@@ -31,7 +31,7 @@ def status(
     """Lịch các hạn báo cáo và tình trạng: đã gửi lúc nào, đã phê duyệt chưa, ai/tổ nào chưa nộp."""
     from connectors.backends import open_backend
     from connectors.ports import DeliveryKey
-    from flows.common import open_ledger
+    from flows.ledger import open_ledger
     from thidua.delivery_state import deadline_state
 
     school = school_or_exit(plan_path, out=out, data=data, ledger=ledger)
