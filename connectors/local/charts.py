@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,18 +33,16 @@ class ChartError(Exception):
 
 
 @functools.cache
-def _pyplot() -> ModuleType:
-    """matplotlib's pyplot on the Agg backend (no display on a server), imported on the first chart drawn.
+def _use_agg() -> None:
+    """matplotlib on the Agg backend (no display on a server), imported when the first chart is drawn and chosen
+    before pyplot is imported.
 
     Why not at the top: matplotlib and numpy take seconds to import, and every CLI and flow-run process imports
     this module whether or not it draws a chart.
     """
     import matplotlib
 
-    matplotlib.use("Agg")  # before pyplot is imported
-    import matplotlib.pyplot as plt
-
-    return plt
+    matplotlib.use("Agg")
 
 
 @functools.cache
@@ -140,7 +137,9 @@ def render_chart(spec: dict[str, Any], out: Path) -> Path:
     draw = DRAW.get(spec.get("kind", ""))
     if draw is None:
         raise ChartError(f"Không vẽ được biểu đồ loại «{spec.get('kind')}»; các loại: {', '.join(DRAW)}.")
-    plt = _pyplot()
+    _use_agg()
+    import matplotlib.pyplot as plt
+
     with plt.rc_context(_style()):
         figure, ax = plt.subplots(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), layout="constrained")
         try:
