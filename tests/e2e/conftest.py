@@ -17,11 +17,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.prefect_server import PrefectServer
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_demo(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_demo(out: Path, *extra: str, server: PrefectServer | None = None) -> subprocess.CompletedProcess[str]:
+    """`thidua demo` in a subprocess: on Prefect's embedded default, or reporting to `server` (the worker's session
+    server), which spares a Prefect start and keeps concurrent demos off one SQLite file."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
+    if server is not None:
+        env |= {"PREFECT_API_URL": server.url}
     return subprocess.run([sys.executable, "-m", "thidua_cli.main", "demo", "--out", str(out), *extra], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=1200, check=False)
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import run_demo
+from tests.prefect_server import PrefectServer
 from tests.server.support import assert_only_own_school, received
 from thidua.plan import Plan, parse_plan
 
@@ -19,9 +20,10 @@ SCHOOLS = 2
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def district(tmp_path_factory: pytest.TempPathFactory,
+             prefect_server: PrefectServer) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path_factory.mktemp("district")
-    return out, run_demo(out, "--schools", str(SCHOOLS), "--rollup-to", "phong-gddt")
+    return out, run_demo(out, "--schools", str(SCHOOLS), "--rollup-to", "phong-gddt", server=prefect_server)
 
 
 @pytest.fixture(scope="module")

@@ -35,9 +35,10 @@ FAULTED = ("D1", "D5", "D8")  # registration with its chart, evaluation, the ann
 
 
 @pytest.fixture(scope="module")
-def google_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def google_demo(tmp_path_factory: pytest.TempPathFactory,
+                prefect_server: PrefectServer) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path_factory.mktemp("google-demo")
-    return out, run_demo(out, "--backend", "google")
+    return out, run_demo(out, "--backend", "google", server=prefect_server)
 
 
 def _summary(out: Path) -> dict[str, dict[str, Any]]:
