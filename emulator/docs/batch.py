@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from emulator.batch import dispatch
 from emulator.docs.document import Document
 from emulator.docs.handlers import images, tables, text
 from emulator.docs.handlers.base import Handler, Request
-from emulator.errors import bad_request, unimplemented
 
 #: Every request kind the emulator acts on, by the name Google gives it in a batchUpdate body.
 HANDLERS: dict[str, Handler] = {**text.HANDLERS, **tables.HANDLERS, **images.HANDLERS}
@@ -19,13 +19,5 @@ def apply_requests(work: Document, requests: list[dict[str, Any]],
                    fetch_image: Callable[[str], bytes | None] | None) -> list[dict[str, Any]]:
     """Applies the requests in order to a working copy and returns their replies; the first error stops the batch
     and the model keeps the document as it was, since Google applies a batch whole or not at all."""
-    replies: list[dict[str, Any]] = []
-    for i, request in enumerate(requests):
-        if len(request) != 1:
-            raise bad_request(f"Invalid requests[{i}]: exactly one request kind must be set.")
-        kind, args = next(iter(request.items()))
-        handler = HANDLERS.get(kind)
-        if handler is None:
-            raise unimplemented(f"docs.documents.batchUpdate request kind '{kind}'")
-        replies.append(handler(Request(work, i, kind, fetch_image), args or {}))
-    return replies
+    return dispatch(requests, HANDLERS, lambda i, kind: Request(work, i, kind, fetch_image),
+                    "docs.documents.batchUpdate")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from emulator.errors import bad_request, unimplemented
+from emulator.batch import dispatch
 from emulator.sheets.grid import Spreadsheet
 from emulator.sheets.handlers import cells, dimensions, sheets
 from emulator.sheets.handlers.base import Handler, Request
@@ -18,13 +18,4 @@ HANDLERS: dict[str, Handler] = {**sheets.HANDLERS, **dimensions.HANDLERS, **cell
 def apply_requests(book: Spreadsheet, requests: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
     """Applies the requests in order and returns their replies; the first error stops the batch (the model then
     puts the spreadsheet back as it was, since Google applies a batch whole or not at all)."""
-    replies: list[dict[str, Any]] = []
-    for i, request in enumerate(requests):
-        if len(request) != 1:
-            raise bad_request(f"Invalid requests[{i}]: exactly one request kind must be set.")
-        kind, args = next(iter(request.items()))
-        handler = HANDLERS.get(kind)
-        if handler is None:
-            raise unimplemented(f"sheets.spreadsheets.batchUpdate request kind '{kind}'")
-        replies.append(handler(Request(book, i, kind, rng), args or {}))
-    return replies
+    return dispatch(requests, HANDLERS, lambda i, kind: Request(book, i, kind, rng), "sheets.spreadsheets.batchUpdate")
