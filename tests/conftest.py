@@ -4,7 +4,7 @@ for what a district shares, a throwaway PostgreSQL cluster and a second Prefect 
 Start them once, not per test: tests that run flows in this process use `prefect_api`, which points Prefect's client
 at the server; tests that start workers or the CLI pass `PrefectServer.env` to their subprocesses.
 
-Under pytest-xdist (scripts/test.sh runs `-n 4 --dist loadfile`) each worker process has its own session, so its
+Under pytest-xdist (scripts/test.sh runs `-n 2 --dist loadfile`) each worker process has its own session, so its
 own servers: tests on one server filter runs by their plan's tag, and two workers running the same plan's deployments
 on one server would read each other's runs. Each test module stays on one worker (its module fixtures run once), and
 the slowest modules are handed out first, so the last one to start is a short one.

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,8 +29,14 @@ def run_demo(out: Path, *extra: str, server: PrefectServer | None = None) -> sub
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
     if server is not None:
         env |= {"PREFECT_API_URL": server.url}
-    return subprocess.run([sys.executable, "-m", "thidua_cli.main", "demo", "--out", str(out), *extra], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=1200, check=False)
+    # Output to files, not pipes: a grandchild that outlives the demo cannot hold the wait open. The timeout kills
+    # the demo before pytest-timeout (900 s) would, so no orphan keeps writing into `out` after the test gave up.
+    command = [sys.executable, "-m", "thidua_cli.main", "demo", "--out", str(out), *extra]
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        run = subprocess.run(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr, timeout=840, check=False)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(command, run.returncode, stdout.read().decode(), stderr.read().decode())
 
 
 def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
