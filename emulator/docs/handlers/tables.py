@@ -90,13 +90,7 @@ def update_table_column_properties(request: Request, args: dict[str, Any]) -> di
 def _table_at(request: Request, args: dict[str, Any]) -> tuple[Table, int, int, TablePath]:
     """The table, row and column a tableCellLocation names, and the path to the table."""
     location = args.get("tableCellLocation") or {}
-    start = location.get("tableStartLocation") or {}
-    request.segment(start)
-    found = find_table(request.doc.body, 0, int(start.get("index", 0)))
-    if found is None:
-        index = start.get("index", 0)
-        raise request.fail(f"Invalid table start location. Must specify the start index of the table. (index {index})")
-    table, path = found
+    table, path = _table_start(request, location)
     row, column = int(location.get("rowIndex", 0)), int(location.get("columnIndex", 0))
     if not (0 <= row < len(table.rows)) or not (0 <= column < len(table.rows[row])):
         raise request.fail(f"Invalid table cell location: row {row}, column {column}.")
