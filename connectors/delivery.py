@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 from connectors.ports import DeliveryKey, DeliveryRecord, DeliveryState, Ledger, Mailer, NeverSent, PartlyRefused
+from thidua.delivery_state import not_reached
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -61,9 +62,7 @@ class DeliveryPartlyRefused(Exception):
 
 
 def _not_reached(key: DeliveryKey, recipients: tuple[str, ...], record: DeliveryRecord) -> None:
-    reached = {r.casefold() for r in record.recipients}
-    missing = tuple(r for r in recipients if r.casefold() not in reached)
-    if missing:
+    if missing := not_reached(recipients, record.recipients):
         raise DeliveryPartlyRefused(key, missing)
 
 

@@ -4,10 +4,11 @@ report, and a summary. Artifacts, not logs: they are what a person reads."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from flows.delivery import Sending
+from flows.delivery import Sending, SentReport
 from flows.report import Draft
 from thidua.delivery_state import delivery_words
 from thidua.drafts import controls_note, team_rows
@@ -38,11 +39,7 @@ def publish_artifacts(plan: Plan, draft: Draft, deadline_id: str, note: str) -> 
                     "Lý do": r.reason} for r in collected.rejects],
             description=f"Các dòng bị loại, cần thư ký sửa (hạn {deadline_id})",
         )
-    create_link_artifact(key=f"{key}-docx", link=draft.docx.resolve().as_uri(), link_text=draft.docx.name,
-                         description=f"Báo cáo {deadline_id} (DOCX)")
-    if draft.pdf is not None:
-        create_link_artifact(key=f"{key}-pdf", link=draft.pdf.resolve().as_uri(), link_text=draft.pdf.name,
-                             description=f"Báo cáo {deadline_id} (PDF)")
+    _links(key, deadline_id, draft.docx, draft.pdf)
     create_markdown_artifact(
         key=f"{key}-summary",
         markdown=(
@@ -55,6 +52,27 @@ def publish_artifacts(plan: Plan, draft: Draft, deadline_id: str, note: str) -> 
         ),
         description=f"Tóm tắt hạn {deadline_id} ({len(collected.dataset.staff)} viên chức)",
     )
+
+
+def publish_not_rebuilt(plan: Plan, kept: SentReport, deadline_id: str, said: str, note: str) -> None:
+    """A version already sent and not built again: the summary says so and links the files kept from its build.
+    The teams, counts and rejects stay those the build that was sent published (the latest under their keys)."""
+    key = f"{plan.id}-{deadline_id}".lower()
+    deadline = plan.deadline(deadline_id)
+    _links(key, deadline_id, kept.docx, kept.pdf)
+    create_markdown_artifact(
+        key=f"{key}-summary",
+        markdown=(f"## {deadline_id} — {deadline.title} — hạn trước {deadline.due_before:%d/%m/%Y}\n\n"
+                  f"- {said}\n- Báo cáo: `{kept.report or 'không còn trên đĩa'}`\n{note}\n"),
+        description=f"Tóm tắt hạn {deadline_id} (đã gửi, không dựng lại)",
+    )
+
+
+def _links(key: str, deadline_id: str, docx: Path | None, pdf: Path | None) -> None:
+    for path, kind in ((docx, "DOCX"), (pdf, "PDF")):
+        if path is not None:
+            create_link_artifact(key=f"{key}-{kind.lower()}", link=path.resolve().as_uri(), link_text=path.name,
+                                 description=f"Báo cáo {deadline_id} ({kind})")
 
 
 def delivery_note(send_at: dt.datetime, late: bool, approved_by: str, sending: Sending, version: int,

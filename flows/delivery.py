@@ -6,19 +6,22 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.delivery import deliver_once
+from connectors.delivery import DeliveryStatus, deliver_once
 from connectors.ports import DeliveryKey
-from flows.approval import document_number
+from flows.approval import document_number, sha256_of
 from flows.common import mailer, outbox_ids, unless_disk_full
 from flows.ledger import open_ledger
-from flows.report import annex_of
+from flows.report import annex_of, report_basename
 from flows.settings import RunSettings
+from flows.signing import signed_copy
 from thidua import mail
-from thidua.delivery_state import delivery_words
+from thidua.delivery_state import delivered_to_all, delivery_words
+from thidua.drafts import NO_APPROVAL
 from thidua.official import attachment_names
 from thidua.plan import Plan
 
@@ -31,6 +34,21 @@ class Sending:
     message_id: str
     sent_at: dt.datetime | None
     recipients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SentReport:
+    """What is on disk of a version already sent, found without building: its files and who approved it."""
+
+    docx: Path | None
+    pdf: Path | None
+    approved_by: str
+    signed_sha256: str = ""
+
+    @property
+    def report(self) -> Path | None:
+        """The file the clerk opens: the PDF when there is one."""
+        return self.pdf or self.docx
 
 
 def clock_from(start: dt.datetime) -> Callable[[], dt.datetime]:
@@ -70,6 +88,46 @@ def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment:
         stale_after=dt.timedelta(seconds=settings.stale_after_seconds),
     )
     return Sending(outcome.status.value, message_id, outcome.record.sent_at, recipients)
+
+
+def already_delivered(settings: RunSettings, plan: Plan, deadline_id: str, version: int) -> Sending | None:
+    """This version's earlier send, read from the ledger before anything is built, when it reached every current
+    recipient: then there is nothing to build nor send. None when a send is still to make or to settle (no record,
+    "maybe sent", a refused or newly added recipient, another Message-ID): the run then builds and deliver_once
+    decides, as it always has."""
+    deadline = plan.deadline(deadline_id)
+    recipients = plan.recipient_emails(deadline)
+    message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
+    record = open_ledger(settings).get(DeliveryKey(plan.id, deadline.id, version))
+    if record is None or record.message_id != message_id or not delivered_to_all(record, recipients):
+        return None
+    return Sending(DeliveryStatus.ALREADY_SENT.value, message_id, record.sent_at, recipients)
+
+
+def sent_report(settings: RunSettings, plan: Plan, deadline_id: str, version: int) -> SentReport:
+    """The files of a version already sent, without building: the rendered DOCX and PDF while they are still
+    exactly what was approved (same digest), else the approved copy alone; with no approval to check them against,
+    the rendered files as last written. A file not on disk is None; the signed copy's digest when there is one."""
+    base = settings.reports_dir / report_basename(plan, plan.deadline(deadline_id))
+    docx, pdf = (path if path.is_file() else None for path in (Path(f"{base}.docx"), Path(f"{base}.pdf")))
+    approval = open_ledger(settings).approval(DeliveryKey(plan.id, deadline_id, version))
+    if approval is None or not plan.delivery.approval_required:
+        sent, approved_by = pdf or docx, NO_APPROVAL
+    else:
+        rendered = pdf if approval.report.suffix == ".pdf" else docx
+        if rendered is None or sha256_of(rendered) != approval.sha256:  # rebuilt since: only the copy is this version
+            kept = approval.report if approval.report.is_file() else None
+            docx, pdf = (kept if kept is not None and kept.suffix == suffix else None for suffix in (".docx", ".pdf"))
+        sent, approved_by = approval.report, approval.approved_by
+    signed = signed_copy(settings, sent) if plan.signing is not None and sent is not None else None
+    return SentReport(docx, pdf, approved_by, sha256_of(signed) if signed is not None and signed.is_file() else "")
+
+
+def not_sent_again(plan: Plan, deadline_id: str, version: int, sending: Sending) -> str:
+    """The clerk's sentence for a run that found its version already delivered to every recipient."""
+    sent_at = f"{sending.sent_at.astimezone(ZoneInfo(plan.timezone)):%H:%M %d/%m/%Y}" if sending.sent_at else "—"
+    return (f"{deadline_id} phiên bản {version} đã gửi lúc {sent_at} tới {', '.join(sending.recipients)}: "
+            "không dựng lại báo cáo, không gửi lại.")
 
 
 def deliver(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Path, now: dt.datetime,

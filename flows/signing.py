@@ -29,6 +29,11 @@ class Signed:
     sha256: str = ""
 
 
+def signed_copy(settings: RunSettings, approved: Path) -> Path:
+    """Where the signed copy of an approved file is kept: beside the other signed reports, under the same name."""
+    return settings.out_dir / "signed" / approved.name
+
+
 def _expected_signatures(plan: Plan) -> int:
     assert plan.signing is not None
     return (plan.signing.person is not None) + (plan.signing.organisation is not None)
@@ -54,7 +59,7 @@ def sign_for_sending(settings: RunSettings, plan: Plan, deadline_id: str, approv
                            "PDF (cần LibreOffice để xuất PDF); không gửi bản chưa ký.")
     base = settings.plan_path.parent
     roots = [base / root for root in plan.signing.trust_roots]
-    signed = settings.out_dir / "signed" / approved.name
+    signed = signed_copy(settings, approved)
     if not _still_good(plan, approved, signed, roots):
         config = signing_config(plan.signing, base, plan.signer.name, plan.school.name)
         sign_report(approved, signed, config, plan.signer.name, plan.signer.title)

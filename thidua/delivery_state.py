@@ -29,6 +29,15 @@ class Sent(Protocol):
         ...
 
 
+class Delivered(Sent, Protocol):
+    """One version's delivery as the ledger holds it, with the addresses the mail system accepted it for."""
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Who the email reached (the whole list, less any the server refused), as recorded."""
+        ...
+
+
 #: What a delivery did, in the clerk's words (keys: connectors.delivery.DeliveryStatus values).
 DELIVERY_WORDS: dict[str, str] = {
     "sent": "đã gửi",
@@ -132,6 +141,20 @@ def send_timing(send_at: dt.datetime, must_arrive_by: dt.datetime, at: dt.dateti
     if rehearsal:
         return SendTiming(Timing.REHEARSAL)
     return SendTiming(Timing.AFTER_SLOT if at > send_at else Timing.ON_SCHEDULE)
+
+
+def not_reached(recipients: Sequence[str], reached: Sequence[str]) -> tuple[str, ...]:
+    """Who of the deadline's `recipients` a sent email did not reach (addresses compared case-blind): the server
+    refused them, or the plan added them after the send. A failed delivery to them, never a silent skip."""
+    got = {address.casefold() for address in reached}
+    return tuple(address for address in recipients if address.casefold() not in got)
+
+
+def delivered_to_all(record: Delivered | None, recipients: Sequence[str]) -> bool:
+    """A version is done, with nothing left to build or send, only when the mail system accepted it (a "maybe
+    sent" record is not: the outbox must settle it) and it reached every one of the deadline's current
+    `recipients` (a missing one must be reported by a send, every run)."""
+    return record is not None and record.sent_at is not None and not not_reached(recipients, record.recipients)
 
 
 def sent_versions(records: Sequence[Sent]) -> list[Sent]:

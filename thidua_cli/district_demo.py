@@ -18,7 +18,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from connectors.local.files import write_sample
-from connectors.local.rejects import write_rejects
 from flows.common import load_plan
 from flows.district import DistrictError, SchoolOutcome, district_deadline_flow, district_schools
 from flows.settings import RunSettings
@@ -28,7 +27,7 @@ from thidua.district import school_variants
 from thidua.plan import Plan
 from thidua_cli.console import console
 from thidua_cli.google_demo import write_plan
-from thidua_cli.summary import summary_row
+from thidua_cli.summary import say_not_rebuilt, summary_row, write_built_rejects
 
 PLANS_DIR = "plans"
 
@@ -121,10 +120,11 @@ def district_demo(plan: Plan, out: Path, stack: ExitStack, seed: int, staff: int
     summary = district_summary_rows(run, summary_row)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     (out / "rollup.json").write_text(json.dumps(run.rollups, ensure_ascii=False, indent=2), encoding="utf-8")
+    skipped = []
     for school in run.schools:
-        write_rejects(school.out_dir / "rejects.csv", [r for o in run.outcomes if o.result is not None
-                                                       and o.school_id == school.out_dir.name
-                                                       for r in o.result.collected.rejects])
+        skipped += write_built_rejects(school.out_dir / "rejects.csv", [
+            o.result for o in run.outcomes if o.result is not None and o.school_id == school.out_dir.name])
+    say_not_rebuilt(skipped, rejects_kept=len(skipped) == sum(1 for o in run.outcomes if o.result is not None))
     _print_district(run, schools)
 
 

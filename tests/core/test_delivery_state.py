@@ -11,9 +11,11 @@ from thidua.delivery_state import (
     Stage,
     arrived_late,
     deadline_state,
+    delivered_to_all,
     delivery_words,
     first_sent_at,
     next_version,
+    not_reached,
 )
 from thidua.plan import Plan
 from thidua.schedule import approval_until, check_at
@@ -27,6 +29,16 @@ MUST_ARRIVE_BY = dt.datetime(2024, 3, 15, 0, 0, tzinfo=VN)
 class Version:
     version: int
     sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    version: int
+    sent_at: dt.datetime | None
+    recipients: tuple[str, ...]
+
+
+PGD, UBND, SO = "pgd@tanphu.example.gov.vn", "ubnd@tanphu.example.gov.vn", "so@hcm.example.gov.vn"
 
 
 def _state(records: list[Version], now: dt.datetime, approved: bool = False) -> tuple[Stage, bool, str]:
@@ -105,3 +117,20 @@ def test_a_real_send_past_its_slot_but_before_the_deadline_is_not_called_late() 
 
     assert send_timing(SEND_AT, MUST_ARRIVE_BY, SEND_AT + dt.timedelta(hours=3), False).timing is Timing.AFTER_SLOT
     assert send_timing(SEND_AT, MUST_ARRIVE_BY, SEND_AT, False).timing is Timing.ON_SCHEDULE
+
+
+def test_a_version_is_done_only_once_sent_to_every_current_recipient() -> None:
+    sent = Delivery(1, SEND_AT, (PGD, UBND))
+    assert delivered_to_all(sent, (PGD, UBND))
+    assert delivered_to_all(sent, (UBND.upper(),))  # addresses compared case-blind; one dropped from the plan is fine
+    assert not delivered_to_all(None, (PGD,))
+    assert not delivered_to_all(Delivery(1, None, (PGD, UBND)), (PGD, UBND))  # "maybe sent": the outbox decides
+
+
+def test_a_refused_or_newly_added_recipient_is_not_reached_so_the_version_is_not_done() -> None:
+    refused = Delivery(1, SEND_AT, (PGD,))  # the server refused UBND: recorded as sent to PGD only
+    assert not_reached((PGD, UBND), refused.recipients) == (UBND,)
+    assert not delivered_to_all(refused, (PGD, UBND))
+    added = Delivery(1, SEND_AT, (PGD, UBND))  # the plan added SO after the send
+    assert not_reached((PGD, UBND, SO), added.recipients) == (SO,)
+    assert not delivered_to_all(added, (PGD, UBND, SO))

@@ -29,6 +29,7 @@ from docx import Document
 
 from connectors.signing import TEST_MARK, validate
 from tests.e2e.conftest import run_demo
+from tests.prefect_server import PrefectServer
 from thidua.plan import Plan, parse_plan
 from thidua.reports import COMPLETION_SHORT
 
@@ -285,14 +286,24 @@ def test_nothing_internal_reaches_a_recipient_and_the_email_counts_and_names_its
 
 
 def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.CompletedProcess[str]],
-                                          summary: dict[str, Any], tmp_path: Path) -> None:
+                                          summary: dict[str, Any], tmp_path: Path,
+                                          prefect_server: PrefectServer) -> None:
     # Again over a copy of the first run's folder (ledger, mailbox, reports): the first run's output is shared with
     # test_google_demo.py, which may be reading it on another xdist worker right now.
     out = tmp_path / "demo"
     shutil.copytree(demo[0], out, symlinks=True)
-    again = run_demo(out)
+    built = {p: p.stat().st_mtime_ns for folder in ("reports", "approved", "signed") for p in (out / folder).iterdir()}
+    again = run_demo(out, server=prefect_server)  # the worker's server: no embedded one started for nine short runs
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(list((out / "mail").glob("*.eml"))) == 9
     second = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert {row["delivery"] for row in second} == {"already_sent"}
     assert [row["message_id"] for row in second] == [summary[row["id"]]["message_id"] for row in second]
+    # Every version was already delivered: nothing read, rendered, converted or signed again, and it says so.
+    assert {p: p.stat().st_mtime_ns for p in built} == built
+    assert {row["rows_read"] for row in second} == {None}
+    assert "9 báo cáo đã gửi trước đó" in " ".join(again.stdout.split())
+    for row in second:
+        first = summary[row["id"]]
+        assert (row["report"], row["sent_at"], row["signed_sha256"]) == (first["report"], first["sent_at"],
+                                                                         first["signed_sha256"])

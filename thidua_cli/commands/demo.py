@@ -13,14 +13,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from connectors.backends import BACKENDS
-from connectors.local.rejects import write_rejects
 from connectors.writing import write_text_whole
 from flows.settings import DEFAULT_PLAN, RunSettings
 from thidua.calendar import calendar
 from thidua.drafts import AUTO_APPROVER
 from thidua.plan import Plan
 from thidua_cli.console import console, load_or_exit, print_warnings
-from thidua_cli.summary import print_summary, summary_row
+from thidua_cli.summary import print_summary, say_not_rebuilt, summary_row, write_built_rejects
 
 if TYPE_CHECKING:
     from flows.deadline import DeadlineResult
@@ -96,8 +95,9 @@ def _one_school(plan: Plan, plan_path: Path, out: Path, stack: ExitStack, seed: 
     summary = [summary_row(out, r) | ({"api_calls": calls[r.deadline_id]} if workspace is not None else {})
                for r in results]
     write_text_whole(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2), "bản tóm tắt")
-    write_rejects(out / "rejects.csv", [r for result in results for r in result.collected.rejects])
+    skipped = write_built_rejects(out / "rejects.csv", results)
     print_summary(summary, plan.year)
+    say_not_rebuilt(skipped, rejects_kept=len(skipped) == len(results))
     for failure in failures:
         console.print(f"[bold red]Lỗi[/] {failure}", highlight=False)
     if failures:

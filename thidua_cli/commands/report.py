@@ -69,11 +69,10 @@ def report(
         _send(plan, settings, deadline_id, now, as_of is not None, auto_approve)
         return
     from flows.preview import preview_flow
-    from flows.report import annex_of
 
     draft = preview_flow(settings, deadline_id, now)
     _show(plan, deadline_id, draft.collected, settings.out_dir)
-    _files(draft.docx, draft.pdf, annex_of(draft.docx))
+    _files(draft.docx, draft.pdf)
     console.print("[bold]Chưa gửi gì[/] (xem trước). Gửi thật: thêm --send.", highlight=False)
 
 
@@ -81,7 +80,6 @@ def _send(plan: Plan, settings: RunSettings, deadline_id: str, now: dt.datetime,
           auto_approve: bool) -> None:
     """The scheduled send, run here: approval, ledger, mailbox look-up, exactly once."""
     from flows.deadline import deadline_flow
-    from flows.report import annex_of
 
     if plan.delivery.approval_required:
         if auto_approve:
@@ -90,8 +88,9 @@ def _send(plan: Plan, settings: RunSettings, deadline_id: str, now: dt.datetime,
             console.print(f"Báo cáo cần Hiệu trưởng {plan.signer.name} phê duyệt: nếu chưa duyệt, dự thảo được gửi tới "
                           f"{plan.signer.email} và lệnh chờ quyết định.", highlight=False)
     result = deadline_flow(settings, deadline_id, now, auto_approve=auto_approve)
-    _show(plan, deadline_id, result.collected, settings.out_dir)
-    _files(result.docx, result.pdf, annex_of(result.pdf or result.docx))
+    if result.collected is not None:  # None: already sent, nothing read nor built again
+        _show(plan, deadline_id, result.collected, settings.out_dir)
+    _files(result.docx, result.pdf)
     scheduled = schedule(plan, plan.deadline(deadline_id))
     timing = send_timing(scheduled.send_at, scheduled.must_arrive_by, result.sent_at or now, rehearsal)
     sent_at = f"{result.sent_at.astimezone(now.tzinfo):%H:%M %d/%m/%Y}" if result.sent_at else "—"
@@ -131,8 +130,16 @@ def _show(plan: Plan, deadline_id: str, collected: Collected, out: Path) -> None
         console.print(f"… và {len(collected.rejects) - SHOWN_REJECTS} dòng nữa trong {path}.", highlight=False)
 
 
-def _files(docx: Path, pdf: Path | None, annex: Path) -> None:
-    console.print(f"Báo cáo: {docx}", highlight=False)
+def _files(docx: Path | None, pdf: Path | None) -> None:
+    """Where the report's files are: a version sent earlier may have only its approved copy left, or nothing."""
+    from flows.report import annex_of
+
+    report = pdf or docx
+    if report is None:
+        console.print("Tệp báo cáo không còn trên đĩa.", highlight=False)
+        return
+    if docx is not None:
+        console.print(f"Báo cáo: {docx}", highlight=False)
     console.print(f"PDF: {pdf}" if pdf else "PDF: không có LibreOffice, chỉ có DOCX.", highlight=False)
-    if annex.is_file():
-        console.print(f"Phụ lục: {annex}", highlight=False)
+    if annex_of(report).is_file():
+        console.print(f"Phụ lục: {annex_of(report)}", highlight=False)
