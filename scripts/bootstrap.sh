@@ -45,9 +45,10 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
   apt_install "PostgreSQL" "the PostgreSQL ledger and server tests skip." postgresql
 fi
 
-# pyproject.toml has uv compile the installed packages' bytecode; the project's own modules are an editable install,
-# so they are compiled here, for the same reason: where PYTHONDONTWRITEBYTECODE is set, every process would compile
-# them again (measured: a `thidua report` preview took 34 s of CPU without bytecode, 16 s with it).
-uv sync --frozen --quiet
+# Bytecode compiled once, here: every process imports Prefect anew (each CLI call, flow-run process, server, test
+# worker), and where the environment sets PYTHONDONTWRITEBYTECODE nothing caches it, so each of them compiled Prefect's
+# sources and ours again (measured: a `thidua report` preview took 34 s of CPU without bytecode, 16 s with it).
+# uv compiles the installed packages; the project's own modules are an editable install, compiled by compileall.
+uv sync --frozen --quiet --compile-bytecode
 uv run --frozen python -m compileall -q -j 0 thidua thidua_cli connectors flows emulator sample_data benchmarks tests \
   >/dev/null

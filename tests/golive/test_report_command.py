@@ -15,6 +15,7 @@ import pytest
 
 from connectors.local.files import write_sample
 from connectors.local.smtp_server import LoopbackSmtpServer
+from tests.prefect_server import PrefectServer
 from tests.tls import self_signed
 from thidua.plan import parse_plan
 
@@ -24,9 +25,12 @@ USER, PASSWORD = "vanthu@thcs-leanhxuan.edu.vn", "app-password-2024"
 AS_OF = "2024-05-20T09:00+07:00"  # an hour after D3's send slot (08:00 on 20/05), two days before its deadline
 
 
-def thidua(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def thidua(cwd: Path, *args: str, server: PrefectServer | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a clerk runs it; with `server`, its flows report to that Prefect server (as a school's do once it
+    has one) instead of each call starting Prefect's embedded one, which the local demo's test covers."""
     # Prefect's analytics are left as the CLI sets them (off), so its own runs are what is checked for tracebacks.
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_SERVER_ANALYTICS_ENABLED"}
+    base = server.env if server is not None else os.environ
+    env = {k: v for k, v in base.items() if k not in ("PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_LOGGING_LEVEL")}
     env |= {"COLUMNS": "200", "THIDUA_SMTP_PASSWORD": PASSWORD}
     return subprocess.run([sys.executable, "-m", "thidua_cli.main", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
@@ -43,7 +47,8 @@ def school(tmp_path: Path) -> Path:
     return folder
 
 
-def test_new_school_previews_then_sends_once_through_tls_and_login(school: Path, tmp_path: Path) -> None:
+def test_new_school_previews_then_sends_once_through_tls_and_login(school: Path, tmp_path: Path,
+                                                                  prefect_server: PrefectServer) -> None:
     cert = self_signed(tmp_path / "tls")
     with LoopbackSmtpServer(tmp_path / "district-inbox", tls=cert.server_context(), login=(USER, PASSWORD)) as smtp:
         (school / "thidua.toml").write_text(
@@ -51,7 +56,7 @@ def test_new_school_previews_then_sends_once_through_tls_and_login(school: Path,
             f'port = {smtp.port}\nsecurity = "starttls"\nusername = "{USER}"\nca_file = "{cert.cert}"\n',
             encoding="utf-8")
 
-        preview = thidua(school, "report", "plan.yaml", "D3", "--as-of", AS_OF)
+        preview = thidua(school, "report", "plan.yaml", "D3", "--as-of", AS_OF, server=prefect_server)
         assert preview.returncode == 0, preview.stdout + preview.stderr
         out = school / "ket-qua"
         assert (out / "reports" / "le-anh-xuan-2024_D3_interim.docx").is_file()
@@ -63,7 +68,8 @@ def test_new_school_previews_then_sends_once_through_tls_and_login(school: Path,
         assert "Chưa gửi gì" in preview.stdout
         assert smtp.received == 0
 
-        sent = thidua(school, "report", "plan.yaml", "D3", "--as-of", AS_OF, "--send", "--auto-approve")
+        send = ("report", "plan.yaml", "D3", "--as-of", AS_OF, "--send", "--auto-approve")
+        sent = thidua(school, *send, server=prefect_server)
         assert sent.returncode == 0, sent.stdout + sent.stderr
         assert "D3: đã gửi" in sent.stdout and "(chạy thử)" in sent.stdout
         assert "TRỄ HẠN" not in sent.stdout
@@ -72,7 +78,7 @@ def test_new_school_previews_then_sends_once_through_tls_and_login(school: Path,
         message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
         assert message["Message-ID"] == "<thidua.le-anh-xuan-2024.D3.v1@lax.example.edu.vn>"
 
-        again = thidua(school, "report", "plan.yaml", "D3", "--as-of", AS_OF, "--send", "--auto-approve")
+        again = thidua(school, *send, server=prefect_server)
         assert again.returncode == 0, again.stdout + again.stderr
         assert "đã gửi trước đó, không gửi lại" in again.stdout
         assert smtp.received == 1
