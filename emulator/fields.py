@@ -74,5 +74,17 @@ def mask_paths(mask: str) -> list[str]:
     return walk(parse_fields(mask), "")
 
 
+def selects(fields: str, path: str) -> bool:
+    """Whether the mask returns the dotted `path` (``sheets.data``): named, under a named parent, or ``*``."""
+    tree: dict[str, Any] | None = parse_fields(fields)
+    for part in path.split("."):
+        if not tree or "*" in tree:
+            return True
+        if part not in tree:
+            return False
+        tree = tree[part]
+    return True
+
+
 def apply_fields(value: Any, fields: str) -> Any:
     return select(value, parse_fields(fields))

@@ -59,7 +59,7 @@ def annex_of(report: Path) -> Path:
 @task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def read_sources(settings: RunSettings, plan: Plan, source_ids: list[str]) -> dict[str, Table]:
     """The sources' sheets as they stand now, in one read: on Google they are tabs of one spreadsheet, so one
-    values.batchGet brings them all."""
+    spreadsheets.get brings them all."""
     wanted = [s for s in plan.sources if s.id in source_ids]
     return backend(settings, plan).source.read_many(wanted)
 

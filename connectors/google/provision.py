@@ -151,7 +151,7 @@ class Provisioner:
                                              fields="id"))
 
     def _response_spreadsheet(self, name: str, tabs: dict[str, tuple[str, list[str]]], parent: str) -> str:
-        """One spreadsheet for the school year, a tab per source, so one values.batchGet reads a deadline's sources.
+        """One spreadsheet for the school year, a tab per source, so one spreadsheets.get reads a deadline's sources.
 
         Created through Drive (gspread), so Google gives it en_US and GMT: set vi_VN and the plan's zone, which
         the clerk sees when typing dates and which a form linked in the UI writes its timestamps in."""

@@ -1,7 +1,7 @@
 """Form answers from Google Sheets (gspread) or the Forms API, as the same `Table`s the local files give.
 
-A deadline reads all its sheets with one spreadsheets.get (the time zone and the tab titles) and one
-values.batchGet per spreadsheet, so the number of calls does not grow with the number of rows or of sheets.
+A deadline reads all its sheets with one spreadsheets.get per spreadsheet (the time zone and every provisioned
+tab's cells), so the number of calls does not grow with the number of rows or of sheets.
 """
 
 from __future__ import annotations
@@ -87,6 +87,39 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+# What values.batchGet's UNFORMATTED_VALUE shows for a cell in error: ErrorValue.type's enumDescriptions in the
+# sheets.v4 discovery document (which writes "#DIV/0"; Sheets shows "#DIV/0!").
+ERROR_TEXTS = {"ERROR": "#ERROR!", "NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
+               "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A", "LOADING": "Loading..."}
+GRID_FIELDS = "sheets(properties.title,data.rowData.values.effectiveValue)"
+
+
+def effective(cell: dict[str, Any]) -> Any:
+    """A CellData's effectiveValue as values.batchGet gives it with UNFORMATTED_VALUE and SERIAL_NUMBER: a number
+    (dates as serials), a bool, a string, an error's text; an empty cell ("{}") is ""."""
+    value = cell.get("effectiveValue") or {}
+    for kind in ("numberValue", "boolValue", "stringValue"):
+        if kind in value:
+            return value[kind]
+    if "errorValue" in value:
+        return ERROR_TEXTS.get(value["errorValue"].get("type", ""), "#ERROR!")
+    return ""
+
+
+def grid_values(data: list[dict[str, Any]]) -> list[list[Any]]:
+    """A sheet's GridData (one range from row 1, column A) as values.batchGet's rows: empty cells in a row are "",
+    an empty row is [], trailing empty cells and rows are dropped, as batchGet drops them."""
+    rows: list[list[Any]] = []
+    for row in (data[0].get("rowData") or []) if data else []:
+        line = [effective(cell) for cell in row.get("values") or []]
+        while line and line[-1] == "":
+            line.pop()
+        rows.append(line)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
 class SheetsSource:
     """Implements the Source port on response spreadsheets.
 
@@ -106,14 +139,26 @@ class SheetsSource:
         """One source's rows; see read_many for why sources are read together."""
         return self.read_many([source])[source.id]
 
-    def _batch_get(self, spreadsheet_id: str, ranges: list[str]) -> list[dict[str, Any]]:
+    def _get(self, spreadsheet_id: str, fields: str, ranges: list[str] | None = None) -> dict[str, Any]:
+        params: dict[str, Any] = {"fields": fields}
+        if ranges is not None:
+            params |= {"ranges": ranges, "includeGridData": "true"}
+        reply = self._api.call(partial(self._http.fetch_sheet_metadata, spreadsheet_id, params=params),
+                               "sheets.spreadsheets.get")
+        return dict(reply)
+
+    def _metadata(self, spreadsheet_id: str) -> tuple[dt.tzinfo, list[str]]:
+        """The spreadsheet's zone and every tab's title: only when a tab is missing or has no answers."""
+        meta = self._get(spreadsheet_id, "properties.timeZone,sheets.properties.title")
+        return (spreadsheet_zone(meta.get("properties", {}).get("timeZone")),
+                [s["properties"]["title"] for s in meta.get("sheets", [])])
+
+    def _grids(self, spreadsheet_id: str, ranges: dict[str, str]) -> dict[str, list[list[Any]]]:
+        """Each tab's one range (title → A1), in one spreadsheets.get; Google answers only the tabs asked for."""
         if not ranges:
-            return []
-        params: dict[str, Any] = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-                                  "majorDimension": "ROWS"}
-        reply = self._api.call(partial(self._http.values_batch_get, spreadsheet_id, ranges, params=params),
-                               "sheets.spreadsheets.values.batchGet")
-        return list(reply.get("valueRanges", []))
+            return {}
+        reply = self._get(spreadsheet_id, GRID_FIELDS, list(ranges.values()))
+        return {s["properties"]["title"]: grid_values(s.get("data") or []) for s in reply.get("sheets", [])}
 
     def read_many(self, sources: Iterable[Source]) -> dict[str, Table]:
         """Reads several sources with one call per spreadsheet, so a run stays within the Sheets read quota."""
@@ -124,46 +169,59 @@ class SheetsSource:
             by_spreadsheet[source.spreadsheet_id].append(source)
         tables: dict[str, Table] = {}
         for spreadsheet_id, group in by_spreadsheet.items():
-            meta = self._api.call(
-                partial(self._http.fetch_sheet_metadata, spreadsheet_id,
-                        params={"fields": "properties(timeZone,locale),sheets.properties.title"}),
-                "sheets.spreadsheets.get",
-            )
-            sheet_zone = spreadsheet_zone(meta.get("properties", {}).get("timeZone"))
-            titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
-            wanted = list(dict.fromkeys(s.sheet or s.name for s in group if (s.sheet or s.name) in titles))
-            others = [t for t in titles if t not in wanted]
-            # One call for every provisioned tab and the header row of every other tab.
-            ranges = [a1_sheet(t) for t in wanted] + [a1_sheet(t) + "!1:1" for t in others]
-            replies = self._batch_get(spreadsheet_id, ranges)
-            grids = {t: r.get("values", []) for t, r in zip(wanted, replies, strict=False)}
-            headers = {t: [_plain(v) for v in (r.get("values") or [[]])[0]]
-                       for t, r in zip(others, replies[len(wanted):], strict=True)}
-            chosen: dict[str, str] = {}
+            tables |= self._read_spreadsheet(spreadsheet_id, group)
+        return tables
+
+    def _read_spreadsheet(self, spreadsheet_id: str, group: list[Source]) -> dict[str, Table]:
+        """One spreadsheets.get with the provisioned tabs as ranges brings the zone and every cell. Only a tab that
+        is missing (Google's 400 "Unable to parse range") or has no answers costs more: the tab titles, the other
+        tabs' header rows, and the tab a form was linked to by hand."""
+        tabs = list(dict.fromkeys(s.sheet or s.name for s in group))
+        titles: list[str] | None = None
+        headers: dict[str, list[str]] | None = None
+        try:
+            reply = self._get(spreadsheet_id, "properties.timeZone," + GRID_FIELDS, [a1_sheet(t) for t in tabs])
+        except gspread.exceptions.APIError as error:
+            if error.response.status_code != 400:
+                raise
+            sheet_zone, titles = self._metadata(spreadsheet_id)
+            if all(t in titles for t in tabs):
+                raise  # not a missing tab: Google's own message says what is wrong
+            # The tabs that are there, and the header row of every other tab to look for the form's answers.
+            read = self._grids(spreadsheet_id, {t: a1_sheet(t) + ("" if t in tabs else "!1:1") for t in titles})
+            grids = {t: g for t, g in read.items() if t in tabs}
+            headers = _header_rows(titles, {t: g for t, g in read.items() if t not in tabs})
+        else:
+            sheet_zone = spreadsheet_zone(reply.get("properties", {}).get("timeZone"))
+            grids = {s["properties"]["title"]: grid_values(s.get("data") or []) for s in reply.get("sheets", [])}
+        chosen: dict[str, str] = {}
+        if any(len(grids.get(s.sheet or s.name, [])) <= 1 for s in group):
+            if titles is None:
+                sheet_zone, titles = self._metadata(spreadsheet_id)
+            if headers is None:
+                headers = _header_rows(titles, self._grids(
+                    spreadsheet_id, {t: a1_sheet(t) + "!1:1" for t in titles if t not in grids}))
             for source in group:
-                tab = source.sheet or source.name
-                if len(grids.get(tab, [])) <= 1:
+                if len(grids.get(source.sheet or source.name, [])) <= 1:
                     found = _response_tab(source, headers)
                     if found is not None:
                         chosen[source.id] = found
-            extra = sorted(set(chosen.values()))
-            grids.update(zip(extra, (r.get("values", []) for r in self._batch_get(
-                spreadsheet_id, [a1_sheet(t) for t in extra])), strict=True))
-            for source in group:
-                tab = chosen.get(source.id, source.sheet or source.name)
-                if tab not in titles:  # as a missing file is locally: not "nobody has answered yet"
-                    raise SheetTabMissing(source, tab, titles)
-                if source.id in chosen:
-                    notice = (
-                        f"Nguồn {source.id} «{source.name}»: trang «{source.sheet or source.name}» chưa có câu trả "
-                        f"lời; đã đọc trang «{tab}» vì hàng tiêu đề của nó khớp với các câu hỏi của biểu mẫu (biểu "
-                        f"mẫu được liên kết với bảng tính bằng tay). Hãy ghi `sheet: {tab}` cho nguồn này trong kế "
-                        "hoạch."
-                    )
-                    self.notices.append(notice)
-                    logger.warning(notice)
-                tables[source.id] = Table.from_cells(source.id, tab, self._cells(source, grids.get(tab, []),
-                                                                                  sheet_zone))
+            grids |= self._grids(spreadsheet_id, {t: a1_sheet(t) for t in sorted(set(chosen.values()))})
+        tables: dict[str, Table] = {}
+        for source in group:
+            tab = chosen.get(source.id, source.sheet or source.name)
+            if titles is not None and tab not in titles:  # as a missing file is locally: not "nobody answered"
+                raise SheetTabMissing(source, tab, titles)
+            if source.id in chosen:
+                notice = (
+                    f"Nguồn {source.id} «{source.name}»: trang «{source.sheet or source.name}» chưa có câu trả "
+                    f"lời; đã đọc trang «{tab}» vì hàng tiêu đề của nó khớp với các câu hỏi của biểu mẫu (biểu "
+                    f"mẫu được liên kết với bảng tính bằng tay). Hãy ghi `sheet: {tab}` cho nguồn này trong kế "
+                    "hoạch."
+                )
+                self.notices.append(notice)
+                logger.warning(notice)
+            tables[source.id] = Table.from_cells(source.id, tab, self._cells(source, grids.get(tab, []), sheet_zone))
         return tables
 
     def _cells(self, source: Source, grid: list[list[Any]], sheet_zone: dt.tzinfo) -> list[list[str]]:
@@ -182,6 +240,11 @@ class SheetsSource:
                     line.append(_plain(value))
             cells.append(line)
         return cells
+
+
+def _header_rows(titles: list[str], grids: dict[str, list[list[Any]]]) -> dict[str, list[str]]:
+    """Each tab's header row as text, in sheet order (which `_response_tab` breaks ties by)."""
+    return {t: [_plain(v) for v in (grids[t] or [[]])[0]] for t in titles if t in grids}
 
 
 def _response_tab(source: Source, headers: dict[str, list[str]]) -> str | None:

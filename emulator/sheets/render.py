@@ -12,6 +12,10 @@ from emulator.sheets.cells import comma_decimal
 from emulator.sheets.formula import Value, evaluate, format_number
 from emulator.sheets.grid import Area, Sheet, Spreadsheet
 
+# ErrorValue.type by the text a cell in error shows (the enumDescriptions in sheets.v4's discovery document).
+ERROR_TYPES = {"#ERROR!": "ERROR", "#NULL!": "NULL_VALUE", "#DIV/0!": "DIVIDE_BY_ZERO", "#VALUE!": "VALUE",
+               "#REF!": "REF", "#NAME?": "NAME", "#NUM!": "NUM", "#N/A": "N_A"}
+
 
 def cell_value(book: Spreadsheet, sheet: Sheet, row: int, col: int, depth: int = 0) -> Value:
     cell = sheet.cells.get((row, col))
@@ -125,7 +129,7 @@ def cell_data(book: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict[str, Any]
     effective = cell_value(book, sheet, r, c)
     if effective is not None:
         if cell.formula is not None and isinstance(effective, str) and effective.startswith("#"):
-            out["effectiveValue"] = {"errorValue": {"type": "ERROR", "message": effective}}
+            out["effectiveValue"] = {"errorValue": {"type": ERROR_TYPES.get(effective, "ERROR"), "message": effective}}
         else:
             out["effectiveValue"] = extended(effective)
     out["formattedValue"] = render_cell(book, sheet, r, c, "FORMATTED_VALUE")

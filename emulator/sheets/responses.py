@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emulator.errors import bad_request
+from emulator.fields import selects
 from emulator.service import Call, Handler, Reply
 from emulator.sheets.models import SheetsModel
 
@@ -23,11 +24,10 @@ def handlers(sheets: SheetsModel) -> dict[str, Handler]:
         return Reply(sheets.resource(book.id))
 
     def get(call: Call) -> Reply:
-        return Reply(
-            sheets.resource(
-                call.param("spreadsheetId"), call.query.get("ranges"), bool(call.query.get("includeGridData"))
-            )
-        )
+        # "If a field mask is set, the includeGridData parameter is ignored": the mask alone says whether cells come.
+        fields = call.query.get("fields")
+        grid = selects(fields, "sheets.data") if fields else bool(call.query.get("includeGridData"))
+        return Reply(sheets.resource(call.param("spreadsheetId"), call.query.get("ranges"), grid))
 
     def batch_update(call: Call) -> Reply:
         return Reply(sheets.batch_update(call.param("spreadsheetId"), call.body or {}))

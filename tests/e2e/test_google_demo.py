@@ -77,7 +77,7 @@ def test_google_reports_say_what_the_local_reports_say(google_demo: tuple[Path, 
 
 
 def test_each_report_costs_a_small_constant_number_of_calls(google_demo: tuple[Path, Any]) -> None:
-    """Reads: 2 for all of a deadline's sources (spreadsheets.get for the zone and tabs, one batchGet; the annual
+    """Reads: 1 for all of a deadline's sources (spreadsheets.get for the zone and the tabs' cells; the annual
     report's start-of-year rows are the same rows cut earlier). Document: the template's version (files.get),
     copy, batchUpdate, PDF export, one documents.get the first time the run uses a template, 3 per chart (upload,
     share, delete). Mail: the look-up of the sent folder before the first send, and the send. Nothing grows with
@@ -93,7 +93,7 @@ def test_each_report_costs_a_small_constant_number_of_calls(google_demo: tuple[P
         templates_seen.add((deadline.template, deadline.kind))
         if row["approval"].startswith(f"{plan.signer.name} (trả lời thư"):
             continue  # waited for a reply: its thread is read each second while it waits, for as long as it waits
-        expected = 2 + 4 + int(first_use) + 3 * len(context.get("charts", [])) + 2
+        expected = 1 + 4 + int(first_use) + 3 * len(context.get("charts", [])) + 2
         assert row["api_calls"] == expected, (deadline.id, row["api_calls"], expected)
 
 

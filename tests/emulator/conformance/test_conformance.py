@@ -141,6 +141,68 @@ def test_a_date_time_value_is_shown_in_the_spreadsheets_locale(google: Target, l
     assert text == shown
 
 
+def _two_tabs(google: Target) -> str:
+    """A spreadsheet in New York time with tabs "Đợt 1" (a header, a date-time, a number, a boolean, 1/0) and
+    "Ghi chú"."""
+    sheets = google.service("sheets", "v4")
+    book = sheets.spreadsheets().create(body={"properties": {"title": "Lưới", "timeZone": "America/New_York"},
+                                              "sheets": [{"properties": {"title": "Đợt 1"}},
+                                                         {"properties": {"title": "Ghi chú"}}]}).execute()
+    sid = google.keep(book["spreadsheetId"])
+    sheet_id = book["sheets"][0]["properties"]["sheetId"]
+    sheets.spreadsheets().batchUpdate(spreadsheetId=sid, body={"requests": [{"repeatCell": {
+        "range": {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0,
+                  "endColumnIndex": 1},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE_TIME"}}},
+        "fields": "userEnteredFormat.numberFormat"}}]}).execute()
+    values = sheets.spreadsheets().values()
+    values.update(spreadsheetId=sid, range="'Đợt 1'!A1", valueInputOption="RAW",
+                  body={"values": [["Dấu thời gian", "Điểm", "Đạt"], [SERIAL_13_MARCH, 9.5, True]]}).execute()
+    values.update(spreadsheetId=sid, range="'Đợt 1'!E2", valueInputOption="USER_ENTERED",
+                  body={"values": [["=1/0"]]}).execute()
+    values.update(spreadsheetId=sid, range="'Ghi chú'!A1", valueInputOption="RAW",
+                  body={"values": [["Ghi chú"]]}).execute()
+    return sid
+
+
+def test_spreadsheets_get_with_ranges_answers_only_the_tabs_they_touch_with_their_cells(google: Target) -> None:
+    """"Limiting the range returns only the portions of the spreadsheet that intersect the requested ranges"; "If a
+    field mask is set, the includeGridData parameter is ignored"; effectiveValue is an ExtendedValue whose
+    numberValue holds "Dates, Times and DateTimes ... as doubles in SERIAL_NUMBER format"; an ErrorValue's type
+    "Corresponds to the `#DIV/0` error". Sources: spreadsheets.get
+    (https://developers.google.com/workspace/sheets/api/reference/rest/v4/spreadsheets/get), ExtendedValue and
+    ErrorValue in the sheets.v4 discovery document."""
+    sid = _two_tabs(google)
+    spreadsheets = google.service("sheets", "v4").spreadsheets()
+    mask = "properties.timeZone,sheets(properties.title,data.rowData.values.effectiveValue)"
+    reply = spreadsheets.get(spreadsheetId=sid, ranges=["'Đợt 1'"], fields=mask).execute()  # no includeGridData
+    assert reply["properties"] == {"timeZone": "America/New_York"}
+    assert [s["properties"]["title"] for s in reply["sheets"]] == ["Đợt 1"]
+    rows = reply["sheets"][0]["data"][0]["rowData"]
+    assert [c.get("effectiveValue") for c in rows[0]["values"]] == [
+        {"stringValue": "Dấu thời gian"}, {"stringValue": "Điểm"}, {"stringValue": "Đạt"}]
+    stamp, number, flag, empty, error = rows[1]["values"]
+    assert abs(stamp["effectiveValue"]["numberValue"] - SERIAL_13_MARCH) < 1e-6
+    assert (number, flag) == ({"effectiveValue": {"numberValue": 9.5}}, {"effectiveValue": {"boolValue": True}})
+    assert "effectiveValue" not in empty
+    assert error["effectiveValue"]["errorValue"]["type"] == "DIVIDE_BY_ZERO"
+    bare = spreadsheets.get(spreadsheetId=sid, ranges=["'Đợt 1'"], includeGridData=True,
+                            fields="sheets.properties.title").execute()
+    assert bare == {"sheets": [{"properties": {"title": "Đợt 1"}}]}  # the mask, not includeGridData, decides
+
+
+def test_a_range_naming_a_missing_tab_fails_the_whole_get(google: Target) -> None:
+    """A range whose sheet does not exist is a 400 "Unable to parse range: …" for the whole request, not an empty
+    answer. Sources: invokable/laravel-google-sheets#13 and VoltaicHQ/Progress-Sheet-Updater#53 (a tab that is not
+    there: "Unable to parse range", 400 INVALID_ARGUMENT)."""
+    sid = _two_tabs(google)
+    spreadsheets = google.service("sheets", "v4").spreadsheets()
+    with pytest.raises(HttpError) as caught:
+        spreadsheets.get(spreadsheetId=sid, ranges=["'Đợt 1'", "'Đợt 2'"], includeGridData=True).execute()
+    assert caught.value.resp.status == 400
+    assert "Unable to parse range" in caught.value.content.decode("utf-8")
+
+
 # ---------------------------------------------------------------------------------------------------- Gmail
 
 
