@@ -41,6 +41,7 @@ class GoogleError(Exception):
         domain: str = "global",
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        location: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -50,14 +51,13 @@ class GoogleError(Exception):
         self.domain = domain
         self.details = details
         self.headers = headers or {}
+        self.location = location  # (location, locationType) of the legacy errors[] entry: ("fields", "parameter")
 
     def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {
-            "code": self.code,
-            "message": self.message,
-            "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
-            "status": self.status,
-        }
+        entry: dict[str, Any] = {"message": self.message, "domain": self.domain, "reason": self.reason}
+        if self.location:
+            entry["location"], entry["locationType"] = self.location
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "errors": [entry], "status": self.status}
         if self.details:
             error["details"] = self.details
         return {"error": error}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -29,17 +30,8 @@ def _parse(text: str, i: int = 0) -> tuple[dict[str, Any], int]:
 
 
 def _add(tree: dict[str, Any], path: str, sub: Any) -> None:
-    if not path:
-        return
-    parts = path.replace(".", "/").split("/")
-    node = tree
-    for part in parts[:-1]:
-        node = node.setdefault(part, {}) or node.setdefault(part, {})
-    last = parts[-1]
-    if sub is None:
-        node[last] = None
-    else:
-        node[last] = sub
+    if path:
+        _merge(tree, path.replace(".", "/").split("/"), sub)
 
 
 def parse_fields(text: str) -> dict[str, Any]:
@@ -88,3 +80,116 @@ def selects(fields: str, path: str) -> bool:
 
 def apply_fields(value: Any, fields: str) -> Any:
     return select(value, parse_fields(fields))
+
+
+# ---------------------------------------------------------------- checking a mask against the response schema
+
+
+class MaskError(ValueError):
+    """A `fields` mask Google refuses: a name the response schema lacks (`path` up to it), or broken syntax."""
+
+    def __init__(self, path: list[str], syntax: str | None = None) -> None:
+        super().__init__(syntax or ".".join(path))
+        self.path = path
+        self.syntax = syntax
+
+    @property
+    def name(self) -> str:
+        return self.path[-1] if self.path else ""
+
+
+def _merge(tree: dict[str, Any], parts: list[str], sub: dict[str, Any] | None) -> None:
+    """Add `a.b.c` (with `sub` below it) to `tree`; a field selected whole stays whole."""
+    node = tree
+    for part in parts[:-1]:
+        if part in node and node[part] is None:
+            return
+        node = node.setdefault(part, {})
+    last = parts[-1]
+    if sub is None or node.get(last, {}) is None:
+        node[last] = None
+        return
+    target = node.setdefault(last, {})
+    for name, below in sub.items():
+        _merge(target, [name], below)
+
+
+def _parse_strict(text: str, i: int, depth: int) -> tuple[dict[str, Any], int]:
+    tree: dict[str, Any] = {}
+    while True:
+        j = i
+        while j < len(text) and text[j] not in ",()":
+            j += 1
+        path = text[i:j].strip()
+        parts = [p.strip() for p in re.split(r"[./]", path)] if path else []
+        if not parts or any(not p for p in parts):
+            raise MaskError([], f"Invalid field selection syntax at character {j}")
+        sub: dict[str, Any] | None = None
+        if j < len(text) and text[j] == "(":
+            sub, j = _parse_strict(text, j + 1, depth + 1)
+            while j < len(text) and text[j] == " ":
+                j += 1
+        _merge(tree, parts, sub)
+        if j >= len(text):
+            if depth:
+                raise MaskError([], "Invalid field selection syntax: unclosed '('")
+            return tree, j
+        if text[j] == ",":
+            i = j + 1
+        elif text[j] == ")" and depth:
+            return tree, j + 1
+        else:
+            raise MaskError([], f"Invalid field selection syntax at character {j}")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+class MaskChecker:
+    """Walks a mask through a discovery document's schemas: `$ref`s, `properties`, arrays' `items`; below an
+    `additionalProperties` map (Drive's `exportLinks`) or an `any` any key is accepted. `snake_case` names are
+    taken as their camelCase field when `snake_case` is on (Sheets: "camelCase or separated_by_underscores")."""
+
+    def __init__(self, schemas: dict[str, Any], snake_case: bool) -> None:
+        self.schemas = schemas
+        self.snake_case = snake_case
+
+    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        while True:
+            if "$ref" in schema:
+                schema = self.schemas[schema["$ref"]]
+            elif schema.get("type") == "array":
+                schema = schema.get("items", {})
+            else:
+                return schema
+
+    def check(self, tree: dict[str, Any], schema: dict[str, Any], prefix: list[str]) -> dict[str, Any]:
+        """The mask with each name as the response spells it; MaskError at the first name it does not have."""
+        node = self._resolve(schema)
+        properties: dict[str, Any] = node.get("properties", {})
+        out: dict[str, Any] = {}
+        for name, sub in tree.items():
+            path = [*prefix, name]
+            if name == "*":
+                if sub is not None:
+                    raise MaskError([*path, next(iter(sub))])
+                out[name] = None
+                continue
+            key = name
+            if key not in properties and self.snake_case and "_" in key:
+                key = _camel(key)
+            if key in properties:
+                out[key] = None if sub is None else self.check(sub, properties[key], path)
+            elif "additionalProperties" in node or node.get("type") == "any":
+                out[name] = sub
+            else:
+                raise MaskError(path)
+        return out
+
+
+def check_mask(text: str, schemas: dict[str, Any], root: str, snake_case: bool) -> dict[str, Any]:
+    """The parsed `fields` mask, checked against the response schema `root`, with Google's field names."""
+    tree, _ = _parse_strict(text, 0, 0)
+    return MaskChecker(schemas, snake_case).check(tree, {"$ref": root}, [])

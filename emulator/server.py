@@ -32,10 +32,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from connectors.google.quotas import DEFAULT_QUOTAS, WorkspaceQuotas
 from emulator import snapshot
 from emulator.auth import Grant, RefreshGrant, TokenError, TokenStore
-from emulator.discovery import Match, registry, validate_body, validate_query
+from emulator.discovery import Match, registry, validate_body, validate_fields, validate_query
 from emulator.errors import GoogleError, bad_request, not_found, unimplemented
 from emulator.faults import FaultInjector, FaultRule
-from emulator.fields import apply_fields
+from emulator.fields import select
 from emulator.quota import Exhausted, QuotaKeeper
 from emulator.service import Call, Handler, Media, Reply, run_as_caller
 from emulator.state import Workspace
@@ -515,6 +515,8 @@ class WorkspaceEmulator:
     async def _call(self, request: Request, match: Match, grant: Grant) -> Call:
         query_pairs = urllib.parse.parse_qsl(request.url.query, keep_blank_values=True)
         query = validate_query(match, query_pairs)
+        if query.get("fields"):
+            validate_fields(match.method, query["fields"])  # before the handler: a bad mask changes nothing
         raw = await request.body()
         body: Any = None
         media: Media | None = None
@@ -562,7 +564,9 @@ class WorkspaceEmulator:
         body = reply.body if reply.body is not None else {}
         fields = call.query.get("fields")
         if fields and call.method.api != "drive":
-            body = apply_fields(body, fields)
+            tree = validate_fields(call.method, fields)
+            if tree is not None:
+                body = select(body, tree)
         return JSONResponse(body, status_code=reply.status, headers=reply.headers)
 
     # ------------------------------------------------------------------ admin

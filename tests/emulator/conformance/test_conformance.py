@@ -383,6 +383,62 @@ def test_a_table_ends_with_its_closing_unit(google: Target) -> None:
     assert cells == [start + 3, start + 5, start + 8, start + 10]
 
 
+# ---------------------------------------------------------------------------------------------------- fields masks
+
+
+def _refused_mask(call: object) -> dict[str, object]:
+    """The error body of a call expected to fail for its `fields` mask."""
+    import json
+
+    with pytest.raises(HttpError) as caught:
+        call.execute()  # type: ignore[attr-defined]
+    assert caught.value.resp.status == 400, caught.value.content[:300]
+    return dict(json.loads(caught.value.content.decode("utf-8"))["error"])
+
+
+def test_a_fields_mask_naming_a_field_the_response_lacks_is_a_400(google: Target) -> None:
+    """"If the fields query parameter has an error or is otherwise invalid, the server returns an HTTP 400 Bad
+    Request status code ... "Invalid field selection canAddChildren"" (Drive: https://developers.google.com/
+    workspace/drive/api/guides/fields-parameter; googleworkspace/java-samples#1547 for the body, reason
+    invalidParameter). Sheets answers 400 INVALID_ARGUMENT "Request contains an invalid argument." with the
+    violation "Error expanding 'fields' parameter. Cannot find matching fields for path 'sheets.sheetProperties'."
+    (r-lib/gargle fixture sheets-spreadsheets-get-bad-field-mask_400; google/google-api-javascript-client#517).
+    Valid nested masks (sub-selections, a/b, lists walked into their items, maps) pass."""
+    sheets = google.service("sheets", "v4").spreadsheets()
+    sid = google.keep(sheets.create(body={"properties": {"title": "Mặt nạ"}}).execute()["spreadsheetId"])
+    error = _refused_mask(sheets.get(spreadsheetId=sid, fields="sheets.sheetProperties"))
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert "Cannot find matching fields for path 'sheets.sheetProperties'" in str(error.get("details"))
+    good = sheets.get(spreadsheetId=sid, fields="sheets(properties.title,data.rowData.values.effectiveValue)").execute()
+    assert good["sheets"][0]["properties"] == {"title": "Sheet1"}
+
+    drive = google.service("drive", "v3").files()
+    doc = google.keep(drive.create(body={"name": "Mặt nạ", "mimeType": GOOGLE_DOC}).execute()["id"])
+    for bad in (drive.get(fileId=doc, fields="id,nmae"), drive.list(fields="files(id,nmae),nextPageToken")):
+        error = _refused_mask(bad)
+        assert error["message"] == "Invalid field selection nmae"
+        assert error["errors"][0]["reason"] == "invalidParameter"  # type: ignore[index]
+    assert drive.get(fileId=doc, fields="id,name,exportLinks,appProperties").execute()["name"] == "Mặt nạ"
+    listed = drive.list(q="name = 'Mặt nạ'", fields="files(id,name),nextPageToken").execute()
+    assert {"id": doc, "name": "Mặt nạ"} in listed["files"]
+
+    docs = google.service("docs", "v1").documents()
+    error = _refused_mask(docs.get(documentId=doc, fields="title,bodyy"))
+    assert error["status"] == "INVALID_ARGUMENT" and "'bodyy'" in str(error.get("details"))
+    assert docs.get(documentId=doc, fields="title,body.content(startIndex)").execute()["title"] == "Mặt nạ"
+
+    messages = google.service("gmail", "v1").users().messages()
+    raw = base64.urlsafe_b64encode(_mail(google, "mặt nạ").as_bytes()).decode()
+    sent = messages.send(userId="me", body={"raw": raw}, fields="id").execute()
+    error = _refused_mask(messages.list(userId="me", fields="mesages(id),nextPageToken"))
+    assert error["status"] == "INVALID_ARGUMENT"
+    error = _refused_mask(messages.get(userId="me", id=sent["id"], fields="payload/headerz"))
+    assert error["status"] == "INVALID_ARGUMENT" and "'payload.headerz'" in str(error.get("details"))
+    got = messages.get(userId="me", id=sent["id"], fields="id,payload/headers").execute()
+    assert set(got) == {"id", "payload"} and set(got["payload"]) == {"headers"}
+    assert "messages" in messages.list(userId="me", fields="messages(id,threadId),nextPageToken").execute()
+
+
 def test_product_scopes_are_the_ones_the_suite_uses() -> None:
     """The suite runs with the product's own scopes (drive.file, not drive), so it proves what the product meets."""
     assert DRIVE_FULL not in PRODUCT_SCOPES and "https://www.googleapis.com/auth/drive.file" in PRODUCT_SCOPES
