@@ -57,12 +57,19 @@ def clock_from(start: dt.datetime) -> Callable[[], dt.datetime]:
     return lambda: start + (dt.datetime.now(dt.UTC) - real_start)
 
 
+def addressed(plan: Plan, deadline_id: str, version: int) -> tuple[str, tuple[str, ...]]:
+    """A version's Message-ID and the recipients the plan names now: what a send uses, and what the ledger's record
+    of an earlier send must match for the version to count as delivered."""
+    message_id = mail.report_message_id(plan.id, deadline_id, version, plan.school.email_domain)
+    return message_id, plan.recipient_emails(plan.deadline(deadline_id))
+
+
 @task(retries=3, retry_delay_seconds=2, cache_policy=NO_CACHE, retry_condition_fn=unless_disk_full)
 def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment: Path, now: dt.datetime,
                 version: int = 1, reason: str = "") -> Sending:
     """Sends once: the ledger and the mailbox together decide, so a retry or a re-run never sends twice."""
     deadline = plan.deadline(deadline_id)
-    recipients = plan.recipient_emails(deadline)
+    message_id, recipients = addressed(plan, deadline_id, version)
     annex = annex_of(attachment)
     report_name, annex_name = attachment_names(deadline.title, attachment.suffix)
     texts = mail.compose_report_texts(
@@ -72,7 +79,6 @@ def send_report(settings: RunSettings, plan: Plan, deadline_id: str, attachment:
         document_number=document_number(settings, plan, deadline_id, version),
         attachments=[report_name, *([annex_name] if annex.is_file() else [])],
     )
-    message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
     message = mail.build_report_email(
         sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=recipients,
         allow_list=plan.allow_list, subject=texts.subject, body_text=texts.body_text, body_html=texts.body_html,
@@ -95,10 +101,8 @@ def already_delivered(settings: RunSettings, plan: Plan, deadline_id: str, versi
     recipient: then there is nothing to build nor send. None when a send is still to make or to settle (no record,
     "maybe sent", a refused or newly added recipient, another Message-ID): the run then builds and deliver_once
     decides, as it always has."""
-    deadline = plan.deadline(deadline_id)
-    recipients = plan.recipient_emails(deadline)
-    message_id = mail.report_message_id(plan.id, deadline.id, version, plan.school.email_domain)
-    record = open_ledger(settings).get(DeliveryKey(plan.id, deadline.id, version))
+    message_id, recipients = addressed(plan, deadline_id, version)
+    record = open_ledger(settings).get(DeliveryKey(plan.id, deadline_id, version))
     if record is None or record.message_id != message_id or not delivered_to_all(record, recipients):
         return None
     return Sending(DeliveryStatus.ALREADY_SENT.value, message_id, record.sent_at, recipients)

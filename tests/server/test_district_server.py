@@ -69,6 +69,24 @@ def _dead_runs(runs: list[FlowRun]) -> list[FlowRun]:
     return dead
 
 
+def _sends_so_far(workers: list[Worker], crashed_by_us: frozenset[Any] = frozenset()) -> list[FlowRun]:
+    """The sends, failing the test at once when one ended other than completed (but the runs this test crashed),
+    with its state message and the workers' last log lines, rather than waiting out the timeout."""
+    runs = _sends()
+    ended_badly = [r for r in runs if r.id not in crashed_by_us and r.state is not None and r.state.is_final()
+                   and r.state.type is not StateType.COMPLETED]
+    if ended_badly:
+        states = "; ".join(f"{r.name} {r.parameters.get('deadline_id')} {r.state.type.value}: {r.state.message}"
+                           for r in ended_badly if r.state is not None)
+        logs = "\n".join(w.log.read_text(encoding="utf-8", errors="replace")[-3000:] for w in workers)
+        raise AssertionError(f"a send ended without completing: {states}\n{logs}")
+    return runs
+
+
+def _completed(runs: list[FlowRun]) -> int:
+    return len([r for r in runs if r.state is not None and r.state.type is StateType.COMPLETED])
+
+
 @pytest.mark.timeout(900)
 def test_district_two_workers_one_killed_every_report_exactly_once(
         prefect_pg_api: Any, postgres: Any, tmp_path: Path) -> None:
@@ -93,13 +111,12 @@ def test_district_two_workers_one_killed_every_report_exactly_once(
         try:
             # Kill the first worker, and every flow it runs, once a report is out (mid-year) and it is busy.
             wait_for("a report out and the first worker busy", lambda: any((out / "mail").glob("*.eml"))
-                     and descendants(workers[0].pid), 900)
+                     and descendants(workers[0].pid), 300)
             workers[0].kill()
             workers[0].start()
             # Every run ends, or is left running by a process that no longer exists.
-            wait_for("every send to finish or be orphaned", lambda: len(
-                [r for r in _sends() if r.state and r.state.type is StateType.COMPLETED])
-                + len(_dead_runs(_sends())) == len(expected), 1500)
+            wait_for("every send to finish or be orphaned", lambda: (
+                _completed(runs := _sends_so_far(workers)) + len(_dead_runs(runs)) == len(expected)), 400)
             orphans = _dead_runs(_sends())
             assert orphans, "the killed worker was running nothing"
             # What Prefect's zombie detection does (README): mark them crashed; then run them again, later.
@@ -111,11 +128,14 @@ def test_district_two_workers_one_killed_every_report_exactly_once(
                 deployment = f"thidua-deadline/{school}-{run.parameters['deadline_id']}-send"
                 run_deployment(deployment, parameters={"now": (AS_OF + dt.timedelta(minutes=15)).isoformat(),
                                                        "late": True}, timeout=0)
-            wait_for("the re-runs", lambda: len(
-                [r for r in _sends() if r.state and r.state.type is StateType.COMPLETED]) == len(expected), 900)
+            crashed = frozenset(run.id for run in orphans)
+            wait_for("the re-runs", lambda: _completed(_sends_so_far(workers, crashed)) == len(expected), 400)
         finally:
             for worker in workers:
                 worker.stop()
+            for run in _sends():  # shown only when the test fails: where each send got to
+                print(run.name, run.parameters.get("deadline_id"), run.state and run.state.type.value,
+                      run.state and run.state.message)
 
     messages = received(out / "mail")
     ids = Counter(str(m["Message-ID"]) for m in messages)
