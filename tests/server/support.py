@@ -91,34 +91,47 @@ def paused_run(name: str, round_: int = 1, timeout: float = 180.0, tag: str | No
 
 
 class HoldingSmtpHandler:
-    """A loopback mailbox that can stall one delivery, before or after filing it, so a test can kill the worker
+    """A loopback mailbox that can stall deliveries, each before or after filing it, so a test can kill the worker
     at exactly that moment: "after" is the crash between send and record, "before" a crash before the send."""
 
     def __init__(self, maildir: Path) -> None:
         self.maildir = maildir
         maildir.mkdir(parents=True, exist_ok=True)
-        self.hold: tuple[str, str] = ("", "")  # ("before" or "after", the Message-ID to stall)
-        self.holding = threading.Event()
+        self.holds: dict[str, str] = {}  # the Message-ID to stall → "before" or "after"
         self.release = threading.Event()
+        self._held: set[str] = set()
+        self._changed = threading.Condition()
+
+    def hold(self, holds: dict[str, str]) -> None:
+        """Stall these deliveries (once each) until `release` is set."""
+        with self._changed:
+            self.holds, self._held = dict(holds), set()
+        self.release.clear()
+
+    def wait_held(self, timeout: float) -> set[str]:
+        """The Message-IDs stalled so far, once every one asked for is, or when `timeout` runs out."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._held == set(self.holds), timeout)
+            return set(self._held)
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         raw: bytes = envelope.original_content
-        when, message_id = self.hold
-        hold = when if message_id and message_id == str(BytesHeaderParser().parsebytes(raw)["Message-ID"]) else ""
-        if hold:
-            self.hold = ("", "")
+        message_id = str(BytesHeaderParser().parsebytes(raw)["Message-ID"])
+        hold = self.holds.get(message_id, "") if message_id not in self._held else ""
         if hold == "before":
-            await self._stall()
+            await self._stall(message_id)
             return "451 stalled"
         temporary = self.maildir / f".{uuid.uuid4().hex}.tmp"
         temporary.write_bytes(raw)
         os.replace(temporary, self.maildir / f"{uuid.uuid4().hex}.eml")
         if hold == "after":
-            await self._stall()
+            await self._stall(message_id)
         return "250 Message accepted for delivery"
 
-    async def _stall(self) -> None:
-        self.holding.set()
+    async def _stall(self, message_id: str) -> None:
+        with self._changed:
+            self._held.add(message_id)
+            self._changed.notify_all()
         await asyncio.to_thread(self.release.wait, 120)
 
 
@@ -160,10 +173,26 @@ class Worker:
         return self.process.pid
 
     def kill(self) -> None:
+        """SIGKILL for the worker and everything under it, as an OOM kill or a power cut would. The tree is frozen
+        first (SIGSTOP until a scan finds nothing new), so no process starts a child or dies and leaves its
+        children to init between the scan and the kill; their process groups go too (a LibreOffice in its own)."""
         assert self.process is not None
-        for pid in [self.process.pid, *descendants(self.process.pid)]:
+        frozen: set[int] = set()
+        while tree := {self.process.pid, *descendants(self.process.pid)} - frozen:
+            for pid in tree:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            frozen |= tree
+        groups = set()
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                groups.add(os.getpgid(pid))
+        for pid in frozen:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        for group in groups - {os.getpgid(0)}:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
         self.process.wait()
 
     def stop(self) -> None:

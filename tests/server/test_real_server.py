@@ -118,28 +118,33 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
             summary = client.read_latest_artifacts(limit=200)
         assert any(a.key == f"{SEED.id}-d1-summary" and "TRỄ HẠN" in str(a.data) for a in summary)
 
-        # 3. Runs triggered through the API (as the clerk's re-run is), each killed between send and record (the
-        #    mail server has it, or not yet; the ledger says pending), then re-run: one email, not zero and not two.
+        # 3. Runs triggered through the API (as the clerk's re-run is), killed between send and record (D4: the
+        #    mail server has it; D6: not yet; the ledger says pending for both), then re-run: one email each, not
+        #    zero and not two. Both are stalled at the mail server, so one kill crashes both.
         fast = RunSettings(plan_path=PLAN.resolve(), data_dir=(out / "data").resolve(), out_dir=out.resolve(),
                            smtp_port=port, approval_poll_seconds=1)  # the decision is seen within a second
-        crash_counts = {}
-        for deadline_id, hold in (("D4", "after"), ("D6", "before")):
-            send_at = schedule(SEED, SEED.deadline(deadline_id)).send_at
-            settings = fast.model_copy(update={"stale_after_seconds": 3})
-            parameters = {"now": send_at.isoformat(), "settings": settings.model_dump(mode="json")}
-            handler.holding.clear()
-            handler.release.clear()
-            handler.hold = (hold, mail.report_message_id(SEED.id, deadline_id, 1, SEED.school.email_domain))
-            run_deployment(_send_deployment(SEED.id, deadline_id), parameters=parameters, timeout=0)
+        settings = fast.model_copy(update={"stale_after_seconds": 3})
+        crashed = {"D4": "after", "D6": "before"}
+        handler.hold({mail.report_message_id(SEED.id, d, 1, SEED.school.email_domain): hold
+                      for d, hold in crashed.items()})
+        parameters = {d: {"now": schedule(SEED, SEED.deadline(d)).send_at.isoformat(),
+                          "settings": settings.model_dump(mode="json")} for d in crashed}
+        for deadline_id in crashed:
+            run_deployment(_send_deployment(SEED.id, deadline_id), parameters=parameters[deadline_id], timeout=0)
+        for deadline_id in crashed:
             resume_flow_run(paused_run(deadline_id, timeout=240, tag=TAG), run_input=APPROVE)
-            assert handler.holding.wait(240), f"{deadline_id} never reached the mail server"
-            worker.kill()
-            handler.release.set()
-            assert len(_report_ids(handler.maildir, deadline_id)) == (1 if hold == "after" else 0)
-            worker.start()
-            # The clerk re-runs ten (simulated) minutes later: the killed run's claim is stale by then.
-            rerun = {**parameters, "now": (send_at + dt.timedelta(minutes=10)).isoformat()}
+        assert len(handler.wait_held(240)) == len(crashed), "a report never reached the mail server"
+        worker.kill()
+        handler.release.set()
+        assert {d: len(_report_ids(handler.maildir, d)) for d in crashed} == {"D4": 1, "D6": 0}
+        worker.start()
+        # The clerk re-runs ten (simulated) minutes later: the killed runs' claims are stale by then.
+        for deadline_id in crashed:
+            send_at = dt.datetime.fromisoformat(parameters[deadline_id]["now"])
+            rerun = {**parameters[deadline_id], "now": (send_at + dt.timedelta(minutes=10)).isoformat()}
             run_deployment(_send_deployment(SEED.id, deadline_id), parameters=rerun, timeout=0)
+        crash_counts = {}
+        for deadline_id in crashed:
             _completed(deadline_id)
             ids = _report_ids(handler.maildir, deadline_id)
             crash_counts[deadline_id] = (len(ids), len(set(ids)))
