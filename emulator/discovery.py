@@ -18,7 +18,7 @@ from typing import Any
 import googleapiclient
 
 from emulator.errors import GoogleError, bad_request
-from emulator.fields import MaskError, check_mask
+from emulator.fields import MaskError, check_mask, check_update_mask
 
 API_DOCUMENTS = ("sheets.v4", "docs.v1", "drive.v3", "gmail.v1", "forms.v1")
 DOCUMENTS_DIR = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
@@ -354,6 +354,87 @@ class BodyValidator:
                 continue
             else:
                 raise _unknown(name, where)
+        root = UPDATE_MASK_ROOTS.get(self.doc.name, {}).get(str(schema.get("id")))
+        if root is not None:
+            validate_update_mask(self.doc, value, schema, root, where)
+
+
+# ---------------------------------------------------------------- update masks inside request bodies
+
+#: For each request message holding a FieldMask (`format: google-fieldmask`), the schema the mask names fields of:
+#: the root its discovery description says is implied ("The root `cell` is implied", "The fields of CellData").
+#: `tests/emulator/test_emulator_update_masks.py` checks that every such message of the three APIs is here.
+UPDATE_MASK_ROOTS: dict[str, dict[str, str]] = {
+    "sheets": {
+        "AppendCellsRequest": "CellData", "RepeatCellRequest": "CellData", "UpdateCellsRequest": "CellData",
+        "UpdateBandingRequest": "BandedRange", "UpdateDataSourceRequest": "DataSource",
+        "UpdateDeveloperMetadataRequest": "DeveloperMetadata", "UpdateDimensionGroupRequest": "DimensionGroup",
+        "UpdateDimensionPropertiesRequest": "DimensionProperties",
+        "UpdateEmbeddedObjectBorderRequest": "EmbeddedObjectBorder",
+        "UpdateEmbeddedObjectPositionRequest": "OverlayPosition", "UpdateFilterViewRequest": "FilterView",
+        "UpdateNamedRangeRequest": "NamedRange", "UpdateProtectedRangeRequest": "ProtectedRange",
+        "UpdateSheetPropertiesRequest": "SheetProperties", "UpdateSlicerSpecRequest": "SlicerSpec",
+        "UpdateSpreadsheetPropertiesRequest": "SpreadsheetProperties", "UpdateTableRequest": "Table",
+    },
+    "docs": {
+        "UpdateDocumentStyleRequest": "DocumentStyle", "UpdateDocumentTabPropertiesRequest": "TabProperties",
+        "UpdateDropdownDefinitionPropertiesRequest": "DropdownDefinitionProperties",
+        "UpdateDropdownPropertiesRequest": "DropdownProperties", "UpdateNamedStyleRequest": "NamedStyle",
+        "UpdateParagraphStyleRequest": "ParagraphStyle", "UpdateSectionStyleRequest": "SectionStyle",
+        "UpdateTableCellStyleRequest": "TableCellStyle", "UpdateTableColumnPropertiesRequest": "TableColumnProperties",
+        "UpdateTableRowStyleRequest": "TableRowStyle", "UpdateTextStyleRequest": "TextStyle",
+    },
+    "forms": {
+        "UpdateFormInfoRequest": "Info", "UpdateSettingsRequest": "FormSettings", "UpdateItemRequest": "Item",
+        "SetPublishSettingsRequest": "PublishSettings",
+    },
+}
+
+
+def mask_property(schema: dict[str, Any]) -> tuple[str, str]:
+    """The name and description of a request message's FieldMask property (`fields` or `updateMask`)."""
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("format") == "google-fieldmask":
+            return name, str(spec.get("description", ""))
+    raise KeyError(f"{schema.get('id')} has no FieldMask property")
+
+
+def mask_required(description: str) -> bool:
+    """Google refuses a missing or empty mask where its description says "Required." or "At least one field must
+    be specified"; UpdateEmbeddedObjectPosition's lower-case "at least one" holds only with an overlay position."""
+    return description.startswith("Required.") or "At least" in description
+
+
+def star_allowed(description: str) -> bool:
+    """`*` ("every field") is accepted where the description offers it: 'A single `"*"` can be used'."""
+    return '"*"' in description
+
+
+@lru_cache(maxsize=4096)
+def _canonical_update_mask(api: str, root: str, text: str) -> str:
+    return ",".join(check_update_mask(text, registry().documents[api].schemas, root))
+
+
+def validate_update_mask(doc: ApiDocument, value: dict[str, Any], schema: dict[str, Any], root: str,
+                         where: str) -> None:
+    """Checks one request's update mask against the schema it updates, before anything in the batch is applied
+    (a batch with one bad mask changes nothing), and rewrites it in camelCase so the handlers read one spelling."""
+    name, description = mask_property(schema)
+    prefix, field = (f"Invalid {where}: ", f"{where}.{name}") if where else ("", name)
+    text = value.get(name)
+    if not text:
+        if mask_required(description):
+            raise bad_request(f"{prefix}At least one field must be listed in '{name}'.", field)
+        return
+    if text == "*":
+        if not star_allowed(description):
+            raise bad_request(f"{prefix}'*' cannot be used in '{name}' here; list the fields to update.", field)
+        return
+    try:
+        value[name] = _canonical_update_mask(doc.name, root, text)
+    except MaskError as error:
+        detail = error.syntax or f"Cannot find matching fields for path '{'.'.join(error.path)}' in {root}."
+        raise bad_request(f"{prefix}Invalid field mask '{text}'. {detail}", field) from None
 
 
 def validate_body(method: Method, body: Any) -> None:

@@ -53,17 +53,18 @@ def select(value: Any, tree: dict[str, Any]) -> Any:
     return out
 
 
+def tree_paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    """A parsed mask as dotted paths, each leaf once: ``{"c": {"d": None}}`` → ``["c.d"]``."""
+    out: list[str] = []
+    for name, sub in tree.items():
+        path = f"{prefix}.{name}" if prefix else name
+        out.extend(tree_paths(sub, path) if sub else [path])
+    return out
+
+
 def mask_paths(mask: str) -> list[str]:
     """A field mask (``a.b,c(d,e)`` or ``a/b``) as dotted paths: ``["a.b", "c.d", "c.e"]``; ``*`` stays ``*``."""
-
-    def walk(tree: dict[str, Any], prefix: str) -> list[str]:
-        out: list[str] = []
-        for name, sub in tree.items():
-            path = f"{prefix}.{name}" if prefix else name
-            out.extend(walk(sub, path) if sub else [path])
-        return out
-
-    return walk(parse_fields(mask), "")
+    return tree_paths(parse_fields(mask))
 
 
 def selects(fields: str, path: str) -> bool:
@@ -193,3 +194,19 @@ def check_mask(text: str, schemas: dict[str, Any], root: str, snake_case: bool) 
     """The parsed `fields` mask, checked against the response schema `root`, with Google's field names."""
     tree, _ = _parse_strict(text, 0, 0)
     return MaskChecker(schemas, snake_case).check(tree, {"$ref": root}, [])
+
+
+def check_update_mask(text: str, schemas: dict[str, Any], root: str) -> list[str]:
+    """An update mask (a FieldMask inside a request body, relative to the object it updates) as dotted paths in
+    Google's camelCase names, so a handler reads one spelling. Stricter than a response mask in two ways that
+    Google documents: `*` only stands alone (the caller decides whether it may), and a space is part of a name,
+    not a separator (the JSON FieldMask encoding has none)."""
+    space = re.search(r"\s", text)
+    if space:
+        raise MaskError([], f"Invalid field mask syntax: whitespace at character {space.start()}")
+    tree, _ = _parse_strict(text, 0, 0)
+    paths = tree_paths(MaskChecker(schemas, snake_case=True).check(tree, {"$ref": root}, []))
+    for path in paths:
+        if path.split(".")[-1] == "*":
+            raise MaskError(path.split("."))
+    return paths

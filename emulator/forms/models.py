@@ -86,10 +86,9 @@ class Form:
         return out
 
 
-def _mask_update(target: dict[str, Any], source: dict[str, Any], mask: str, where: str) -> None:
-    if not mask:
-        raise bad_request(f"{where}: updateMask cannot be empty.")
-    if mask.strip() == "*":
+def _mask_update(target: dict[str, Any], source: dict[str, Any], mask: str) -> None:
+    """Copies the masked fields from `source` (absent there: removed); the mask was checked with the body."""
+    if mask == "*":
         target.clear()
         target.update(copy.deepcopy(source))
         return
@@ -177,10 +176,10 @@ class FormsModel:
         kind, args = next(iter(request.items()))
         where = f"Invalid requests[{i}].{kind}"
         if kind == "updateFormInfo":
-            _mask_update(form.info, args.get("info") or {}, args.get("updateMask", ""), where)
+            _mask_update(form.info, args.get("info") or {}, str(args["updateMask"]))
             return {}
         if kind == "updateSettings":
-            _mask_update(form.settings, args.get("settings") or {}, args.get("updateMask", ""), where)
+            _mask_update(form.settings, args.get("settings") or {}, str(args["updateMask"]))
             return {}
         if kind == "createItem":
             item = copy.deepcopy(args.get("item") or {})
@@ -211,7 +210,7 @@ class FormsModel:
             if not 0 <= index < len(form.items):
                 raise bad_request(f"{where}: location.index {index} is out of range.")
             current = form.items[index]
-            _mask_update(current, args.get("item") or {}, args.get("updateMask", ""), where)
+            _mask_update(current, args.get("item") or {}, str(args["updateMask"]))
             self._prepare_item(form, current, where, keep_id=True)
             return {}
         raise unimplemented(f"forms.forms.batchUpdate request kind '{kind}'")
@@ -250,9 +249,8 @@ class FormsModel:
         """``forms.setPublishSettings``: both booleans required; accepting while unpublished is refused."""
         with self.lock:
             form = self.require(fid)
-            mask = str(body.get("updateMask") or "*")
-            paths = {p.strip() for p in mask.split(",")}
-            if not paths <= {"*", "publishState", "publish_state"}:
+            mask = str(body.get("updateMask") or "*")  # checked (and camelCased) with the body
+            if not set(mask.split(",")) <= {"*", "publishState"}:
                 raise bad_request(f"Invalid update mask: {mask}. Only publish_state or * is allowed.", "updateMask")
             settings = body.get("publishSettings")
             if settings is None:

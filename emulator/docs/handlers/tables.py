@@ -72,9 +72,7 @@ def update_table_column_properties(request: Request, args: dict[str, Any]) -> di
     table, _ = _table_start(request, args)
     columns = max((len(r) for r in table.rows), default=0)
     indices = args.get("columnIndices") or list(range(columns))
-    update, fields = args.get("tableColumnProperties") or {}, args.get("fields")
-    if not fields:
-        raise request.fail("fields must be specified (use '*' for all).")
+    update, fields = args.get("tableColumnProperties") or {}, str(args["fields"])  # checked with the body
     width = (update.get("width") or {}).get("magnitude")
     if update.get("widthType") == "FIXED_WIDTH" and (width is None or float(width) < 5):
         raise request.fail("A fixed column width must be at least 5 points.")

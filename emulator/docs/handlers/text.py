@@ -153,14 +153,12 @@ def _object_used(doc: Document, object_id: str) -> bool:
 
 
 def _styled_range(request: Request, args: dict[str, Any]) -> tuple[int, int]:
-    """The range a style request names, checked, and its field mask required."""
+    """The range a style request names, checked (its mask was checked with the body: validate_update_mask)."""
     rng = args.get("range") or {}
     request.segment(rng)
     start, end = int(rng.get("startIndex", 0)), int(rng.get("endIndex", 0))
     if end <= start or start < 1 or end > request.doc.end_index():
         raise request.fail("The range is invalid.")
-    if not args.get("fields"):
-        raise request.fail("fields must be specified (use '*' for all).")
     return start, end
 
 

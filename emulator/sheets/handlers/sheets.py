@@ -62,9 +62,7 @@ def update_sheet_properties(request: Request, args: dict[str, Any]) -> dict[str,
     book, where = request.book, request.where
     props = args.get("properties") or {}
     sheet = book.sheet_by_id(int(props.get("sheetId", 0)))
-    fields = args.get("fields")
-    if not fields:
-        raise bad_request(f"{where}: At least one field must be updated, but 'fields' is empty.")
+    fields = str(args["fields"])  # present and checked against SheetProperties (discovery.validate_update_mask)
     new_title = props.get("title")
     if (
         new_title
@@ -86,11 +84,7 @@ def update_sheet_properties(request: Request, args: dict[str, Any]) -> dict[str,
 
 def update_spreadsheet_properties(request: Request, args: dict[str, Any]) -> dict[str, Any]:
     """Changes the spreadsheet's properties named in `fields` (title, locale, time zone…)."""
-    book, where = request.book, request.where
-    fields = args.get("fields")
-    if not fields:
-        raise bad_request(f"{where}: At least one field must be updated, but 'fields' is empty.")
-    apply_mask(book.properties, args.get("properties") or {}, fields)
+    apply_mask(request.book.properties, args.get("properties") or {}, str(args["fields"]))
     return {}
 
 
