@@ -18,7 +18,7 @@ from typing import Any
 import googleapiclient
 
 from emulator.errors import GoogleError, bad_request
-from emulator.fields import MaskError, check_mask, check_update_mask
+from emulator.fields import MaskError, check_mask, check_update_mask, refuse_spaces
 
 API_DOCUMENTS = ("sheets.v4", "docs.v1", "drive.v3", "gmail.v1", "forms.v1")
 DOCUMENTS_DIR = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
@@ -248,7 +248,9 @@ def _checked_mask(method_id: str, text: str) -> dict[str, Any] | None:
     method = registry().methods[method_id]
     if method.response_ref is None:
         return None
-    snake_case = method.api not in LEGACY_FIELDS_ERROR_APIS
+    snake_case = method.api not in LEGACY_FIELDS_ERROR_APIS  # the APIs on Google's newer front end
+    if snake_case:
+        refuse_spaces(text)  # Drive's legacy parser takes 'title, mimeType' (its fields-parameter guide)
     return check_mask(text, method.doc.schemas, method.response_ref, snake_case)
 
 

@@ -190,6 +190,14 @@ class MaskChecker:
         return out
 
 
+def refuse_spaces(text: str) -> None:
+    """Outside Drive a space is part of a name, not a separator: Sheets answers `properties, sheets.properties` with
+    "Cannot find matching fields for path ' sheets.properties'" (ringo380/claude-google-sheets-mcp#4)."""
+    for piece in re.split(r"[,()]", text):
+        if re.search(r"\s", piece):
+            raise MaskError([piece])
+
+
 def check_mask(text: str, schemas: dict[str, Any], root: str, snake_case: bool) -> dict[str, Any]:
     """The parsed `fields` mask, checked against the response schema `root`, with Google's field names."""
     tree, _ = _parse_strict(text, 0, 0)
@@ -200,10 +208,8 @@ def check_update_mask(text: str, schemas: dict[str, Any], root: str) -> list[str
     """An update mask (a FieldMask inside a request body, relative to the object it updates) as dotted paths in
     Google's camelCase names, so a handler reads one spelling. Stricter than a response mask in two ways that
     Google documents: `*` only stands alone (the caller decides whether it may), and a space is part of a name,
-    not a separator (the JSON FieldMask encoding has none)."""
-    space = re.search(r"\s", text)
-    if space:
-        raise MaskError([], f"Invalid field mask syntax: whitespace at character {space.start()}")
+    not a separator (`refuse_spaces`)."""
+    refuse_spaces(text)
     tree, _ = _parse_strict(text, 0, 0)
     paths = tree_paths(MaskChecker(schemas, snake_case=True).check(tree, {"$ref": root}, []))
     for path in paths:

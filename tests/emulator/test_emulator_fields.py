@@ -141,3 +141,16 @@ def test_gmail_list_and_get_masks_are_checked(workspace: WorkspaceClients) -> No
         "headers"]
     assert messages.list(userId="me", fields="messages(id),resultSizeEstimate").execute()["messages"] == [
         {"id": sent["id"]}]
+
+
+def test_a_space_in_a_sheets_mask_is_part_of_a_name_but_drive_takes_it(workspace: WorkspaceClients) -> None:
+    """ringo380/claude-google-sheets-mcp#4: Sheets refuses 'properties, sheets.properties'; Drive's fields-parameter
+    guide writes 'title, mimeType'."""
+    sheets = workspace.service("sheets", "v4").spreadsheets()
+    files = workspace.service("drive", "v3").files()
+    sid = sheets.create(body={}).execute()["spreadsheetId"]
+
+    error = _error(sheets.get(spreadsheetId=sid, fields="properties, sheets.properties"))
+
+    assert "path ' sheets.properties'" in _violation(error)["description"]
+    assert files.get(fileId=sid, fields="id, name").execute() == {"id": sid, "name": "Untitled spreadsheet"}

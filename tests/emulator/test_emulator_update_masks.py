@@ -127,7 +127,7 @@ def test_sheets_a_misspelled_cell_field_fails_the_whole_batch(workspace: Workspa
     ("updateSheetProperties", {"properties": {"sheetId": 0}}, "properties.title",  # the root is implied
      "Cannot find matching fields for path 'properties' in SheetProperties."),
     ("updateSpreadsheetProperties", {"properties": {}}, "locale, timeZone",  # a space is part of a name
-     "whitespace at character 7"),
+     "path ' timeZone'"),
     ("updateCells", {"start": {"sheetId": 0}, "rows": []}, "userEnteredFormat(numberFormat", "unclosed '('"),
     ("updateSpreadsheetProperties", {"properties": {}}, "title,*", "path '*'"),  # `*` only alone
     ("repeatCell", {"range": {"sheetId": 0}, "cell": {}}, "", "At least one field must be listed in 'fields'."),

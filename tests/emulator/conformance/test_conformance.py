@@ -439,6 +439,48 @@ def test_a_fields_mask_naming_a_field_the_response_lacks_is_a_400(google: Target
     assert "messages" in messages.list(userId="me", fields="messages(id,threadId),nextPageToken").execute()
 
 
+def test_a_bad_update_mask_fails_the_whole_batch_and_documented_masks_pass(google: Target) -> None:
+    """Update masks use the syntax of read masks ("The syntax for update field masks is the same as read field
+    masks", names "in camelCase or separated_by_underscores": Docs and Sheets "Use field masks" guides); "*" updates
+    every field (Sheets batchUpdate guide, "Field masks"); "If any request is not valid then the entire request will
+    fail and nothing will be applied" (spreadsheets.batchUpdate reference). A misspelled name is a 400
+    INVALID_ARGUMENT and the request before it in the batch is not applied."""
+    sheets = google.service("sheets", "v4").spreadsheets()
+    sid = google.keep(sheets.create(body={"properties": {"title": "Mặt nạ cập nhật"}}).execute()["spreadsheetId"])
+    rename = {"updateSpreadsheetProperties": {"properties": {"title": "Đổi tên"}, "fields": "title"}}
+    bold = {"repeatCell": {"range": {"sheetId": 0, "endRowIndex": 1}, "fields": "userEnteredFormat.textFormat.bolt",
+                           "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}}}}
+    assert _refused_mask(sheets.batchUpdate(spreadsheetId=sid, body={"requests": [rename, bold]}))[
+        "status"] == "INVALID_ARGUMENT"
+    title = sheets.get(spreadsheetId=sid, fields="properties.title").execute()["properties"]["title"]
+    assert title == "Mặt nạ cập nhật"
+    bold["repeatCell"]["fields"] = "user_entered_format(text_format.bold)"
+    sheets.batchUpdate(spreadsheetId=sid, body={"requests": [rename, bold, {"updateCells": {
+        "start": {"sheetId": 0, "rowIndex": 1}, "fields": "*",
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": "6A"}}]}]}}]}).execute()
+
+    docs = google.service("docs", "v1").documents()
+    doc = google.keep(docs.create(body={"title": "Mặt nạ cập nhật"}).execute()["documentId"])
+    insert = {"insertText": {"location": {"index": 1}, "text": "Tổng kết"}}
+    style = {"updateTextStyle": {"range": {"startIndex": 1, "endIndex": 5}, "textStyle": {"bold": True},
+                                 "fields": "bolt"}}
+    assert _refused_mask(docs.batchUpdate(documentId=doc, body={"requests": [insert, style]}))[
+        "status"] == "INVALID_ARGUMENT"
+    assert docs.get(documentId=doc).execute()["body"]["content"][-1]["endIndex"] == 2  # nothing inserted
+    style["updateTextStyle"]["fields"] = "bold,font_size"
+    docs.batchUpdate(documentId=doc, body={"requests": [insert, style]}).execute()
+
+    forms = google.service("forms", "v1").forms()
+    form = google.keep(forms.create(body={"info": {"title": "Mặt nạ cập nhật"}}).execute()["formId"])
+    info = {"updateFormInfo": {"info": {"description": "Mô tả"}, "updateMask": "description"}}
+    settings = {"updateSettings": {"settings": {"emailCollectionType": "VERIFIED"}, "updateMask": "emailCollection"}}
+    assert _refused_mask(forms.batchUpdate(formId=form, body={"requests": [info, settings]}))[
+        "status"] == "INVALID_ARGUMENT"
+    assert "description" not in forms.get(formId=form).execute()["info"]
+    settings["updateSettings"]["updateMask"] = "email_collection_type"
+    forms.batchUpdate(formId=form, body={"requests": [info, settings]}).execute()
+
+
 def test_product_scopes_are_the_ones_the_suite_uses() -> None:
     """The suite runs with the product's own scopes (drive.file, not drive), so it proves what the product meets."""
     assert DRIVE_FULL not in PRODUCT_SCOPES and "https://www.googleapis.com/auth/drive.file" in PRODUCT_SCOPES
