@@ -206,9 +206,9 @@ def check_mask(text: str, schemas: dict[str, Any], root: str, snake_case: bool) 
 
 def check_update_mask(text: str, schemas: dict[str, Any], root: str) -> list[str]:
     """An update mask (a FieldMask inside a request body, relative to the object it updates) as dotted paths in
-    Google's camelCase names, so a handler reads one spelling. Stricter than a response mask in two ways that
-    Google documents: `*` only stands alone (the caller decides whether it may), and a space is part of a name,
-    not a separator (`refuse_spaces`)."""
+    Google's camelCase names, so a handler reads one spelling. Stricter than a response mask: `*` only stands
+    alone, the one form Google documents for update masks (the caller decides whether the request offers it).
+    A space is part of a name (`refuse_spaces`)."""
     refuse_spaces(text)
     tree, _ = _parse_strict(text, 0, 0)
     paths = tree_paths(MaskChecker(schemas, snake_case=True).check(tree, {"$ref": root}, []))
