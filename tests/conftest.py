@@ -36,6 +36,9 @@ SLOWEST_MODULES = (
     "tests/e2e/test_district_demo.py",
     "tests/e2e/test_demo.py",
     "tests/golive/test_report_command.py",
+    "tests/hostile/test_disk_full.py",
+    "tests/google/test_doctor.py",
+    "tests/server/test_approval.py",
 )
 SHARES_DISTRICT_SERVER = "tests/server/test_postgres_server.py"
 
