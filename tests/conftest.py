@@ -32,9 +32,9 @@ PREFECT_PG_DATABASE = "prefect"
 SLOWEST_MODULES = (
     "tests/server/test_real_server.py",
     "tests/server/test_district_server.py",
+    "tests/e2e/test_demo.py",  # the local demo, which test_google_demo.py compares with at its end
     "tests/e2e/test_google_demo.py",
     "tests/e2e/test_district_demo.py",
-    "tests/e2e/test_demo.py",
     "tests/golive/test_report_command.py",
     "tests/hostile/test_disk_full.py",
     "tests/google/test_doctor.py",

@@ -55,25 +55,14 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_google_reports_say_what_the_local_reports_say(google_demo: tuple[Path, Any],
-                                                       local_demo: tuple[Path, Any]) -> None:
-    (google_out, google_run), (local_out, local_run) = google_demo, local_demo
+def test_the_google_demo_exits_cleanly_and_sends_all_nine(google_demo: tuple[Path, Any]) -> None:
+    google_out, google_run = google_demo
     assert google_run.returncode == 0, google_run.stdout + google_run.stderr
-    assert local_run.returncode == 0, local_run.stdout + local_run.stderr
     output = google_run.stdout + google_run.stderr
     assert "Traceback" not in output, output[max(0, output.find("Traceback") - 1000):][:6000]
-    google, local = _summary(google_out), _summary(local_out)
-    assert sorted(google) == sorted(local) == [f"D{i}" for i in range(1, 10)]
-    for deadline_id, row in google.items():
-        assert row["delivery"] == "sent"
-        for count in ("rows_read", "rows_accepted", "rows_rejected"):
-            assert row[count] == local[deadline_id][count], (deadline_id, count)
-        tables = _context(google_out, deadline_id)["tables"]
-        assert tables == _context(local_out, deadline_id)["tables"], deadline_id
-        text = _flat(pdf_text(google_out / row["report"]))  # rendered into the exported PDF, table by table
-        for table in tables:
-            assert _flat(table["caption"]) in text, (deadline_id, table["caption"])
-        assert (google_out / row["report"]).read_bytes().startswith(b"%PDF")
+    summary = _summary(google_out)
+    assert sorted(summary) == [f"D{i}" for i in range(1, 10)]
+    assert {row["delivery"] for row in summary.values()} == {"sent"}
 
 
 def test_each_report_costs_a_small_constant_number_of_calls(google_demo: tuple[Path, Any]) -> None:
@@ -160,3 +149,22 @@ def test_twenty_percent_injected_429_and_503_still_deliver_every_report_once(
         sent = _sent_message_ids(provisioned, workspace.emulator.base_url)
     assert failed >= 5  # the faults really happened
     assert sorted(sent) == sorted(set(sent)) and len(sent) == len(FAULTED)
+
+
+# Last in the module: by then the local demo, which test_demo.py runs on another worker, is usually done (tests/
+# conftest.py starts that module first), so this worker does not run it or wait for it.
+def test_google_reports_say_what_the_local_reports_say(google_demo: tuple[Path, Any],
+                                                       local_demo: tuple[Path, Any]) -> None:
+    (google_out, _), (local_out, local_run) = google_demo, local_demo
+    assert local_run.returncode == 0, local_run.stdout + local_run.stderr
+    google, local = _summary(google_out), _summary(local_out)
+    assert sorted(google) == sorted(local) == [f"D{i}" for i in range(1, 10)]
+    for deadline_id, row in google.items():
+        for count in ("rows_read", "rows_accepted", "rows_rejected"):
+            assert row[count] == local[deadline_id][count], (deadline_id, count)
+        tables = _context(google_out, deadline_id)["tables"]
+        assert tables == _context(local_out, deadline_id)["tables"], deadline_id
+        text = _flat(pdf_text(google_out / row["report"]))  # rendered into the exported PDF, table by table
+        for table in tables:
+            assert _flat(table["caption"]) in text, (deadline_id, table["caption"])
+        assert (google_out / row["report"]).read_bytes().startswith(b"%PDF")
