@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole check: lint, types, the core's import contract, and every test (real Prefect, SMTP, files, HTTP).
-# Tests run on THIDUA_TEST_WORKERS pytest-xdist workers (default 2: the setting CI has passed with; on a quiet
-# 2-core machine pytest took 675 s on 2 and 598 s on 3, where the run waits more than it computes; on a loaded machine
-# more workers once pushed the demos past their timeouts), one test module per worker at a time, slowest modules
-# first (tests/conftest.py); the 25 slowest tests are listed at the end.
+# Tests run on THIDUA_TEST_WORKERS pytest-xdist workers (default 2: the setting CI has passed with; fresh clones on
+# this 2-core machine, one after the other on 2026-12-01: pytest 746 s on 2 workers, 709 s on 3, 729 s on 4, all
+# green: the run waits on flow-run processes more than it computes, and more workers mostly add contention),
+# one test module per worker at a time, slowest modules first (tests/conftest.py); the 25 slowest tests are listed
+# at the end.
 # The static checks (33 s of CPU on a fresh clone) run beside the tests, on the CPU the tests leave idle while they
 # wait for servers and flow runs; their output follows the tests', and either failing fails the command.
 set -euo pipefail
