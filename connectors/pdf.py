@@ -266,7 +266,12 @@ class PdfConverter:
             raise _failed(docx, "không có tệp")
         pdf.parent.mkdir(parents=True, exist_ok=True)
         partial = pdf.with_name(f".{pdf.stem}.partial.pdf")
-        partial.unlink(missing_ok=True)
+        # LibreOffice locks the file it writes (".~lock.<name>#"); one killed mid-write (a killed worker) leaves
+        # its lock, which the next LibreOffice, in another private profile, takes for another user's and refuses
+        # to write over. Both are this report's own leftovers: nothing else writes `partial`.
+        leftovers = (partial, partial.with_name(f".~lock.{partial.name}#"))
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
         try:
             with self._lock:
                 deadline = time.monotonic() + timeout
@@ -277,7 +282,8 @@ class PdfConverter:
                     self._convert_on_server(docx, partial, timeout, deadline)
             partial.replace(pdf)
         except Exception as error:
-            partial.unlink(missing_ok=True)
+            for leftover in leftovers:
+                leftover.unlink(missing_ok=True)
             # LibreOffice says only that it failed; a folder with less room than the DOCX takes is the reason.
             if is_full(error) or no_room(pdf.parent, max(docx.stat().st_size if docx.is_file() else 0, MIN_ROOM)):
                 raise OutputFullError(pdf, "bản PDF") from error

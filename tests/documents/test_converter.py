@@ -165,3 +165,23 @@ def test_no_libreoffice_outlives_the_process_that_started_it(built: dict[str, Bu
         child.stdin.close()  # type: ignore[union-attr]
     assert child.wait(60) in (0, -signal.SIGKILL)
     assert _wait_gone(pgid, 20) == []
+
+
+def test_a_lock_left_by_a_libreoffice_killed_mid_write_does_not_stop_the_next_conversion(
+        built: dict[str, BuiltReport], tmp_path: Path) -> None:
+    """A worker killed while its LibreOffice wrote the PDF leaves LibreOffice's lock file beside the half-written
+    PDF (seen in the district worker-kill test); the re-run's LibreOffice, in another private profile, took it for
+    another user's and refused to write, so the re-run failed. The lock below is as LibreOffice writes one."""
+    assert SOFFICE is not None
+    pdf = tmp_path / "d2.pdf"
+    partial = tmp_path / ".d2.partial.pdf"
+    lock = tmp_path / f".~lock.{partial.name}#"
+    lock.write_text(f",root,vm,01.12.2026 18:58,file://{tmp_path}/killed-profile/profile;", encoding="utf-8")
+    partial.write_bytes(b"%PDF-1.7\n")  # what the killed LibreOffice had written so far
+    converter = PdfConverter(SOFFICE)
+    try:
+        converter.convert(built["D2"].docx, pdf, timeout=120)
+    finally:
+        converter.close()
+    assert pdf.read_bytes().startswith(b"%PDF") and "\n" in pdf_text(pdf)
+    assert not lock.exists() and not partial.exists()
