@@ -210,8 +210,7 @@ def check_update_mask(text: str, schemas: dict[str, Any], root: str) -> list[str
     alone, the one form Google documents for update masks (the caller decides whether the request offers it).
     A space is part of a name (`refuse_spaces`)."""
     refuse_spaces(text)
-    tree, _ = _parse_strict(text, 0, 0)
-    paths = tree_paths(MaskChecker(schemas, snake_case=True).check(tree, {"$ref": root}, []))
+    paths = tree_paths(check_mask(text, schemas, root, snake_case=True))
     for path in paths:
         if path.split(".")[-1] == "*":
             raise MaskError(path.split("."))
