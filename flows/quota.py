@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -73,7 +74,7 @@ def ensure_limits(user: str, project: str, quotas: WorkspaceQuotas = DEFAULT_QUO
 BUSY_RETRY_SECONDS = 0.02
 
 
-def occupy(names: list[str], units: int, timeout_seconds: float) -> None:
+def occupy(client: SyncPrefectClient, names: list[str], units: int, timeout_seconds: float) -> None:
     """Occupies `units` in every limit of `names` at once, waiting while any is full.
 
     What Prefect's `rate_limit` does, but for one thing: on a Prefect server on SQLite (the embedded default), an
@@ -84,22 +85,21 @@ def occupy(names: list[str], units: int, timeout_seconds: float) -> None:
     Prefect's own acquisition service does."""
     deadline = time.monotonic() + timeout_seconds
     busy = 0
-    with get_client(sync_client=True) as client:
-        while True:
-            response = _increment(client, names, units)
-            if response.status_code == 423:
-                wait = float(response.headers.get("Retry-After", 1.0))
-            elif response.status_code == 503:
-                wait = min(BUSY_RETRY_SECONDS * 2**busy, 1.0) * random.uniform(1.0, 1.5)
-                busy += 1
-            else:
-                response.raise_for_status()
-                if len(response.json()) != len(names):  # the server skips a name it does not know
-                    raise LookupError(f"Prefect has no rate limit for one of {names}: run ensure_limits first")
-                return
-            if time.monotonic() + wait > deadline:
-                raise TimeoutError(f"no room in {', '.join(names)} within {timeout_seconds:g} s")
-            time.sleep(wait)
+    while True:
+        response = _increment(client, names, units)
+        if response.status_code == 423:
+            wait = float(response.headers.get("Retry-After", 1.0))
+        elif response.status_code == 503:
+            wait = min(BUSY_RETRY_SECONDS * 2**busy, 1.0) * random.uniform(1.0, 1.5)
+            busy += 1
+        else:
+            response.raise_for_status()
+            if len(response.json()) != len(names):  # the server skips a name it does not know
+                raise LookupError(f"Prefect has no rate limit for one of {names}: run ensure_limits first")
+            return
+        if time.monotonic() + wait > deadline:
+            raise TimeoutError(f"no room in {', '.join(names)} within {timeout_seconds:g} s")
+        time.sleep(wait)
 
 
 def _increment(client: SyncPrefectClient, names: list[str], units: int) -> httpx.Response:
@@ -116,6 +116,15 @@ def prefect_throttle(user: str, project: str, quotas: WorkspaceQuotas = DEFAULT_
                      timeout_seconds: float = 600) -> Callable[[Charges], None]:
     """The GoogleApi throttle: blocks until the call's units fit under both the user's and the project's limit."""
     known = set(ensure_limits(user, project, quotas))
+    local = threading.local()
+
+    def client() -> SyncPrefectClient:
+        """This thread's client, kept open: a new one asks the server for a CSRF token first, a round trip each
+        call would pay. Closed by the process's exit, like Prefect's own acquisition service's."""
+        if not hasattr(local, "client"):
+            local.client = get_client(sync_client=True).__enter__()
+        opened: SyncPrefectClient = local.client
+        return opened
 
     def throttle(charges: Charges) -> None:
         by_units: dict[int, list[str]] = defaultdict(list)
@@ -125,6 +134,6 @@ def prefect_throttle(user: str, project: str, quotas: WorkspaceQuotas = DEFAULT_
                 if name in known:
                     by_units[units].append(name)
         for units, names in by_units.items():
-            occupy(names, units, timeout_seconds)
+            occupy(client(), names, units, timeout_seconds)
 
     return throttle

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.quota import occupy
@@ -34,6 +35,7 @@ class PrefectLike:
     def __init__(self) -> None:
         self.answers: list[Answer] = []
         self.increments: list[float] = []
+        self.client: SyncPrefectClient
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,7 +67,8 @@ def prefect_like() -> Iterator[PrefectLike]:
     server = PrefectLike()
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
-    with temporary_settings({PREFECT_API_URL: server.url}):
+    with temporary_settings({PREFECT_API_URL: server.url}), get_client(sync_client=True) as client:
+        server.client = client
         yield server
     server.server.shutdown()
     server.server.server_close()
@@ -74,7 +77,7 @@ def prefect_like() -> Iterator[PrefectLike]:
 def test_a_write_refused_for_a_busy_database_is_tried_again_within_a_moment(prefect_like: PrefectLike) -> None:
     """Prefect's own client waits about 2 s before each retry of a 503 (1.6 s at the least, with its jitter)."""
     prefect_like.answers = [BUSY, BUSY, BUSY, (200, {}, [LIMIT])]
-    occupy([NAME], 1, timeout_seconds=30)
+    occupy(prefect_like.client, [NAME], 1, timeout_seconds=30)
     assert len(prefect_like.increments) == 4
     gaps = [later - earlier for earlier, later in itertools.pairwise(prefect_like.increments)]
     assert max(gaps) < 1.0, gaps
@@ -82,7 +85,7 @@ def test_a_write_refused_for_a_busy_database_is_tried_again_within_a_moment(pref
 
 def test_a_full_limit_waits_the_retry_after_the_server_gives(prefect_like: PrefectLike) -> None:
     prefect_like.answers = [(423, {"Retry-After": "0.4"}, {"detail": "Locked"}), (200, {}, [LIMIT])]
-    occupy([NAME], 1, timeout_seconds=30)
+    occupy(prefect_like.client, [NAME], 1, timeout_seconds=30)
     first, second = prefect_like.increments
     assert second - first >= 0.4
 
@@ -90,17 +93,17 @@ def test_a_full_limit_waits_the_retry_after_the_server_gives(prefect_like: Prefe
 def test_a_wait_longer_than_the_timeout_fails_without_waiting_it_out(prefect_like: PrefectLike) -> None:
     prefect_like.answers = [(423, {"Retry-After": "300"}, {"detail": "Locked"})]
     with pytest.raises(TimeoutError, match="no room in google-drive_queries-user-a within 5 s"):
-        occupy([NAME], 1, timeout_seconds=5)
+        occupy(prefect_like.client, [NAME], 1, timeout_seconds=5)
     assert len(prefect_like.increments) == 1
 
 
 def test_a_limit_the_server_does_not_have_is_an_error(prefect_like: PrefectLike) -> None:
     prefect_like.answers = [(200, {}, [LIMIT])]  # two names asked, one known: Prefect skips the unknown one
     with pytest.raises(LookupError, match="run ensure_limits first"):
-        occupy([NAME, "google-drive_queries-project-p"], 1, timeout_seconds=5)
+        occupy(prefect_like.client, [NAME, "google-drive_queries-project-p"], 1, timeout_seconds=5)
 
 
 def test_any_other_refusal_is_raised(prefect_like: PrefectLike) -> None:
     prefect_like.answers = [(500, {}, {"exception_message": "Internal Server Error"})]
     with pytest.raises(Exception, match="500"):
-        occupy([NAME], 1, timeout_seconds=5)
+        occupy(prefect_like.client, [NAME], 1, timeout_seconds=5)
