@@ -6,14 +6,22 @@ module) on first use, keeps it for the process's life, restarts it if it died, a
 LibreOffice runs in a private profile (`-env:UserInstallation`), so parallel converters never share one, and
 every conversion has a timeout after which its LibreOffice is killed. When the server cannot start (no Python
 with `uno`, LibreOffice too old), conversions fall back to the one-shot `soffice --convert-to pdf`.
+
+A worker host runs each flow in a new process, so one LibreOffice per process still means one start per flow run.
+With `THIDUA_PDF_HOST` naming a folder, the processes that share it share one LibreOffice instead: the first to
+need it starts it and registers it there, the others use it, one conversion at a time under a file lock, and it
+stops itself after `HOST_IDLE_SECONDS` without a conversion.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import hashlib
 import http.client
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -25,6 +33,7 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -37,19 +46,47 @@ log = logging.getLogger(__name__)
 #: one-shot; unoserver itself waits 5 s before it serves, and a busy 2-core machine needs more.
 STARTUP_SECONDS = 60.0
 
-#: Runs unoserver's server under a watchdog: when the Python that started it dies without its atexit (SIGKILL,
-#: a killed worker), the server removes its directory (profile included) and kills its own process group,
-#: LibreOffice included, instead of lingering.
+#: The environment variable naming the folder where the processes of a host share one LibreOffice.
+HOST_ENV = "THIDUA_PDF_HOST"
+
+#: A shared LibreOffice stops itself after this long without a conversion.
+HOST_IDLE_SECONDS = 300.0
+
+#: Runs unoserver's server under a watchdog. A process's own server: when the Python that started it dies
+#: without its atexit (SIGKILL, a killed worker). A host's shared server: when nobody holds the host's lock (no
+#: conversion or start under way) and no conversion has ended for the idle time; it then strikes itself from
+#: the register before the lock is free again, so nobody adopts it as it dies. Either way the server removes its
+#: directory (profile included) and kills its own process group, LibreOffice included, instead of lingering.
 _LAUNCHER = """
-import os, shutil, signal, socket, sys, threading, time
-parent = int(sys.argv[1])
+import fcntl, json, os, shutil, signal, socket, sys, threading, time
+parent, idle, host, register = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+def stale():
+    if parent:
+        return os.getppid() != parent
+    with open(os.path.join(host, "lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        try:
+            if time.time() - os.path.getmtime(os.path.join(host, "used")) <= idle:
+                return False
+        except OSError:
+            pass
+        try:
+            with open(register, encoding="utf-8") as named:
+                if json.load(named).get("pid") == os.getpid():
+                    os.unlink(register)
+        except (OSError, ValueError):
+            pass
+        return True
 def watch():
-    while os.getppid() == parent:
+    while not stale():
         time.sleep(1)
     shutil.rmtree(os.getcwd(), ignore_errors=True)
     os.killpg(0, signal.SIGKILL)
 threading.Thread(target=watch, daemon=True).start()
-sys.argv = ["unoserver", *sys.argv[2:]]
+sys.argv = ["unoserver", *sys.argv[5:]]
 import unoserver.server
 class _Clock:
     # unoserver sleeps a fixed 5 s after starting LibreOffice, then tries to connect every 2 s. Instead of the
@@ -178,12 +215,60 @@ class _Transport(xmlrpc.client.Transport):
         return connection
 
 
-class _Server:
-    """One unoserver + LibreOffice process group with its private profile, owned by the process that started
-    it."""
+class _Running:
+    """A unoserver + LibreOffice process group with its private profile in `work`, answering on `port`."""
 
-    def __init__(self, soffice: str, python: str, deadline: float) -> None:
+    pid: int
+    port: int
+    work: Path
+    register: Path | None = None  # a host's shared server: the file that names it to the host's processes
+
+    def proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
+        return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}", transport=_Transport(timeout),
+                                         allow_none=True)
+
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def log_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            return " ".join((self.work / "unoserver.log").read_text("utf-8", "replace").split()[-40:])
+        return ""
+
+    def killable(self) -> bool:
+        """Whether `pid` is surely this server's process group, so that killing it kills nothing else."""
+        return True
+
+    def stop(self) -> None:
+        """Kill it; a host's shared server is also struck from the host's register, where it is the one named."""
+        if self.killable():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
+        shutil.rmtree(self.work, ignore_errors=True)
+        if self.register is not None and _registered(self.register).get("pid") == self.pid:
+            self.register.unlink(missing_ok=True)
+
+
+def _register_of(host: Path, soffice: str) -> Path:
+    """Where a host names its shared server for one LibreOffice executable."""
+    return host / f"server-{hashlib.sha256(soffice.encode()).hexdigest()[:12]}.json"
+
+
+def _registered(register: Path) -> dict[str, object]:
+    try:
+        found = json.loads(register.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+class _Server(_Running):
+    """One started by this process: its own (stopped with it), or a host's shared one (registered, left running
+    for the host's other processes, stopping itself when idle)."""
+
+    def __init__(self, soffice: str, python: str, deadline: float, host: Path | None = None) -> None:
         self.owner = os.getpid()
+        self.register = _register_of(host, soffice) if host is not None else None
         self.work = Path(tempfile.mkdtemp(prefix="thidua-unoserver-"))
         self.port = _free_port()
         uno_port = _free_port()
@@ -192,19 +277,29 @@ class _Server:
         environment = {k: v for k, v in os.environ.items() if k not in {"PYTHONHOME", "VIRTUAL_ENV"}}
         environment |= {"PYTHONPATH": str(_unoserver_path(self.work / "pythonpath")),
                         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
-        self.log_path = self.work / "unoserver.log"
-        command = [python, "-c", _LAUNCHER, str(os.getpid()), "--executable", soffice,
+        if host is None or self.register is None:
+            watch = [str(os.getpid()), "0", "", ""]
+        else:
+            (host / "used").touch()  # the idle clock starts with the server
+            watch = ["0", str(HOST_IDLE_SECONDS), str(host), str(self.register)]
+        command = [python, "-c", _LAUNCHER, *watch, "--executable", soffice,
                    "--interface", "127.0.0.1", "--port", str(self.port),
                    "--uno-interface", "127.0.0.1", "--uno-port", str(uno_port),
                    "--user-installation", str(self.work / "profile")]
-        with self.log_path.open("wb") as log_file:
+        with (self.work / "unoserver.log").open("wb") as log_file:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
                                             cwd=self.work, env=environment, start_new_session=True)
+        self.pid = self.process.pid
         try:
             self._wait_ready(deadline)
         except BaseException:
             self.stop()
             raise
+        if self.register is not None:
+            written = self.register.with_name(f".{self.register.name}.{os.getpid()}")
+            written.write_text(json.dumps({"pid": self.pid, "port": self.port, "work": str(self.work)}),
+                               encoding="utf-8")
+            written.replace(self.register)
 
     def _wait_ready(self, deadline: float) -> None:
         while True:
@@ -219,22 +314,54 @@ class _Server:
             except (OSError, http.client.HTTPException, xmlrpc.client.Fault):
                 time.sleep(min(0.2, max(remaining, 0)))
 
-    def proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
-        return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}", transport=_Transport(timeout),
-                                         allow_none=True)
-
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def log_tail(self) -> str:
-        with contextlib.suppress(OSError):
-            return " ".join(self.log_path.read_text("utf-8", "replace").split()[-40:])
-        return ""
-
     def stop(self) -> None:
         if self.owner == os.getpid():  # a forked child must not stop its parent's server
-            _kill_group(self.process)
-            shutil.rmtree(self.work, ignore_errors=True)
+            super().stop()
+            self.process.wait()
+
+
+class _Adopted(_Running):
+    """A host's shared server that another process started, found in the host's register."""
+
+    def __init__(self, register: Path, pid: int, port: int, work: Path) -> None:
+        self.register, self.pid, self.port, self.work = register, pid, port, work
+
+    @classmethod
+    def find(cls, register: Path) -> _Adopted | None:
+        """The server `register` names if it answers; one that does not is killed and struck off."""
+        entry = _registered(register)
+        pid, port, work = entry.get("pid"), entry.get("port"), entry.get("work")
+        if not (isinstance(pid, int) and isinstance(port, int) and isinstance(work, str)):
+            return None
+        found = cls(register, pid, port, Path(work))
+        try:
+            found.proxy(2.0).info()
+            return found
+        except (OSError, http.client.HTTPException, xmlrpc.client.Fault):
+            found.stop()
+            return None
+
+    def alive(self) -> bool:
+        """Whether `pid` is still this server's launcher: another process started and reaped it, so the number
+        may since belong to anything."""
+        try:
+            return str(self.work) in Path(f"/proc/{self.pid}/cmdline").read_text("utf-8", "replace")
+        except OSError:
+            return False
+
+    def killable(self) -> bool:
+        return self.alive()
+
+
+def stop_host(host: Path) -> None:
+    """Stop a host's shared LibreOffices now (the end of a test run; each would stop itself when idle)."""
+    for register in host.glob("server-*.json"):
+        found = _Adopted.find(register)
+        if found is not None:
+            found.stop()
 
 
 class PdfConverter:
@@ -243,14 +370,19 @@ class PdfConverter:
     Thread-safe. `timeout` bounds each conversion and, for the first one, the server's start; it does not count
     the wait behind another thread's conversion or a background start (`prewarm`). If the server cannot start,
     this converter converts one-shot from then on (`mode` says which way the last conversion went).
+
+    With `host`, the LibreOffice is the host's shared one (module docstring): the wait for another process's
+    conversion is not counted either, and `close` leaves it running for the others.
     """
 
-    def __init__(self, soffice: str, python: str | None = None, startup_seconds: float = STARTUP_SECONDS) -> None:
+    def __init__(self, soffice: str, python: str | None = None, startup_seconds: float = STARTUP_SECONDS,
+                 host: Path | None = None) -> None:
         self.soffice = soffice
         self.python = python or _uno_python(soffice)
         self.startup_seconds = startup_seconds
+        self.host = host
         self.mode: Literal["server", "one-shot"] | None = None
-        self._server: _Server | None = None
+        self._server: _Running | None = None
         self._unavailable = self.python is None or importlib.util.find_spec("unoserver") is None
         self._lock = threading.Lock()
 
@@ -258,7 +390,7 @@ class PdfConverter:
     def server_pid(self) -> int | None:
         """The running server's process (group) id, None when none runs."""
         server = self._server
-        return server.process.pid if server is not None and server.alive() else None
+        return server.pid if server is not None and server.alive() else None
 
     def convert(self, docx: Path, pdf: Path, timeout: float) -> None:
         """Write `docx` as PDF to `pdf` (replaced whole: a retried task never reads a half-written file)."""
@@ -273,7 +405,7 @@ class PdfConverter:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
         try:
-            with self._lock:
+            with self._lock, self._turn():
                 deadline = time.monotonic() + timeout
                 if self._unavailable:
                     self.mode = "one-shot"
@@ -323,7 +455,7 @@ class PdfConverter:
             self._stop_server()
         raise _failed(docx, "LibreOffice dừng đột ngột hai lần")
 
-    def _running_server(self, deadline: float, docx: Path, timeout: float) -> _Server:
+    def _running_server(self, deadline: float, docx: Path, timeout: float) -> _Running:
         try:
             return self._start(deadline)
         except TimeoutError:
@@ -331,15 +463,38 @@ class PdfConverter:
                 raise _timed_out(docx, timeout) from None
             raise ServerUnavailable(f"no answer within {self.startup_seconds:g} s") from None
 
-    def _start(self, deadline: float) -> _Server:
-        """The running server, started (within the start's own limit and `deadline`) if none runs or it died."""
-        if self._server is not None and self._server.owner == os.getpid() and self._server.alive():
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn at the host's shared LibreOffice, if it uses one: one conversion at a time."""
+        if self.host is None:
+            yield
+            return
+        self.host.mkdir(parents=True, exist_ok=True)
+        with (self.host / "lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if self._server is not None:
+                    (self.host / "used").touch()  # the shared server's idle clock starts again
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _start(self, deadline: float) -> _Running:
+        """The running server, started (within the start's own limit and `deadline`) if none runs or it died; on a
+        host, the one registered there if it answers (another process may have replaced the one used last)."""
+        if self.host is not None:
+            self._server = _Adopted.find(_register_of(self.host, self.soffice))
+            if self._server is not None:
+                return self._server
+        elif self._server is not None and isinstance(self._server, _Server) and self._server.owner == os.getpid() \
+                and self._server.alive():
             return self._server
         self._stop_server()
         started = time.monotonic()
-        self._server = _Server(self.soffice, str(self.python), min(deadline, started + self.startup_seconds))
+        self._server = _Server(self.soffice, str(self.python), min(deadline, started + self.startup_seconds),
+                               self.host)
         log.info("Started LibreOffice for PDF conversion in %.1f s (pid %d)", time.monotonic() - started,
-                 self._server.process.pid)
+                 self._server.pid)
         return self._server
 
     def prewarm(self) -> None:
@@ -349,7 +504,7 @@ class PdfConverter:
             threading.Thread(target=self._prewarm, name="thidua-pdf-prewarm", daemon=True).start()
 
     def _prewarm(self) -> None:
-        with self._lock:
+        with self._lock, self._turn():
             if self._unavailable:
                 return
             try:
@@ -364,9 +519,11 @@ class PdfConverter:
             server.stop()
 
     def close(self) -> None:
-        """Stop the server (it is started again by the next conversion)."""
+        """Stop the server (it is started again by the next conversion); a host's shared one is left running."""
         with self._lock:
-            self._stop_server()
+            if self.host is None:
+                self._stop_server()
+            self._server = None
 
 
 _converters: dict[str, PdfConverter] = {}
@@ -374,11 +531,13 @@ _converters_lock = threading.Lock()
 
 
 def converter_for(soffice: str) -> PdfConverter:
-    """This process's converter for a LibreOffice executable, created on first use and stopped at exit."""
+    """This process's converter for a LibreOffice executable, created on first use and stopped at exit; the host's
+    shared LibreOffice when `THIDUA_PDF_HOST` names a folder."""
     with _converters_lock:
         converter = _converters.get(soffice)
         if converter is None:
-            converter = _converters[soffice] = PdfConverter(soffice)
+            host = os.environ.get(HOST_ENV)
+            converter = _converters[soffice] = PdfConverter(soffice, host=Path(host) if host else None)
         return converter
 
 

@@ -8,16 +8,23 @@ Under pytest-xdist (scripts/test.sh runs `-n 2 --dist loadfile`) each worker pro
 own servers: tests on one server filter runs by their plan's tag, and two workers running the same plan's deployments
 on one server would read each other's runs. Each test module stays on one worker (its module fixtures run once), and
 the slowest modules are handed out first, so the last one to start is a short one.
+
+Every process a test worker starts (flow runs, the CLI, demos, emulators) converts its PDFs with the worker's one
+LibreOffice (`THIDUA_PDF_HOST`, connectors/pdf.py), as a worker host's flow runs do, instead of starting its own.
+Tests that need a process's own LibreOffice (its limits inherited, its life tied to the process) remove the variable.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from connectors.pdf import HOST_ENV, stop_host
 from tests.postgres import PG_ROOT, PostgresCluster, find_bindir, temporary_cluster
 from tests.prefect_server import PrefectServer, pointing_at, serving_prefect
 
@@ -41,6 +48,25 @@ SLOWEST_MODULES = (
     "tests/server/test_approval.py",
 )
 SHARES_DISTRICT_SERVER = "tests/server/test_postgres_server.py"
+
+
+def _runs_tests(config: pytest.Config) -> bool:
+    """An xdist worker, or a run without xdist; not an xdist controller, which runs (and converts) nothing."""
+    return hasattr(config, "workerinput") or not config.getoption("numprocesses", None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """This test process's PDF host, inherited by every process it starts (one per xdist worker, so the two workers
+    never wait for each other's conversions)."""
+    if _runs_tests(config):
+        os.environ[HOST_ENV] = tempfile.mkdtemp(prefix="thidua-pdf-host-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    host = os.environ.get(HOST_ENV)
+    if host and _runs_tests(config):
+        stop_host(Path(host))
+        shutil.rmtree(host, ignore_errors=True)
 
 
 def module_order(workers: int) -> list[str]:

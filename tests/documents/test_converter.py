@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from connectors.local.documents import BuiltReport, pdf_text
-from connectors.pdf import ConversionTimeout, PdfConversionError, PdfConverter, convert_once, find_soffice
+from connectors.pdf import (
+    HOST_ENV,
+    ConversionTimeout,
+    PdfConversionError,
+    PdfConverter,
+    convert_once,
+    find_soffice,
+)
 
 from .conftest import ROOT, load_context
 
@@ -153,9 +160,9 @@ def test_no_libreoffice_outlives_the_process_that_started_it(built: dict[str, Bu
                                                              ending: str) -> None:
     """At a normal exit atexit stops the server; when the process is SIGKILLed, the server's watchdog does."""
     assert SOFFICE is not None
+    own = {k: v for k, v in os.environ.items() if k != HOST_ENV}  # its own LibreOffice, not the test run's host's
     child = subprocess.Popen([sys.executable, "-c", _CHILD, SOFFICE, str(built["D2"].docx), str(tmp_path / "x.pdf")],
-                             cwd=ROOT, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+                             cwd=ROOT, env=own, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     pgid = int(child.stdout.readline())
     assert any("soffice.bin" in line for line in _group(pgid))

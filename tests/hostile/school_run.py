@@ -19,6 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from connectors.local.files import write_sample
+from connectors.pdf import HOST_ENV
 from tests.prefect_server import PrefectServer, free_port
 from thidua.plan import parse_plan
 
@@ -89,6 +90,7 @@ def send(school: Path, server: PrefectServer, limit: int = -1,
     bytes (-1: no limit); `started` gets the child's pid."""
     env = {**server.env, "COLUMNS": "200", "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false"}
     env.pop("THIDUA_DEBUG", None)
+    env.pop(HOST_ENV, None)  # its own LibreOffice, which inherits the file-size limit as the clerk's would
     command = [sys.executable, "-c", LIMITED, str(limit), "report", "plan.yaml", "D3", "--as-of", AS_OF, "--send",
                "--auto-approve"]
     with subprocess.Popen(command, cwd=school, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
