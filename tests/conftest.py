@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.pdf import HOST_ENV, stop_host
+from connectors.libreoffice import HOST_ENV, stop_host
 from tests.postgres import PG_ROOT, PostgresCluster, find_bindir, temporary_cluster
 from tests.prefect_server import PrefectServer, pointing_at, serving_prefect
 

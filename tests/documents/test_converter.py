@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from connectors.libreoffice import HOST_ENV
 from connectors.local.documents import BuiltReport, pdf_text
-from connectors.pdf import (
-    HOST_ENV,
-    ConversionTimeout,
-    PdfConversionError,
-    PdfConverter,
-    convert_once,
-    find_soffice,
-)
+from connectors.pdf import ConversionTimeout, PdfConversionError, PdfConverter, convert_once, find_soffice
 
 from .conftest import ROOT, load_context
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import pdf
+from connectors import libreoffice
+from connectors.libreoffice import HOST_ENV, stop_host
 from connectors.local.documents import BuiltReport, pdf_text
-from connectors.pdf import HOST_ENV, ConversionTimeout, PdfConverter, find_soffice, stop_host
+from connectors.pdf import ConversionTimeout, PdfConverter, find_soffice
 
 from .conftest import ROOT
 from .test_converter import _wait_gone
@@ -82,7 +83,7 @@ def test_a_timeout_kills_the_shared_libreoffice_and_the_next_conversion_starts_a
 def test_a_shared_libreoffice_left_idle_stops_itself_and_a_later_conversion_starts_another(
         built: dict[str, BuiltReport], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert SOFFICE is not None
-    monkeypatch.setattr(pdf, "HOST_IDLE_SECONDS", 2.0)
+    monkeypatch.setattr(libreoffice, "HOST_IDLE_SECONDS", 2.0)
     host = tmp_path / "host"
     converter = PdfConverter(SOFFICE, host=host)
     try:

@@ -18,8 +18,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from connectors.libreoffice import HOST_ENV
 from connectors.local.files import write_sample
-from connectors.pdf import HOST_ENV
 from tests.prefect_server import PrefectServer, free_port
 from thidua.plan import parse_plan
 
