@@ -6,6 +6,7 @@ others find it (`Adopted`) instead of starting their own.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import http.client
 import importlib.util
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
+from collections.abc import Iterator
 from pathlib import Path
 
 #: The environment variable naming the folder where the processes of a host share one LibreOffice.
@@ -27,6 +29,10 @@ HOST_ENV = "THIDUA_PDF_HOST"
 #: A shared LibreOffice stops itself after this long without a conversion.
 HOST_IDLE_SECONDS = 300.0
 
+#: In a host's folder: the lock that gives one conversion (or start) at a time, and the stamp whose age is the
+#: shared servers' idle time.
+HOST_LOCK, HOST_USED = "lock", "used"
+
 #: Runs unoserver's server under a watchdog. A process's own server: when the Python that started it dies
 #: without its atexit (SIGKILL, a killed worker). A host's shared server: when nobody holds the host's lock (no
 #: conversion or start under way) and no conversion has ended for the idle time; it then strikes itself from
@@ -34,17 +40,17 @@ HOST_IDLE_SECONDS = 300.0
 #: directory (profile included) and kills its own process group, LibreOffice included, instead of lingering.
 _LAUNCHER = """
 import fcntl, json, os, shutil, signal, socket, sys, threading, time
-parent, idle, host, register = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+parent, idle, lock_path, used, register = int(sys.argv[1]), float(sys.argv[2]), *sys.argv[3:6]
 def stale():
     if parent:
         return os.getppid() != parent
-    with open(os.path.join(host, "lock"), "a") as lock:
+    with open(lock_path, "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False
         try:
-            if time.time() - os.path.getmtime(os.path.join(host, "used")) <= idle:
+            if time.time() - os.path.getmtime(used) <= idle:
                 return False
         except OSError:
             pass
@@ -61,7 +67,7 @@ def watch():
     shutil.rmtree(os.getcwd(), ignore_errors=True)
     os.killpg(0, signal.SIGKILL)
 threading.Thread(target=watch, daemon=True).start()
-sys.argv = ["unoserver", *sys.argv[5:]]
+sys.argv = ["unoserver", *sys.argv[6:]]
 import unoserver.server
 class _Clock:
     # unoserver sleeps a fixed 5 s after starting LibreOffice, then tries to connect every 2 s. Instead of the
@@ -192,7 +198,6 @@ class Server(Running):
 
     def __init__(self, soffice: str, python: str, deadline: float, host: Path | None = None) -> None:
         self.owner = os.getpid()
-        self.register = register_of(host, soffice) if host is not None else None
         self.work = Path(tempfile.mkdtemp(prefix="thidua-unoserver-"))
         self.port = _free_port()
         uno_port = _free_port()
@@ -201,11 +206,13 @@ class Server(Running):
         environment = {k: v for k, v in os.environ.items() if k not in {"PYTHONHOME", "VIRTUAL_ENV"}}
         environment |= {"PYTHONPATH": str(_unoserver_path(self.work / "pythonpath")),
                         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
-        if host is None or self.register is None:
-            watch = [str(os.getpid()), "0", "", ""]
+        if host is None:
+            self.register = None
+            watch = [str(os.getpid()), "0", "", "", ""]
         else:
-            (host / "used").touch()  # the idle clock starts with the server
-            watch = ["0", str(HOST_IDLE_SECONDS), str(host), str(self.register)]
+            self.register = register_of(host, soffice)
+            (host / HOST_USED).touch()  # the idle clock starts with the server
+            watch = ["0", str(HOST_IDLE_SECONDS), str(host / HOST_LOCK), str(host / HOST_USED), str(self.register)]
         command = [python, "-c", _LAUNCHER, *watch, "--executable", soffice,
                    "--interface", "127.0.0.1", "--port", str(self.port),
                    "--uno-interface", "127.0.0.1", "--uno-port", str(uno_port),
@@ -281,6 +288,20 @@ class Adopted(Running):
     def killable(self) -> bool:
         """Only while `pid` is surely still its launcher."""
         return self.alive()
+
+
+@contextlib.contextmanager
+def turn(host: Path) -> Iterator[None]:
+    """A process's turn at the host's shared LibreOffice: one conversion (or start) at a time; its end starts the
+    shared servers' idle clock again."""
+    host.mkdir(parents=True, exist_ok=True)
+    with (host / HOST_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            (host / HOST_USED).touch()
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def stop_host(host: Path) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import http.client
 import importlib.util
 import logging
@@ -29,11 +28,19 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from connectors.libreoffice import HOST_ENV, Adopted, Running, Server, ServerUnavailable, register_of, uno_python
+from connectors.libreoffice import (
+    HOST_ENV,
+    Adopted,
+    Running,
+    Server,
+    ServerUnavailable,
+    register_of,
+    turn,
+    uno_python,
+)
 from connectors.ports import OutputFullError
 from connectors.writing import MIN_ROOM, is_full, no_room
 
@@ -196,21 +203,9 @@ class PdfConverter:
                 raise _timed_out(docx, timeout) from None
             raise ServerUnavailable(f"no answer within {self.startup_seconds:g} s") from None
 
-    @contextlib.contextmanager
-    def _turn(self) -> Iterator[None]:
-        """This process's turn at the host's shared LibreOffice, if it uses one: one conversion at a time."""
-        if self.host is None:
-            yield
-            return
-        self.host.mkdir(parents=True, exist_ok=True)
-        with (self.host / "lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                if self._server is not None:
-                    (self.host / "used").touch()  # the shared server's idle clock starts again
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _turn(self) -> contextlib.AbstractContextManager[None]:
+        """This process's turn at the host's shared LibreOffice, if it uses one (`libreoffice.turn`)."""
+        return turn(self.host) if self.host is not None else contextlib.nullcontext()
 
     def _start(self, deadline: float) -> Running:
         """The running server, started (within the start's own limit and `deadline`) if none runs or it died; on a
