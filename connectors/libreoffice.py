@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xmlrpc.client
 from collections.abc import Iterator
@@ -196,7 +197,8 @@ class Server(Running):
     """One started by this process: its own (stopped with it), or a host's shared one (registered, left running
     for the host's other processes, stopping itself when idle)."""
 
-    def __init__(self, soffice: str, python: str, deadline: float, host: Path | None = None) -> None:
+    def __init__(self, soffice: str, python: str, deadline: float, host: Path | None = None,
+                 abandoned: threading.Event | None = None) -> None:
         self.owner = os.getpid()
         self.work = Path(tempfile.mkdtemp(prefix="thidua-unoserver-"))
         self.port = _free_port()
@@ -222,7 +224,7 @@ class Server(Running):
                                             cwd=self.work, env=environment, start_new_session=True)
         self.pid = self.process.pid
         try:
-            self._wait_ready(deadline)
+            self._wait_ready(deadline, abandoned or threading.Event())
         except BaseException:
             self.stop()
             raise
@@ -232,10 +234,12 @@ class Server(Running):
                                encoding="utf-8")
             written.replace(self.register)
 
-    def _wait_ready(self, deadline: float) -> None:
+    def _wait_ready(self, deadline: float, abandoned: threading.Event) -> None:
         while True:
             if self.process.poll() is not None:
                 raise ServerUnavailable(f"unoserver exited with {self.process.returncode}: {self.log_tail()}")
+            if abandoned.is_set():
+                raise ServerUnavailable("the start was abandoned (the converter is closing)")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
@@ -243,7 +247,7 @@ class Server(Running):
                 self.proxy(min(remaining, 2.0)).info()
                 return
             except (OSError, http.client.HTTPException, xmlrpc.client.Fault):
-                time.sleep(min(0.2, max(remaining, 0)))
+                abandoned.wait(min(0.2, max(remaining, 0)))
 
     def alive(self) -> bool:
         """Whether its launcher still runs."""

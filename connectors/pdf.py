@@ -125,6 +125,7 @@ class PdfConverter:
         self._server: Running | None = None
         self._unavailable = self.python is None or importlib.util.find_spec("unoserver") is None
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # set by `close`: a start under way gives up instead of being waited for
 
     @property
     def server_pid(self) -> int | None:
@@ -220,7 +221,7 @@ class PdfConverter:
         self._stop_server()
         started = time.monotonic()
         self._server = Server(self.soffice, str(self.python), min(deadline, started + self.startup_seconds),
-                               self.host)
+                               self.host, abandoned=self._closing)
         log.info("Started LibreOffice for PDF conversion in %.1f s (pid %d)", time.monotonic() - started,
                  self._server.pid)
         return self._server
@@ -233,11 +234,13 @@ class PdfConverter:
 
     def _prewarm(self) -> None:
         with self._lock, self._turn():
-            if self._unavailable:
+            if self._unavailable or self._closing.is_set():
                 return
             try:
                 self._start(time.monotonic() + self.startup_seconds)
             except (ServerUnavailable, TimeoutError) as exc:
+                if self._closing.is_set():
+                    return  # abandoned by `close`, not a LibreOffice that cannot start
                 log.warning("Long-lived LibreOffice unavailable (%s): converting one-shot from now on", exc)
                 self._unavailable = True
 
@@ -247,11 +250,17 @@ class PdfConverter:
             server.stop()
 
     def close(self) -> None:
-        """Stop the server (it is started again by the next conversion); a host's shared one is left running."""
-        with self._lock:
-            if self.host is None:
-                self._stop_server()
-            self._server = None
+        """Stop the server (it is started again by the next conversion); a host's shared one is left running. A
+        background start under way is abandoned and killed, not waited for: a run that failed before its first
+        conversion (a full disk, a bad row) waited up to the start's 60 s at exit for a LibreOffice it never used."""
+        self._closing.set()
+        try:
+            with self._lock:
+                if self.host is None:
+                    self._stop_server()
+                self._server = None
+        finally:
+            self._closing.clear()
 
 
 _converters: dict[str, PdfConverter] = {}

@@ -130,6 +130,35 @@ def test_a_prewarmed_libreoffice_is_the_one_the_first_conversion_uses(built: dic
         converter.close()
 
 
+_PREWARM_THEN_FAIL = """
+import sys, time
+from pathlib import Path
+from connectors.pdf import converter_for
+converter_for(sys.argv[1]).prewarm()
+started = Path(sys.argv[1] + ".started")
+while not started.exists():  # the start is under way, holding the converter
+    time.sleep(0.01)
+sys.exit("the run failed before its first conversion")
+"""
+
+
+def test_a_run_that_fails_while_libreoffice_starts_exits_at_once_and_leaves_none(tmp_path: Path) -> None:
+    """A run that fails before its first conversion (a full disk, a bad row) while the background start is still
+    waiting for LibreOffice does not wait out the start's 60 s at exit, and its half-started LibreOffice goes."""
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\ntouch "$0.started"\nsleep 30\n')  # never answers
+    fake.chmod(0o755)
+    own = {k: v for k, v in os.environ.items() if k != HOST_ENV}
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", _PREWARM_THEN_FAIL, str(fake)], cwd=ROOT, env=own,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 1 and "failed before its first conversion" in run.stderr
+    assert time.monotonic() - started < 20, "exit waited for the LibreOffice start"
+    leftovers = subprocess.run(["pgrep", "-f", str(fake)], capture_output=True, text=True, check=False).stdout
+    assert leftovers.split() == []
+
+
 def test_a_missing_file_is_named_without_starting_libreoffice(tmp_path: Path) -> None:
     assert SOFFICE is not None
     converter = PdfConverter(SOFFICE)
