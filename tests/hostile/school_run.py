@@ -87,10 +87,11 @@ def open_school(tmp_path: Path) -> Iterator[tuple[Path, Mailbox]]:
 def send(school: Path, server: PrefectServer, limit: int = -1,
          started: Callable[[int], None] = lambda _: None) -> subprocess.CompletedProcess[str]:
     """`thidua report plan.yaml D3 --send` as the clerk runs it, in a child whose files may not outgrow `limit`
-    bytes (-1: no limit); `started` gets the child's pid."""
+    bytes (-1: no limit, and the test run's shared LibreOffice); `started` gets the child's pid."""
     env = {**server.env, "COLUMNS": "200", "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false"}
     env.pop("THIDUA_DEBUG", None)
-    env.pop(HOST_ENV, None)  # its own LibreOffice, which inherits the file-size limit as the clerk's would
+    if limit >= 0:
+        env.pop(HOST_ENV, None)  # its own LibreOffice, which inherits the file-size limit as the clerk's would
     command = [sys.executable, "-c", LIMITED, str(limit), "report", "plan.yaml", "D3", "--as-of", AS_OF, "--send",
                "--auto-approve"]
     with subprocess.Popen(command, cwd=school, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
