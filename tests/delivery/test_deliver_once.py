@@ -19,7 +19,7 @@ from connectors.local.smtp import MailRejected, MailServerUnavailable, MailServe
 from connectors.local.smtp_server import LoopbackSmtpServer, message_ids_in
 from connectors.ports import DeliveryKey, DeliveryState
 
-from .support import DISTRICT, FakeClock, report_email
+from .support import DISTRICT, FakeClock, racing_processes, report_email
 
 KEY = DeliveryKey("lax", "D3", 1)
 
@@ -167,7 +167,7 @@ def _race_deliver(
 
 def test_processes_racing_to_deliver_one_report_send_it_once(ledger_url: str, smtp_server: LoopbackSmtpServer) -> None:
     SqlLedger(ledger_url).dispose()
-    context = multiprocessing.get_context("spawn")
+    context = racing_processes()
     racers = 4
     barrier = context.Barrier(racers)
     results: multiprocessing.Queue[str] = context.Queue()

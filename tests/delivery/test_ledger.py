@@ -17,7 +17,7 @@ from connectors.ledger import LedgerError, SqlLedger
 from connectors.ports import DeliveryKey, DeliveryState
 from tests.postgres import PostgresCluster
 
-from .support import DISTRICT, FakeClock
+from .support import DISTRICT, FakeClock, racing_processes
 
 KEY = DeliveryKey("lax", "D3", 1)
 MESSAGE_ID = "<thidua.lax.D3.v1@thcs-leanhxuan.edu.vn>"
@@ -143,7 +143,7 @@ def _race_begin(url: str, barrier: Barrier, results: multiprocessing.Queue[bool]
 
 def test_processes_racing_begin_on_one_key_yield_exactly_one_owner(ledger_url: str) -> None:
     SqlLedger(ledger_url).dispose()
-    context = multiprocessing.get_context("spawn")
+    context = racing_processes()
     racers = 6
     barrier = context.Barrier(racers)
     results: multiprocessing.Queue[bool] = context.Queue()
@@ -198,7 +198,7 @@ def _race_numbers(url: str, worker: int, count: int, barrier: Barrier,
 
 def test_processes_taking_document_numbers_at_once_never_share_one(ledger_url: str) -> None:
     SqlLedger(ledger_url).dispose()
-    context = multiprocessing.get_context("spawn")
+    context = racing_processes()
     racers, each = 4, 15
     barrier = context.Barrier(racers)
     results: multiprocessing.Queue[list[tuple[str, int]]] = context.Queue()
