@@ -31,7 +31,16 @@ from thidua import mail
 from thidua.plan import Plan, parse_plan
 from thidua_cli.district_demo import write_district
 
-from .support import REPO, Worker, assert_only_own_school, descendants, received, seed_plan, wait_for
+from .support import (
+    REPO,
+    Worker,
+    assert_only_own_school,
+    descendants,
+    polling_client,
+    received,
+    seed_plan,
+    wait_for,
+)
 
 SCHOOLS = 2
 DEADLINES = ("D2", "D5", "D9")  # exemplars, evaluation, exemplars: one in each part of the year
@@ -47,9 +56,8 @@ def _thidua(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def _sends() -> list[FlowRun]:
-    with get_client(sync_client=True) as client:
-        found = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["thidua", "send"])),
-                                      limit=200)
+    found = polling_client().read_flow_runs(
+        flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["thidua", "send"])), limit=200)
     return [r for r in found if r.state is not None]
 
 
