@@ -43,9 +43,10 @@ def _wait_gone(pgid: int, seconds: float) -> list[str]:
 
 
 def _fake_soffice(tmp_path: Path) -> str:
+    """A LibreOffice that never answers; once started it leaves `<itself>.started` beside it."""
     fake = tmp_path / "bin" / "soffice"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.write_text('#!/bin/sh\ntouch "$0.started"\nsleep 30\n')
     fake.chmod(0o755)
     return str(fake)
 
@@ -145,17 +146,14 @@ sys.exit("the run failed before its first conversion")
 def test_a_run_that_fails_while_libreoffice_starts_exits_at_once_and_leaves_none(tmp_path: Path) -> None:
     """A run that fails before its first conversion (a full disk, a bad row) while the background start is still
     waiting for LibreOffice does not wait out the start's 60 s at exit, and its half-started LibreOffice goes."""
-    fake = tmp_path / "bin" / "soffice"
-    fake.parent.mkdir()
-    fake.write_text('#!/bin/sh\ntouch "$0.started"\nsleep 30\n')  # never answers
-    fake.chmod(0o755)
+    fake = _fake_soffice(tmp_path)
     own = {k: v for k, v in os.environ.items() if k != HOST_ENV}
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-c", _PREWARM_THEN_FAIL, str(fake)], cwd=ROOT, env=own,
+    run = subprocess.run([sys.executable, "-c", _PREWARM_THEN_FAIL, fake], cwd=ROOT, env=own,
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 1 and "failed before its first conversion" in run.stderr
     assert time.monotonic() - started < 20, "exit waited for the LibreOffice start"
-    leftovers = subprocess.run(["pgrep", "-f", str(fake)], capture_output=True, text=True, check=False).stdout
+    leftovers = subprocess.run(["pgrep", "-f", fake], capture_output=True, text=True, check=False).stdout
     assert leftovers.split() == []
 
 
