@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole check: lint, types, the core's import contract, and every test (real Prefect, SMTP, files, HTTP).
 # Tests run on THIDUA_TEST_WORKERS pytest-xdist workers (default 2: the setting CI has passed with; fresh clones on
-# this 2-core machine, one after the other on 2026-12-01: pytest 746 s on 2 workers, 709 s on 3, 729 s on 4, all
-# green: the run waits on flow-run processes more than it computes, and more workers mostly add contention),
+# this 2-core machine on 2026-12-01: early that day pytest 746 s on 2 workers, 709 s on 3, 729 s on 4; late that
+# day, with a Prefect server and a LibreOffice per worker, 775–799 s on 2 and 859 s on 3, a third worker's own
+# servers costing more CPU than its overlap saves; benchmarks/RESULTS.md),
 # one test module per worker at a time, slowest modules first (tests/conftest.py); the 25 slowest tests are listed
 # at the end.
 # The static checks (33 s of CPU on a fresh clone) run beside the tests, on the CPU the tests leave idle while they
