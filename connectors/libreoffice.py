@@ -197,8 +197,9 @@ class Server(Running):
     """One started by this process: its own (stopped with it), or a host's shared one (registered, left running
     for the host's other processes, stopping itself when idle)."""
 
-    def __init__(self, soffice: str, python: str, deadline: float, host: Path | None = None,
-                 abandoned: threading.Event | None = None) -> None:
+    def __init__(self, soffice: str, python: str, deadline: float, host: Path | None,
+                 abandoned: threading.Event) -> None:
+        """Starts it and waits until it answers; gives up (and kills it) at `deadline` or once `abandoned` is set."""
         self.owner = os.getpid()
         self.work = Path(tempfile.mkdtemp(prefix="thidua-unoserver-"))
         self.port = _free_port()
@@ -224,7 +225,7 @@ class Server(Running):
                                             cwd=self.work, env=environment, start_new_session=True)
         self.pid = self.process.pid
         try:
-            self._wait_ready(deadline, abandoned or threading.Event())
+            self._wait_ready(deadline, abandoned)
         except BaseException:
             self.stop()
             raise

@@ -19,6 +19,8 @@ from connectors.pdf import ConversionTimeout, PdfConversionError, PdfConverter, 
 from .conftest import ROOT, load_context
 
 SOFFICE = find_soffice()
+#: A child's environment without the test run's shared LibreOffice: the child starts (and stops) its own.
+OWN_LIBREOFFICE = {k: v for k, v in os.environ.items() if k != HOST_ENV}
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (scripts/bootstrap.sh)")
 
 
@@ -147,9 +149,8 @@ def test_a_run_that_fails_while_libreoffice_starts_exits_at_once_and_leaves_none
     """A run that fails before its first conversion (a full disk, a bad row) while the background start is still
     waiting for LibreOffice does not wait out the start's 60 s at exit, and its half-started LibreOffice goes."""
     fake = _fake_soffice(tmp_path)
-    own = {k: v for k, v in os.environ.items() if k != HOST_ENV}
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-c", _PREWARM_THEN_FAIL, fake], cwd=ROOT, env=own,
+    run = subprocess.run([sys.executable, "-c", _PREWARM_THEN_FAIL, fake], cwd=ROOT, env=OWN_LIBREOFFICE,
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 1 and "failed before its first conversion" in run.stderr
     assert time.monotonic() - started < 20, "exit waited for the LibreOffice start"
@@ -181,9 +182,8 @@ def test_no_libreoffice_outlives_the_process_that_started_it(built: dict[str, Bu
                                                              ending: str) -> None:
     """At a normal exit atexit stops the server; when the process is SIGKILLed, the server's watchdog does."""
     assert SOFFICE is not None
-    own = {k: v for k, v in os.environ.items() if k != HOST_ENV}  # its own LibreOffice, not the test run's host's
     child = subprocess.Popen([sys.executable, "-c", _CHILD, SOFFICE, str(built["D2"].docx), str(tmp_path / "x.pdf")],
-                             cwd=ROOT, env=own, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                             cwd=ROOT, env=OWN_LIBREOFFICE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     pgid = int(child.stdout.readline())
     assert any("soffice.bin" in line for line in _group(pgid))
