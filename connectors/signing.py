@@ -138,7 +138,10 @@ def _squash(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
-def _lines(pdf: Path) -> list[tuple[int, float, float, float, float, float, str]]:
+_Line = tuple[int, float, float, float, float, float, str]
+
+
+def _lines(pdf: Path) -> list[_Line]:
     """Every text line: (page, page height, xMin, yMin, xMax, yMax, text), y from the top (pdftotext -bbox)."""
     result = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, timeout=60,
                             check=False)
@@ -147,7 +150,7 @@ def _lines(pdf: Path) -> list[tuple[int, float, float, float, float, float, str]
     xhtml = re.sub(rb"<!DOCTYPE[^>]*>", b"", result.stdout)
     root = ET.fromstring(xhtml)
     ns = "{http://www.w3.org/1999/xhtml}"
-    lines: list[tuple[int, float, float, float, float, float, str]] = []
+    lines: list[_Line] = []
     for number, page in enumerate(root.iter(f"{ns}page")):
         height = float(page.attrib["height"])
         for line in page.iter(f"{ns}line"):
@@ -157,10 +160,12 @@ def _lines(pdf: Path) -> list[tuple[int, float, float, float, float, float, str]
     return lines
 
 
-def locate_signature_block(pdf: Path, signer_name: str, signer_title: str) -> Box:
-    """The space between the signer's title and name (Phụ lục I, ô 7c) on the page where they appear last."""
+def locate_signature_block(pdf: Path, signer_name: str, signer_title: str,
+                           lines: Sequence[_Line] | None = None) -> Box:
+    """The space between the signer's title and name (Phụ lục I, ô 7c) on the page where they appear last (`lines`:
+    the PDF's text lines, when the caller has already read them)."""
     name, title = _squash(signer_name), _squash(signer_title.splitlines()[-1] if signer_title else "")
-    lines = _lines(pdf)
+    lines = _lines(pdf) if lines is None else lines
     for index in range(len(lines) - 1, -1, -1):
         page, height, x1, y1, x2, _, text = lines[index]
         if _squash(text) != name:
@@ -183,11 +188,11 @@ def first_page_top_right(pdf: Path, width: float = 200, height: float = 40, marg
     return Box(0, box[2] - margin - width, box[3] - margin - height, box[2] - margin, box[3] - margin)
 
 
-def text_beside_signature(pdf: Path, signature: Box) -> list[Box]:
+def text_beside_signature(lines: Sequence[_Line], signature: Box) -> list[Box]:
     """The text lines on the signature's page that end left of its centre: the "Nơi nhận" column, which the seal
     and its text must leave readable. Lines centred on the signature (title, name) or spanning the page are not."""
     centre = (signature.x1 + signature.x2) / 2
-    return [Box(page, x1, height - y2, x2, height - y1) for page, height, x1, y1, x2, y2, _ in _lines(pdf)
+    return [Box(page, x1, height - y2, x2, height - y1) for page, height, x1, y1, x2, y2, _ in lines
             if page == signature.page and x2 < centre]
 
 
@@ -232,6 +237,8 @@ def organisation_text_width(organisation: Signer, font: Path) -> float:
 def _pyhanko_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
     from pyhanko.sign import signers
 
+    from connectors.kept_key import KeptKeySigner
+
     if isinstance(key, Pkcs12Key):
         password = os.environ.get(key.password_env)
         loaded = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
@@ -239,7 +246,7 @@ def _pyhanko_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
         if loaded is None:
             raise SigningError(f"Không mở được tệp chữ ký số {key.path.name}: sai mật khẩu (biến môi trường "
                                f"{key.password_env}) hoặc tệp không phải PKCS#12.")
-        yield loaded
+        yield KeptKeySigner(loaded)
         return
     config = pkcs11_config(key)
     try:
@@ -334,14 +341,15 @@ def sign_report(pdf_in: Path, pdf_out: Path, config: SigningConfig, signer_name:
     """The approved report signed by the person, then by the organisation, as Phụ lục I presents them."""
     if config.person is None and config.organisation is None:
         raise SigningError("Chưa cấu hình chữ ký số nào (người có thẩm quyền hoặc cơ quan, tổ chức).")
-    block = locate_signature_block(pdf_in, signer_name, signer_title)
+    lines = _lines(pdf_in)  # one read of the PDF for both signatures' places
+    block = locate_signature_block(pdf_in, signer_name, signer_title, lines)
     current = pdf_in
     if config.person is not None:
         current = sign(current, pdf_out, config.person, block, font=config.font, when=when)
     if config.organisation is not None:
         place = seal_over_signature(block, config.organisation.image_mm or 36.0,
                                     organisation_text_width(config.organisation, config.font),
-                                    text_beside_signature(pdf_in, block))
+                                    text_beside_signature(lines, block))
         current = sign(current, pdf_out, config.organisation, place, font=config.font, when=when)
     return current
 

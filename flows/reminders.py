@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.delivery import deliver_once
 from connectors.ports import DeliveryKey
-from flows.common import alert_clerk_on_failure, load_plan, mailer, outbox_ids, plan_now
+from flows.common import alert_clerk_on_failure, as_is, load_plan, mailer, outbox_ids, plan_now
 from flows.ledger import open_ledger
 from flows.report import collect_sources
 from flows.settings import RunSettings
@@ -53,7 +53,7 @@ def reminders_flow(settings: RunSettings, deadline_id: str, days_before: int,
     now = plan_now(plan, now)
     collected = collect_sources(settings, plan, deadline_id, now)
     found = missing(plan, plan.deadline(deadline_id), collected.dataset)
-    sent = send_reminders(settings, plan, deadline_id, days_before, now, collected)
+    sent = send_reminders(settings, plan, deadline_id, days_before, now, as_is(collected))
     create_table_artifact(
         key=f"{plan.id}-{deadline_id}-nhac-{days_before}".lower(),
         table=[{"Người nhận": to, "Kết quả": delivery_words(status)} for to, status in sent],

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.ports import ANNEX_SUFFIX
 from connectors.writing import write_text_whole
-from flows.common import backend, unless_disk_full
+from flows.common import as_is, backend, unless_disk_full
 from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.district import title_counts
@@ -73,7 +73,7 @@ def validate_rows(plan: Plan, tables: dict[str, Table], as_of: dt.datetime) -> C
 def collect_sources(settings: RunSettings, plan: Plan, deadline_id: str, as_of: dt.datetime) -> Collected:
     """Reads every source the deadline's report needs, as the sheets stood at `as_of`, and validates them."""
     tables = read_sources(settings, plan, source_ids_for(plan, plan.deadline(deadline_id).kind))
-    return validate_rows(plan, tables, as_of)
+    return validate_rows(plan, as_is(tables), as_of)
 
 
 @task(cache_policy=NO_CACHE)
@@ -117,9 +117,9 @@ def prepare_report(settings: RunSettings, plan: Plan, deadline_id: str, now: dt.
     wanted = source_ids_for(plan, deadline.kind)
     at_start = source_ids_for(plan, first.kind) if first else []
     tables = read_sources(settings, plan, list(dict.fromkeys(wanted + at_start)))
-    collected = validate_rows(plan, {sid: tables[sid] for sid in wanted}, now)
-    baseline = (validate_rows(plan, {sid: tables[sid] for sid in at_start}, schedule(plan, first).send_at)
+    collected = validate_rows(plan, as_is({sid: tables[sid] for sid in wanted}), now)
+    baseline = (validate_rows(plan, as_is({sid: tables[sid] for sid in at_start}), schedule(plan, first).send_at)
                 if first else None)
-    context = compose_report(settings, plan, deadline_id, collected, now.date(), baseline, number)
+    context = compose_report(settings, plan, deadline_id, as_is(collected), now.date(), as_is(baseline), number)
     docx, pdf = build_report(settings, plan, deadline_id, context)
     return Draft(collected, missing(plan, deadline, collected.dataset), docx, pdf)

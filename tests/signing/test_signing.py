@@ -209,6 +209,27 @@ def test_test_certificates_say_so_in_their_subject(tmp_path: Path) -> None:
     assert "Nguyễn Văn Thử" in cert.subject.rfc4514_string() and len(chain) == 1
 
 
+def test_the_kept_key_signs_exactly_as_pyhankos_own_signer_and_leaves_pss_to_it(sample: Sample) -> None:
+    """PKCS#1 v1.5 is deterministic: the key built once must give pyHanko's own bytes; RSASSA-PSS (randomised) is
+    left to pyHanko and still verifies."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from pyhanko.sign.signers import SimpleSigner
+
+    from connectors.kept_key import KeptKeySigner
+
+    loaded = SimpleSigner.load_pkcs12(str(sample.certs.person), passphrase=PASSWORD.encode())  # type: ignore[no-untyped-call]
+    data = "Báo cáo D2".encode()
+    assert KeptKeySigner(loaded).sign_raw(data, "sha256") == loaded.sign_raw(data, "sha256")
+    pss = SimpleSigner.load_pkcs12(str(sample.certs.person), passphrase=PASSWORD.encode(),  # type: ignore[no-untyped-call]
+                                   prefer_pss=True)
+    signature = KeptKeySigner(pss).sign_raw(data, "sha256")
+    _, cert, _ = pkcs12.load_key_and_certificates(sample.certs.person.read_bytes(), PASSWORD.encode())
+    assert cert is not None
+    cert.public_key().verify(signature, data, padding.PSS(padding.MGF1(hashes.SHA256()),  # type: ignore[call-arg,union-attr]
+                                                          padding.PSS.AUTO), hashes.SHA256())
+
+
 def test_a_wrong_password_is_refused_without_appearing_in_the_message(sample: Sample, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "sai-mat-khau-123")
