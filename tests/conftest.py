@@ -1,5 +1,6 @@
 """Session-wide fixtures: one real Prefect server (`prefect server start`, SQLite, loopback) for the whole run, and,
-for what a district shares, a throwaway PostgreSQL cluster and a second Prefect server on it.
+for what a district shares, a throwaway PostgreSQL cluster (the district's Prefect server on it lives only as long
+as tests/server/test_district_server.py, its one user: an idle Prefect server costs about 2.5 s of CPU a minute).
 
 Start them once, not per test: tests that run flows in this process use `prefect_api`, which points Prefect's client
 at the server; tests that start workers or the CLI pass `PrefectServer.env` to their subprocesses.
@@ -29,13 +30,9 @@ from tests.postgres import PG_ROOT, PostgresCluster, find_bindir, temporary_clus
 from tests.prefect_server import PrefectServer, pointing_at, serving_prefect
 
 REPO = Path(__file__).resolve().parents[1]
-PREFECT_PG_DATABASE = "prefect"
 
-# Slowest first (pytest --durations), then every other module in collection order. xdist hands the first N modules
-# to its N workers one each, then module N+k to worker k: test_postgres_server.py goes to the worker that has
-# test_district_server.py, to share its PostgreSQL-backed Prefect server instead of starting another.
-# (`--dist loadgroup` would say this with marks, but xdist 3.8 cannot group on pytest 9.2: its group suffix no
-# longer reaches the node id.)
+# Slowest first (pytest --durations), then every other module in collection order: xdist hands the first N modules
+# to its N workers one each, then the next to whichever worker is free.
 SLOWEST_MODULES = (
     "tests/server/test_real_server.py",
     "tests/server/test_district_server.py",
@@ -47,7 +44,6 @@ SLOWEST_MODULES = (
     "tests/google/test_doctor.py",
     "tests/server/test_approval.py",
 )
-SHARES_DISTRICT_SERVER = "tests/server/test_postgres_server.py"
 
 
 def _runs_tests(config: pytest.Config) -> bool:
@@ -69,18 +65,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(host, ignore_errors=True)
 
 
-def module_order(workers: int) -> list[str]:
-    """The slowest modules in the order xdist should start them on `workers` workers."""
-    order = list(SLOWEST_MODULES)
-    order.insert(min(order.index("tests/server/test_district_server.py") + max(workers, 1), len(order)),
-                 SHARES_DISTRICT_SERVER)
-    return order
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slowest modules first (a stable sort: each module's own order is kept); harmless without xdist."""
-    order = module_order(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-    rank = {module: n for n, module in enumerate(order)}
+    rank = {module: n for n, module in enumerate(SLOWEST_MODULES)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
@@ -100,24 +87,8 @@ def postgres() -> Iterator[PostgresCluster]:
         yield cluster
 
 
-@pytest.fixture(scope="session")
-def prefect_pg_server(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster) -> Iterator[PrefectServer]:
-    """The Prefect server as a district runs it, on PostgreSQL (database `prefect` of the `postgres` cluster)."""
-    home = tmp_path_factory.mktemp("prefect-pg-home")
-    database = postgres.url(PREFECT_PG_DATABASE, "asyncpg")
-    with serving_prefect(home, PREFECT_API_DATABASE_CONNECTION_URL=database) as server:
-        yield server
-
-
 @pytest.fixture
 def prefect_api(prefect_server: PrefectServer) -> Iterator[PrefectServer]:
     """Flows run in this process talk to the session's server."""
     with pointing_at(prefect_server) as server:
-        yield server
-
-
-@pytest.fixture
-def prefect_pg_api(prefect_pg_server: PrefectServer) -> Iterator[PrefectServer]:
-    """Flows run in this process talk to the session's PostgreSQL-backed server."""
-    with pointing_at(prefect_pg_server) as server:
         yield server

@@ -8,7 +8,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import (
     PREFECT_API_URL,
@@ -23,7 +24,7 @@ from connectors.google.api import GoogleAuthError
 from connectors.google.auth import ENV_VAR, parse_credentials, scrub_secrets
 from flows.common import backend, load_plan
 from flows.settings import RunSettings
-from tests.prefect_server import serving_prefect
+from tests.prefect_server import PrefectServer
 
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "MARKERc0ffee5ecret"
@@ -102,15 +103,17 @@ def _google_plan(tmp_path: Path) -> Path:
 
 def test_a_planted_key_reaches_no_console_log_database_or_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
-    home, storage = tmp_path / "prefect-home", tmp_path / "results"
-    home.mkdir()
+        caplog: pytest.LogCaptureFixture, prefect_server: PrefectServer) -> None:
+    """On the worker's own Prefect server, whose every file is searched afterwards: the runs' rows and logs land in
+    the same database as everything else the server keeps."""
+    storage = tmp_path / "results"
     # Importing thidua_cli quiets Prefect to WARNING for the clerk; this run's INFO log must reach the database.
     caplog.set_level(logging.INFO, logger="prefect.flow_runs")
     settings = RunSettings(plan_path=_google_plan(tmp_path), data_dir=tmp_path, out_dir=tmp_path / "out",
                            google_base_url="http://127.0.0.1:9", google_rate_limits=False)
-    with serving_prefect(home) as server, temporary_settings(updates={
-            PREFECT_API_URL: server.url, PREFECT_SERVER_ANALYTICS_ENABLED: False,
+    runs = []
+    with temporary_settings(updates={
+            PREFECT_API_URL: prefect_server.url, PREFECT_SERVER_ANALYTICS_ENABLED: False,
             PREFECT_LOGGING_TO_API_ENABLED: True, PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
             PREFECT_LOCAL_STORAGE_PATH: storage}):
         # .env's quoted JSON, a bare PEM, a quoted PEM, shell-quoted JSON: each run fails, none may leak the key.
@@ -119,15 +122,18 @@ def test_a_planted_key_reaches_no_console_log_database_or_result(
             state = _google_run(settings, return_state=True)
             assert state.is_failed()
             assert "GoogleAuthError" in (state.message or "")
+            runs.append(state.state_details.flow_run_id)
         APILogWorker.drain_all(timeout=60)  # a loaded machine ships logs late
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs)))
+    assert sum("opening the Workspace" in log.message for log in logs) == len(runs), "the logs are not on the server"
     out, err = capfd.readouterr()
     seen = {"stdout": out, "stderr": err, "logs": caplog.text}
-    for path in [*home.rglob("*"), *storage.rglob("*")]:
+    for path in [*prefect_server.home.rglob("*"), *storage.rglob("*")]:
         if path.is_file():
             seen[str(path)] = path.read_bytes().decode("latin-1")
     database = "".join(text for name, text in seen.items() if "prefect.db" in name)
-    assert "GoogleAuthError" in database, "the run's state is not where the test looks"
-    assert "opening the Workspace" in database, "the run's logs are not where the test looks"
+    assert all(str(run) in database for run in runs), "the runs are not where the test looks"
     assert any(storage.rglob("*")), "no result was persisted where the test looks"
     leaked = [name for name, text in seen.items() if MARKER in text]
     assert leaked == []

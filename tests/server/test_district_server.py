@@ -5,18 +5,26 @@ restarted — and every school's every report delivered exactly once, holding on
 Two schools are the fewest that can read each other's data or send from each other's address, and three deadlines
 a school (six sends for four worker slots) the fewest that keep a worker busy when it is killed while others queue;
 the last, D9, is the one the district's roll-up covers. More of either only repeats the same paths (the district
-benchmark runs 60 × 9)."""
+benchmark runs 60 × 9).
+
+The district's Prefect server, on the run's PostgreSQL cluster, is this module's alone: started for it and stopped
+after it, instead of idling through the rest of the run."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
+import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import prefect
 import pytest
+from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun, StateType
@@ -27,6 +35,8 @@ from connectors.ledger import SqlLedger
 from connectors.local.smtp_server import LoopbackSmtpServer
 from connectors.ports import DeliveryState
 from flows.district import rollup_flow
+from tests.postgres import PostgresCluster
+from tests.prefect_server import PrefectServer, pointing_at, serving_prefect
 from thidua import mail
 from thidua.plan import Plan, parse_plan
 from thidua_cli.district_demo import write_district
@@ -42,10 +52,61 @@ from .support import (
     wait_for,
 )
 
+PREFECT_PG_DATABASE = "prefect"
 SCHOOLS = 2
 DEADLINES = ("D2", "D5", "D9")  # exemplars, evaluation, exemplars: one in each part of the year
 POOL = "thidua-district"
 AS_OF = dt.datetime(2024, 12, 9, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))  # after every send time
+
+
+@pytest.fixture(scope="module")
+def prefect_pg_server(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster) -> Iterator[PrefectServer]:
+    """The Prefect server as a district runs it, on PostgreSQL (database `prefect` of the run's cluster)."""
+    home = tmp_path_factory.mktemp("prefect-pg-home")
+    database = postgres.url(PREFECT_PG_DATABASE, "asyncpg")
+    with serving_prefect(home, PREFECT_API_DATABASE_CONNECTION_URL=database) as server:
+        yield server
+
+
+@pytest.fixture
+def prefect_pg_api(prefect_pg_server: PrefectServer) -> Iterator[PrefectServer]:
+    """Flows run in this process talk to the district's server."""
+    with pointing_at(prefect_pg_server) as server:
+        yield server
+
+
+@flow(name="thidua-postgres-smoke")
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        return json.load(response)
+
+
+def test_the_server_is_healthy_and_migrated_on_postgresql(
+    prefect_pg_server: PrefectServer, postgres: PostgresCluster
+) -> None:
+    assert _get(f"{prefect_pg_server.url}/health") is True
+    assert _get(f"{prefect_pg_server.url}/admin/version") == prefect.__version__
+    # Prefect's migrations ran in the cluster: its tables and Alembic's mark are in the `prefect` database.
+    tables = postgres.psql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", PREFECT_PG_DATABASE)
+    assert {"flow", "flow_run", "deployment", "alembic_version"} <= set(tables.splitlines())
+    assert postgres.psql("SELECT count(*) FROM alembic_version", PREFECT_PG_DATABASE) == "1"
+    assert not list(prefect_pg_server.home.glob("*.db")), "the server fell back to SQLite in PREFECT_HOME"
+
+
+def test_a_flow_run_is_recorded_in_postgresql(prefect_pg_api: PrefectServer, postgres: PostgresCluster) -> None:
+    state = _add(2, 3, return_state=True)
+    assert state.is_completed() and state.result() == 5
+    run_id = state.state_details.flow_run_id
+    row = postgres.psql(
+        f"SELECT f.name, r.state_type FROM flow_run r JOIN flow f ON f.id = r.flow_id WHERE r.id = '{run_id}'",
+        PREFECT_PG_DATABASE,
+    )
+    assert row == "thidua-postgres-smoke|COMPLETED"
 
 
 def _thidua(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
