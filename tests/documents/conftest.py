@@ -1,17 +1,20 @@
-"""Fixtures for document tests: the fixture contexts rendered once per session with the real templates,
-LibreOffice and poppler."""
+"""Fixtures for document tests: the fixture contexts rendered with the real templates, LibreOffice and poppler,
+once per test run whichever xdist worker asks first (tests/run_once.py): the other worker reads the files."""
 
 from __future__ import annotations
 
 import copy
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connectors.local.documents import TEMPLATE_FOR_KIND, BuiltReport, LocalDocumentBuilder
+from connectors.ports import DocumentBuilder
+from tests.run_once import exclusive, run_root
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -32,15 +35,36 @@ def context_of() -> Callable[[str], dict[str, Any]]:
     return lambda deadline_id: copy.deepcopy(load_context(deadline_id))
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
-    """Every fixture context rendered to DOCX and PDF once: PDF conversion is the slow part."""
-    builder = LocalDocumentBuilder(TEMPLATES, tmp_path_factory.mktemp("reports"))
+def build_fixtures(builder: DocumentBuilder) -> dict[str, BuiltReport]:
+    """Every fixture context built by `builder`, named by its deadline."""
     reports = {}
     for deadline_id in FIXTURES:
         context = load_context(deadline_id)
         reports[deadline_id] = builder.build(TEMPLATE_FOR_KIND[context["kind"]], context, deadline_id)
     return reports
+
+
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 build: Callable[[Path], dict[str, BuiltReport]]) -> dict[str, BuiltReport]:
+    """`build`'s reports, made into the run's folder `name` by the first worker to ask; the files are only read."""
+    root = run_root(tmp_path_factory)
+    index = root / f"{name}.json"
+    with exclusive(root / f"{name}.lock"):
+        if not index.exists():
+            reports = build(root / name)
+            index.write_text(json.dumps({deadline_id: {field: str(path) if path else None for field, path in
+                                                       asdict(report).items()}
+                                         for deadline_id, report in reports.items()}), encoding="utf-8")
+        found = json.loads(index.read_text(encoding="utf-8"))
+    return {deadline_id: BuiltReport(**{field: Path(path) if path else None for field, path in report.items()})
+            for deadline_id, report in found.items()}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
+    """Every fixture context rendered to DOCX and PDF once: PDF conversion is the slow part."""
+    return once_per_run(tmp_path_factory, "built-reports",
+                        lambda out: build_fixtures(LocalDocumentBuilder(TEMPLATES, out)))
 
 
 # --- The same fixtures built on the Google path, over the Workspace emulator --------------------------------
@@ -81,28 +105,28 @@ def docs_emulator() -> Any:
 
 
 @pytest.fixture(scope="session")
-def google_built(docs_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
+def google_built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
     """Every fixture context built on the Google path (starter Docs from the shipped templates, one batchUpdate,
-    PDF export by the emulator's LibreOffice) once per session, with the DOCX export asked for."""
+    PDF export by the emulator's LibreOffice) once per run, with the DOCX export asked for, on an emulator of its
+    own (the files are what the tests read)."""
     from connectors.google.api import GoogleApi
     from connectors.google.docs import GoogleDocsBuilder, StructureCache, template_key
+    from emulator.server import EmulatorConfig, WorkspaceEmulator
     from emulator.testing import WorkspaceClients
 
-    docs_emulator.reset()
-    clients = WorkspaceClients(docs_emulator)
-    folder = clients.service("drive", "v3").files().create(
-        body={"name": "Báo cáo", "mimeType": "application/vnd.google-apps.folder"}, fields="id").execute()["id"]
-    templates = {}
-    for deadline_id in FIXTURES:
-        kind = load_context(deadline_id)["kind"]
-        key = template_key(TEMPLATE_FOR_KIND[kind], kind)
-        if key not in templates:
-            templates[key] = upload_starter(clients, TEMPLATE_FOR_KIND[kind], kind, folder)
-    builder = GoogleDocsBuilder(google_plan(templates, folder), clients.service("drive", "v3"),
-                                clients.service("docs", "v1"), GoogleApi(sleep=lambda s: None),
-                                tmp_path_factory.mktemp("google-reports"), StructureCache(), export_docx=True)
-    reports = {}
-    for deadline_id in FIXTURES:
-        context = load_context(deadline_id)
-        reports[deadline_id] = builder.build(TEMPLATE_FOR_KIND[context["kind"]], context, deadline_id)
-    return reports
+    def build(out: Path) -> dict[str, BuiltReport]:
+        with WorkspaceEmulator(EmulatorConfig()) as emulator:
+            clients = WorkspaceClients(emulator)
+            folder = clients.service("drive", "v3").files().create(
+                body={"name": "Báo cáo", "mimeType": "application/vnd.google-apps.folder"}, fields="id").execute()["id"]
+            templates = {}
+            for deadline_id in FIXTURES:
+                kind = load_context(deadline_id)["kind"]
+                key = template_key(TEMPLATE_FOR_KIND[kind], kind)
+                if key not in templates:
+                    templates[key] = upload_starter(clients, TEMPLATE_FOR_KIND[kind], kind, folder)
+            return build_fixtures(GoogleDocsBuilder(
+                google_plan(templates, folder), clients.service("drive", "v3"), clients.service("docs", "v1"),
+                GoogleApi(sleep=lambda s: None), out, StructureCache(), export_docx=True))
+
+    return once_per_run(tmp_path_factory, "google-built-reports", build)

@@ -1,24 +1,19 @@
-"""The demo run once per test run through the real CLI, so several test modules can read its output.
-
-Under pytest-xdist the modules reading it may sit on different workers: the first to ask runs the demo under a file
-lock in the run's shared temporary directory and leaves its output there; the others wait and read it
-(pytest-xdist's documented pattern for a session fixture run once)."""
+"""The demo run once per test run through the real CLI, so several test modules, perhaps on different xdist
+workers, can read its output (tests/run_once.py)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.prefect_server import PrefectServer
+from tests.run_once import exclusive, run_root
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,22 +32,6 @@ def run_demo(out: Path, *extra: str, server: PrefectServer | None = None) -> sub
         stdout.seek(0)
         stderr.seek(0)
         return subprocess.CompletedProcess(command, run.returncode, stdout.read().decode(), stderr.read().decode())
-
-
-def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run's temporary directory, shared by every xdist worker (each worker's own is a child of it)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-@contextmanager
-def exclusive(lock: Path) -> Iterator[None]:
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
