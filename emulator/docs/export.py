@@ -286,9 +286,11 @@ def _atoms_from_docx(paragraph: DocxParagraph) -> list[Atom]:
     return [*atoms, NEWLINE]
 
 
-def _paragraph_from_docx(paragraph: DocxParagraph) -> Paragraph:
+def _paragraph_from_docx(paragraph: DocxParagraph, style_names: dict[str, str]) -> Paragraph:
+    """`style_names`: the DOCX's style names by id, read once per file (python-docx's `paragraph.style` searches
+    the styles part for every paragraph)."""
     named = "NORMAL_TEXT"
-    style_name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    style_name = style_names.get(paragraph._p.style or "", "")
     if style_name.startswith("Heading ") and style_name[8:].isdigit():
         named = f"HEADING_{style_name[8:]}"
     elif style_name == "Title":
@@ -340,19 +342,19 @@ def _table_style(table: DocxTable) -> dict[str, Any]:
     return style
 
 
-def _blocks_from_container(parent: Any, element: Any) -> list[Block]:
+def _blocks_from_container(parent: Any, element: Any, style_names: dict[str, str]) -> list[Block]:
     blocks: list[Block] = []
     for child in element.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            blocks.append(_paragraph_from_docx(DocxParagraph(child, parent)))
+            blocks.append(_paragraph_from_docx(DocxParagraph(child, parent), style_names))
         elif tag == "tbl":
             table = DocxTable(child, parent)
             rows: list[list[list[Block]]] = []
             for row in table.rows:
                 cells: list[list[Block]] = []
                 for cell in row.cells:
-                    content = _blocks_from_container(cell, cell._tc)
+                    content = _blocks_from_container(cell, cell._tc, style_names)
                     cells.append([b for b in content if not isinstance(b, SectionBreak)] or empty_cell())
                 rows.append(cells)
             if blocks and isinstance(blocks[-1], Table):
@@ -385,7 +387,8 @@ def styles_from_docx(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
 def blocks_from_docx(stream: IO[bytes]) -> list[Block]:
     """A DOCX body as Docs blocks (paragraph text and styles, tables); images and headers are dropped."""
     source = docx.Document(stream)
-    blocks: list[Block] = [SectionBreak(), *_blocks_from_container(source, source.element.body)]
+    style_names = {style.style_id: style.name or "" for style in source.styles}
+    blocks: list[Block] = [SectionBreak(), *_blocks_from_container(source, source.element.body, style_names)]
     if not isinstance(blocks[-1], Paragraph):
         blocks.append(Paragraph([NEWLINE]))
     assert content_size(blocks) >= 2

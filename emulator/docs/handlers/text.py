@@ -118,7 +118,9 @@ def delete_content_range(request: Request, args: dict[str, Any]) -> dict[str, An
         raise request.fail("The range cannot include the newline character at the end of the segment.")
     container[:] = result
     resize(path)
-    request.doc.inline_objects = {k: v for k, v in request.doc.inline_objects.items() if _object_used(request.doc, k)}
+    if request.doc.inline_objects:
+        used = _objects_used(request.doc)
+        request.doc.inline_objects = {k: v for k, v in request.doc.inline_objects.items() if k in used}
     request.doc.images = {k: v for k, v in request.doc.images.items() if k in request.doc.inline_objects}
     return {}
 
@@ -148,8 +150,9 @@ def update_paragraph_style(request: Request, args: dict[str, Any]) -> dict[str, 
     return {}
 
 
-def _object_used(doc: Document, object_id: str) -> bool:
-    return any(a.obj == object_id for p, *_ in all_paragraphs(doc.body) for a in p.atoms)
+def _objects_used(doc: Document) -> set[str]:
+    """The inline objects the body still shows (one pass over the body, not one per object)."""
+    return {a.obj for p, *_ in all_paragraphs(doc.body) for a in p.atoms if a.obj}
 
 
 def _styled_range(request: Request, args: dict[str, Any]) -> tuple[int, int]:
