@@ -14,7 +14,7 @@ import pytest
 
 from connectors.local.documents import TEMPLATE_FOR_KIND, BuiltReport, LocalDocumentBuilder
 from connectors.ports import DocumentBuilder
-from tests.run_once import exclusive, run_root
+from tests.run_once import once_per_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -44,18 +44,14 @@ def build_fixtures(builder: DocumentBuilder) -> dict[str, BuiltReport]:
     return reports
 
 
-def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
-                 build: Callable[[Path], dict[str, BuiltReport]]) -> dict[str, BuiltReport]:
-    """`build`'s reports, made into the run's folder `name` by the first worker to ask; the files are only read."""
-    root = run_root(tmp_path_factory)
-    index = root / f"{name}.json"
-    with exclusive(root / f"{name}.lock"):
-        if not index.exists():
-            reports = build(root / name)
-            index.write_text(json.dumps({deadline_id: {field: str(path) if path else None for field, path in
-                                                       asdict(report).items()}
-                                         for deadline_id, report in reports.items()}), encoding="utf-8")
-        found = json.loads(index.read_text(encoding="utf-8"))
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], dict[str, BuiltReport]]) -> dict[str, BuiltReport]:
+    """`build`'s reports, made once per run (tests/run_once.py); their files are only read."""
+    def paths(out: Path) -> dict[str, dict[str, str | None]]:
+        return {deadline_id: {field: str(path) if path else None for field, path in asdict(report).items()}
+                for deadline_id, report in build(out).items()}
+
+    _, found = once_per_run(tmp_path_factory, name, paths)
     return {deadline_id: BuiltReport(**{field: Path(path) if path else None for field, path in report.items()})
             for deadline_id, report in found.items()}
 
@@ -63,8 +59,8 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltReport]:
     """Every fixture context rendered to DOCX and PDF once: PDF conversion is the slow part."""
-    return once_per_run(tmp_path_factory, "built-reports",
-                        lambda out: build_fixtures(LocalDocumentBuilder(TEMPLATES, out)))
+    return built_once(tmp_path_factory, "built-reports",
+                      lambda out: build_fixtures(LocalDocumentBuilder(TEMPLATES, out)))
 
 
 # --- The same fixtures built on the Google path, over the Workspace emulator --------------------------------
@@ -129,4 +125,4 @@ def google_built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltRep
                 google_plan(templates, folder), clients.service("drive", "v3"), clients.service("docs", "v1"),
                 GoogleApi(sleep=lambda s: None), out, StructureCache(), export_docx=True))
 
-    return once_per_run(tmp_path_factory, "google-built-reports", build)
+    return built_once(tmp_path_factory, "google-built-reports", build)

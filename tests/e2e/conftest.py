@@ -3,17 +3,17 @@ workers, can read its output (tests/run_once.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.prefect_server import PrefectServer
-from tests.run_once import exclusive, run_root
+from tests.run_once import once_per_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,12 +36,9 @@ def run_demo(out: Path, *extra: str, server: PrefectServer | None = None) -> sub
 
 @pytest.fixture(scope="session")
 def local_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    root = run_root(tmp_path_factory)
-    out, record = root / "local-demo", root / "local-demo.json"
-    with exclusive(root / "local-demo.lock"):
-        if not record.exists():
-            run = run_demo(out)
-            record.write_text(json.dumps({"args": run.args, "returncode": run.returncode, "stdout": run.stdout,
-                                          "stderr": run.stderr}), encoding="utf-8")
-        done = json.loads(record.read_text(encoding="utf-8"))
+    def demo(out: Path) -> dict[str, Any]:
+        run = run_demo(out)
+        return {"args": run.args, "returncode": run.returncode, "stdout": run.stdout, "stderr": run.stderr}
+
+    out, done = once_per_run(tmp_path_factory, "local-demo", demo)
     return out, subprocess.CompletedProcess(done["args"], done["returncode"], done["stdout"], done["stderr"])
