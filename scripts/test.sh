@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole check: lint, types, the core's import contract, and every test (real Prefect, SMTP, files, HTTP).
-# Tests run on THIDUA_TEST_WORKERS pytest-xdist workers (default 2: the setting CI has passed with; fresh clones on
-# this 2-core machine on 2026-12-01: early that day pytest 746 s on 2 workers, 709 s on 3, 729 s on 4; late that
-# day, with a Prefect server and a LibreOffice per worker, 775–799 s on 2 and 859 s on 3, a third worker's own
-# servers costing more CPU than its overlap saves; benchmarks/RESULTS.md),
-# one test module per worker at a time, slowest modules first (tests/conftest.py); the 25 slowest tests are listed
+# Tests run on THIDUA_TEST_WORKERS pytest-xdist workers (default 2). They share one Prefect server, started by the
+# controller (tests/conftest.py); each has its own LibreOffice. Measured from this tree on this 2-core machine on
+# 2026-12-02, one run each: pytest 704 s on 2 workers, 739 s on 3, 791 s on 4. More workers keep the cores busier
+# (1.60, 1.81, 1.84 on average) but the same tests then take more CPU (1,134 s, 1,344 s, 1,463 s): on two cores
+# the processes slow each other down (benchmarks/RESULTS.md).
+# One test module per worker at a time, slowest modules first (tests/conftest.py); the 25 slowest tests are listed
 # at the end.
 # The static checks (33 s of CPU on a fresh clone) run beside the tests, on the CPU the tests leave idle while they
 # wait for servers and flow runs; their output follows the tests', and either failing fails the command.

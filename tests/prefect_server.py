@@ -1,7 +1,7 @@
 """A real Prefect server (`prefect server start`) on a free loopback port, independent of pytest.
 
-The test session starts one on SQLite and one on PostgreSQL (tests/conftest.py); the district benchmark starts
-one on PostgreSQL, as a district runs it:
+A test run starts one on SQLite for all its xdist workers and one on PostgreSQL for the district's module
+(tests/conftest.py); the district benchmark starts one on PostgreSQL, as a district runs it:
 
     with temporary_cluster() as cluster, serving_prefect(home, PREFECT_API_DATABASE_CONNECTION_URL=...) as server,
             pointing_at(server):
@@ -10,6 +10,7 @@ one on PostgreSQL, as a district runs it:
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -37,6 +38,14 @@ class PrefectServer:
     ui_url: str
     home: Path
 
+    def to_json(self) -> str:
+        return json.dumps({"url": self.url, "ui_url": self.ui_url, "home": str(self.home)})
+
+    @classmethod
+    def from_json(cls, text: str) -> PrefectServer:
+        found = json.loads(text)
+        return cls(found["url"], found["ui_url"], Path(found["home"]))
+
     @property
     def env(self) -> dict[str, str]:
         return {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_API_URL": self.url,
@@ -49,6 +58,14 @@ def serving_prefect(home: Path, **settings: str) -> Iterator[PrefectServer]:
 
     `settings` reach the server process only (e.g. its database URL); clients get `PrefectServer.env`.
     """
+    with starting_prefect(home, **settings) as (server, process):
+        wait_until_healthy(server, process)
+        yield server
+
+
+@contextmanager
+def starting_prefect(home: Path, **settings: str) -> Iterator[tuple[PrefectServer, subprocess.Popen[bytes]]]:
+    """`prefect server start`, yielded at once (not yet answering: `wait_until_healthy`), stopped on exit."""
     port = free_port()
     server = PrefectServer(f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}", home)
     log = (home / "server.log").open("wb")
@@ -59,19 +76,7 @@ def serving_prefect(home: Path, **settings: str) -> Iterator[PrefectServer]:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{server.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log_text = (home / "server.log").read_text(errors="replace")
-                raise RuntimeError(f"prefect server did not start:\n{log_text}")
-            time.sleep(0.5)
-        yield server
+        yield server, process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -80,6 +85,24 @@ def serving_prefect(home: Path, **settings: str) -> Iterator[PrefectServer]:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def wait_until_healthy(server: PrefectServer, process: subprocess.Popen[bytes] | None = None,
+                       timeout: float = 120.0) -> None:
+    """Returns once the server answers its health check; raises with its log if it exits (`process`, when this
+    process started it) or does not answer within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server.url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+            log_text = (server.home / "server.log").read_text(errors="replace")
+            raise RuntimeError(f"prefect server did not start:\n{log_text}")
+        time.sleep(0.5)
 
 
 @contextmanager

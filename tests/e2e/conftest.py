@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_demo(out: Path, *extra: str, server: PrefectServer | None = None) -> subprocess.CompletedProcess[str]:
-    """`thidua demo` in a subprocess: on Prefect's embedded default, or reporting to `server` (the worker's session
+    """`thidua demo` in a subprocess: on Prefect's embedded default, or reporting to `server` (the test run's
     server), which spares a Prefect start and keeps concurrent demos off one SQLite file."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
     if server is not None:

@@ -293,7 +293,7 @@ def test_running_again_sends_nothing_twice(demo: tuple[Path, subprocess.Complete
     out = tmp_path / "demo"
     shutil.copytree(demo[0], out, symlinks=True)
     built = {p: p.stat().st_mtime_ns for folder in ("reports", "approved", "signed") for p in (out / folder).iterdir()}
-    again = run_demo(out, server=prefect_server)  # the worker's server: no embedded one started for nine short runs
+    again = run_demo(out, server=prefect_server)  # the run's server: no embedded one started for nine short runs
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(list((out / "mail").glob("*.eml"))) == 9
     second = json.loads((out / "summary.json").read_text(encoding="utf-8"))

@@ -9,7 +9,9 @@ import io
 import json
 from pathlib import Path
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import Artifact
 
 from tests.hostile.school_run import open_school, send
 from tests.prefect_server import PrefectServer, pointing_at
@@ -38,9 +40,19 @@ def test_the_control_characters_removed_are_counted_on_the_console_and_in_the_ru
     assert "Đã xoá 3 ký tự điều khiển hoặc ký tự ẩn khỏi câu trả lời (F3: 3)" in said, said
     assert len(mailbox.reports()) == 1
     with pointing_at(prefect_server), get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts(limit=200) if a.key}
+        latest = _own_artifacts(client, school, ("le-anh-xuan-2024-d3-summary", "le-anh-xuan-2024-d3-counts"))
     summary = str(latest["le-anh-xuan-2024-d3-summary"].data)
     assert "Đã xoá 3 ký tự điều khiển hoặc ký tự ẩn khỏi câu trả lời (F3: 3)" in summary, summary
     table = json.loads(str(latest["le-anh-xuan-2024-d3-counts"].data))
     counts = {row["Nguồn"]: row["Ký tự ẩn đã xoá"] for row in table}
     assert counts["F3"] == 3 and sum(counts.values()) == 3, counts
+
+
+def _own_artifacts(client: SyncPrefectClient, school: Path, keys: tuple[str, ...]) -> dict[str, Artifact]:
+    """The artifacts under `keys` of this school's runs: other tests send the same plan's D3 on the same server."""
+    found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys))))
+    run_ids = [a.flow_run_id for a in found if a.flow_run_id is not None]
+    runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids)))
+    ours = {r.id for r in runs if Path(str((r.parameters.get("settings") or {}).get("plan_path", ""))).resolve()
+            .is_relative_to(school.resolve())}
+    return {a.key: a for a in found if a.key and a.flow_run_id in ours}

@@ -104,8 +104,8 @@ def _google_plan(tmp_path: Path) -> Path:
 def test_a_planted_key_reaches_no_console_log_database_or_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture, prefect_server: PrefectServer) -> None:
-    """On the worker's own Prefect server, whose every file is searched afterwards: the runs' rows and logs land in
-    the same database as everything else the server keeps."""
+    """On the test run's Prefect server (every xdist worker's), whose every file is searched afterwards: the runs'
+    rows and logs land in the same database as everything else the server keeps."""
     storage = tmp_path / "results"
     # Importing thidua_cli quiets Prefect to WARNING for the clerk; this run's INFO log must reach the database.
     caplog.set_level(logging.INFO, logger="prefect.flow_runs")

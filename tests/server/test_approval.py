@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect import tags
 from prefect.flow_runs import resume_flow_run
 
 from connectors.ledger import SqlLedger
@@ -30,7 +31,7 @@ from flows.settings import RunSettings
 from thidua.calendar import schedule
 from thidua.schedule import check_at
 
-from .support import REPO, addresses, paused_run, received, sample_school, seed_plan
+from .support import REPO, addresses, paused_run, received, sample_school, seed_plan, wait_for
 
 PLAN = seed_plan()
 
@@ -42,10 +43,18 @@ def school(prefect_api: Any, tmp_path: Path) -> Iterator[tuple[RunSettings, Path
 
 
 def _send_in_background(settings: RunSettings, deadline_id: str,
-                        now: dt.datetime) -> tuple[ThreadPoolExecutor, Future[Any]]:
+                        now: dt.datetime) -> tuple[ThreadPoolExecutor, Future[Any], str]:
+    """The send in a thread, its run tagged for this test alone: other workers run the same plan's deadlines on the
+    run's one Prefect server."""
+    tag = f"approval-test-{uuid.uuid4().hex[:12]}"
+
+    def send() -> Any:
+        with tags(tag):
+            return deadline_flow(settings, deadline_id, now)
+
     pool = ThreadPoolExecutor(max_workers=1)
     # The thread must see this test's Prefect settings (a context variable), or it would start its own server.
-    return pool, pool.submit(contextvars.copy_context().run, deadline_flow, settings, deadline_id, now)
+    return pool, pool.submit(contextvars.copy_context().run, send), tag
 
 
 def _subjects(maildir: Path) -> list[str]:
@@ -55,9 +64,9 @@ def _subjects(maildir: Path) -> list[str]:
 def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path, Any]) -> None:
     settings, maildir, server = school
     now = schedule(PLAN, PLAN.deadline("D3")).send_at
-    pool, future = _send_in_background(settings, "D3", now)
+    pool, future, tag = _send_in_background(settings, "D3", now)
     with pool:
-        resume_flow_run(paused_run("D3"), run_input={"decision": "phê duyệt", "comment": ""})
+        resume_flow_run(paused_run("D3", tag=tag), run_input={"decision": "phê duyệt", "comment": ""})
         result = future.result(timeout=300)
     assert result.delivery_status == "sent" and result.approved_by == PLAN.signer.name
     drafts = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo chờ phê duyệt]")]
@@ -89,11 +98,11 @@ def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path
 def test_reject_with_a_comment_redrafts_and_waits_again(school: tuple[RunSettings, Path, Any]) -> None:
     settings, maildir, _ = school
     now = schedule(PLAN, PLAN.deadline("D4")).send_at
-    pool, future = _send_in_background(settings, "D4", now)
+    pool, future, tag = _send_in_background(settings, "D4", now)
     with pool:
         rejection = {"decision": "không duyệt", "comment": "Bổ sung gương tổ Văn phòng"}
-        resume_flow_run(paused_run("D4"), run_input=rejection)
-        second = paused_run("D4", round_=2)
+        resume_flow_run(paused_run("D4", tag=tag), run_input=rejection)
+        second = paused_run("D4", round_=2, tag=tag)
         drafts = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo")]
         assert len(drafts) == 2
         body = drafts[1].get_body(("plain",))
@@ -121,7 +130,7 @@ def test_no_approval_by_the_set_time_alerts_the_clerk_and_sends_nothing(
 def test_the_clerk_enters_the_principals_word_with_thidua_approve(school: tuple[RunSettings, Path, Any]) -> None:
     settings, maildir, server = school
     now = schedule(PLAN, PLAN.deadline("D7")).send_at
-    pool, future = _send_in_background(settings, "D7", now)
+    pool, future, tag = _send_in_background(settings, "D7", now)
 
     def approve(*extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "thidua_cli.main", "approve", str(settings.plan_path), "D7",
@@ -129,11 +138,11 @@ def test_the_clerk_enters_the_principals_word_with_thidua_approve(school: tuple[
                               text=True, timeout=120, check=False)
 
     with pool:
-        paused_run("D7")
+        paused_run("D7", tag=tag)
         refused = approve("--reject", "Thiếu gương tổ Toán")
         assert refused.returncode == 0, refused.stdout + refused.stderr
         assert "không duyệt" in refused.stdout and PLAN.clerk.name in refused.stdout
-        paused_run("D7", round_=2)
+        paused_run("D7", round_=2, tag=tag)
         body = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo")][1].get_body(("plain",))
         assert body is not None and "Thiếu gương tổ Toán" in body.get_content()
         approved = approve("--by", "Nguyễn Văn Thư")
@@ -177,19 +186,23 @@ def test_the_principal_decides_by_replying_to_the_draft_and_nobody_else_can(pref
         base_url = workspace.emulator.base_url
         principal = _mailbox(PLAN.signer.email, base_url)
         now = schedule(PLAN, PLAN.deadline("D3")).send_at
-        pool, future = _send_in_background(settings, "D3", now)
+        pool, future, tag = _send_in_background(settings, "D3", now)
         with pool:
-            paused_run("D3")
+            paused_run("D3", tag=tag)
             (draft,) = _drafts_received(principal)
             assert draft["Subject"].startswith("[Dự thảo chờ phê duyệt]")
             impostor = "pho.hieutruong@lax.example.edu.vn"
             _reply(_mailbox(impostor, base_url), f"Phó Hiệu trưởng <{impostor}>", draft, "Duyệt")
-            time.sleep(5)  # several polls of the thread: the impostor's word must not resume the run
-            assert paused_run("D3", timeout=1)
+            # Two more reads of the thread by the run's watcher: the first saw the impostor's word, and it did not
+            # resume the run.
+            polls = workspace.emulator.log.count("gmail.users.threads.get")
+            wait_for("two more polls of the draft's thread",
+                     lambda: workspace.emulator.log.count("gmail.users.threads.get") >= polls + 2, 60)
+            assert paused_run("D3", timeout=1, tag=tag)
             assert not future.done()
             _reply(principal, f"{PLAN.signer.name} <{PLAN.signer.email}>", draft, "Không duyệt: thiếu tổ Toán",
                    draft["threadId"])
-            paused_run("D3", round_=2)
+            paused_run("D3", round_=2, tag=tag)
             first, second = _drafts_received(principal)
             assert first == draft
             _reply(principal, PLAN.signer.email, second, "duyet", second["threadId"])

@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+    DeploymentFilter,
+    DeploymentFilterTags,
+)
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
@@ -114,9 +120,12 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
         for deadline_id in ("D1", "D2"):
             _completed(deadline_id)
             assert len(_report_ids(handler.maildir, deadline_id)) == 1
+        d1_runs = [r.id for r in runs_in_state("D1", StateType.COMPLETED, TAG)]
         with get_client(sync_client=True) as client:
-            summary = client.read_latest_artifacts(limit=200)
-        assert any(a.key == f"{SEED.id}-d1-summary" and "TRỄ HẠN" in str(a.data) for a in summary)
+            summary = client.read_artifacts(artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"{SEED.id}-d1-summary"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=d1_runs)))
+        assert summary and all("TRỄ HẠN" in str(a.data) for a in summary)
 
         # 3. Runs triggered through the API (as the clerk's re-run is), killed between send and record (D4: the
         #    mail server has it; D6: not yet; the ledger says pending for both), then re-run: one email each, not
