@@ -19,10 +19,9 @@ from flows.ledger import open_ledger
 from flows.report import collect_sources
 from flows.settings import RunSettings
 from thidua.delivery_state import delivery_words
-from thidua.notices import notice_tag
 from thidua.pipeline import Collected
 from thidua.plan import Plan
-from thidua.reminders import missing, reminder_emails, reminder_purpose
+from thidua.reminders import missing, reminder_emails
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -34,9 +33,9 @@ def send_reminders(settings: RunSettings, plan: Plan, deadline_id: str, days_bef
                              days_before=days_before, form_names={s.kind: s.name for s in plan.sources}, now=now)
     ledger, smtp = open_ledger(settings), mailer(settings, plan)
     done = []
-    for message in emails:
-        to = str(message["To"])
-        key = DeliveryKey(plan.id, notice_tag(reminder_purpose(deadline, days_before), to), 1)
+    for reminder in emails:
+        message, to = reminder.message, str(reminder.message["To"])
+        key = DeliveryKey(plan.id, reminder.tag, 1)
         outcome = deliver_once(ledger, smtp, message, key,
                                sent_ids=partial(outbox_ids, settings, plan, str(message["Message-ID"])),
                                now=lambda: dt.datetime.now(dt.UTC))

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from thidua.aggregate import Dataset
 from thidua.mail import format_vietnamese_date
-from thidua.notices import build_notice, notice_message_id
+from thidua.notices import build_notice, notice_message_id, notice_tag
 from thidua.plan import Deadline, Plan, ReportKind, SourceKind
 from thidua.records import StaffMember
 
@@ -84,24 +84,35 @@ def reminder_purpose(deadline: Deadline, days_before: int) -> str:
     return f"{deadline.id}-nhac{days_before}"
 
 
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder and its identity in the ledger (also its Message-ID's), so a re-run sends it at most once."""
+
+    tag: str
+    message: EmailMessage
+
+
 def reminder_emails(plan: Plan, deadline: Deadline, found: Missing, dataset: Dataset, *, days_before: int,
-                    form_names: Mapping[SourceKind, str], now: dt.datetime) -> list[EmailMessage]:
-    """One email to each person missing, one to each head of a team with anything missing."""
+                    form_names: Mapping[SourceKind, str], now: dt.datetime) -> list[Reminder]:
+    """One email to each person missing, one to each head of a team with anything missing. A head who has not
+    answered either gets both: the team's list has a purpose of its own ("…-to"), or it would share the head's own
+    reminder's identity and be taken for already sent."""
     allow = reminder_allow_list(plan, dataset)
     due = f"trước {format_vietnamese_date(deadline.due_before)}"
-    tag = reminder_purpose(deadline, days_before)
+    personal = reminder_purpose(deadline, days_before)
 
-    def notice(to: str, subject: str, body: str) -> EmailMessage:
-        return build_notice(
+    def notice(purpose: str, to: str, subject: str, body: str) -> Reminder:
+        return Reminder(notice_tag(purpose, to), build_notice(
             sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=[to], allow_list=allow,
             subject=subject, body=body, header_date=now,
-            message_id=notice_message_id(plan.id, tag, to, plan.school.email_domain),
-        )
+            message_id=notice_message_id(plan.id, purpose, to, plan.school.email_domain),
+        ))
 
-    emails: list[EmailMessage] = []
+    emails: list[Reminder] = []
     individual_form = form_names.get(INDIVIDUAL_FORM[deadline.kind], "") if deadline.kind in INDIVIDUAL_FORM else ""
     for person in found.people:
         emails.append(notice(
+            personal,
             person.email,
             f"[{plan.school.name}] Nhắc nộp: {individual_form}",
             f"Kính gửi {person.full_name},\n\n"
@@ -121,6 +132,7 @@ def reminder_emails(plan: Plan, deadline: Deadline, found: Missing, dataset: Dat
             lines.append(f"Thành viên chưa gửi biểu mẫu «{individual_form}» ({len(people)} người):")
             lines.extend(f"  - {p.full_name} <{p.email}>" for p in sorted(people, key=lambda p: p.full_name))
         emails.append(notice(
+            f"{personal}-to",
             team.head_email,
             f"[{plan.school.name}] Tổ {team.name}: danh sách chưa nộp cho báo cáo {deadline.id}",
             f"Kính gửi Tổ trưởng tổ {team.name},\n\n"

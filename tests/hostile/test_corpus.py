@@ -99,7 +99,7 @@ def _reminded(plan: Plan, collected: Any) -> list[str]:
     now = dt.datetime.fromisoformat("2024-03-10T08:00:00+07:00")
     emails = reminder_emails(plan, deadline, missing(plan, deadline, collected.dataset), collected.dataset,
                              days_before=3, form_names={s.kind: s.name for s in plan.sources}, now=now)
-    return sorted(address for message in emails for _, address in getaddresses(message.get_all("To", [])))
+    return sorted(address for email in emails for _, address in getaddresses(email.message.get_all("To", [])))
 
 
 def run_rows(folder: Path, expected: dict[str, Any], tmp_path: Path) -> None:
