@@ -36,6 +36,7 @@ from thidua.schedule import runs
 from .support import (
     PLAN,
     REPO,
+    STAFF,
     HoldingSmtpHandler,
     Worker,
     paused_run,
@@ -95,7 +96,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
 
     handler, port = mailbox
     out = tmp_path / "out"
-    write_sample(SEED, out / "data")
+    write_sample(SEED, out / "data", staff=STAFF)
     common = ["--out", str(out), "--smtp-port", str(port), "--work-pool", POOL]
 
     # 1. Deploy as on the plan's own date: D1 and D2 are already past their send time.
