@@ -7,6 +7,7 @@ burst + refill × window ≤ quota. Every Google call occupies its units in both
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import threading
@@ -19,7 +20,7 @@ import httpx
 from prefect.client.base import PrefectHttpxSyncClient
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 from connectors.google.api import Charges
 from connectors.google.quotas import DEFAULT_QUOTAS, Limit, WorkspaceQuotas
@@ -61,8 +62,11 @@ def ensure_limits(user: str, project: str, quotas: WorkspaceQuotas = DEFAULT_QUO
             try:
                 existing = client.read_global_concurrency_limit_by_name(name)
             except ObjectNotFound:
-                client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=burst, slot_decay_per_second=refill))
+                # Runs that start together (a district's schools at the same minute) race to create it: the
+                # loser is told it exists (409), made by a run of the same quotas.
+                with contextlib.suppress(ObjectAlreadyExists):
+                    client.create_global_concurrency_limit(
+                        GlobalConcurrencyLimitCreate(name=name, limit=burst, slot_decay_per_second=refill))
                 continue
             if existing.limit != burst or abs((existing.slot_decay_per_second or 0) - refill) > 1e-9:
                 client.update_global_concurrency_limit(

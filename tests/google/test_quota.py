@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -12,7 +16,7 @@ from connectors.google.quotas import Limit, uniform_quotas
 from connectors.google.sheets import SheetsSource
 from emulator.server import EmulatorConfig, WorkspaceEmulator
 from emulator.testing import WorkspaceClients
-from flows.quota import prefect_throttle
+from flows.quota import ensure_limits, prefect_throttle
 from tests.conftest import PrefectServer
 from thidua.plan import Source, SourceKind
 
@@ -62,3 +66,19 @@ def test_prefect_rate_limits_keep_the_burst_under_quota(small_quota_emulator: Wo
     too_many, seconds = _burst(small_quota_emulator, GoogleApi(throttle=throttle))
     assert too_many == 0
     assert seconds >= 3.0
+
+
+def test_runs_that_start_together_each_find_or_create_the_limits(prefect_api: PrefectServer) -> None:
+    """A district's schools start their runs at the same minute on one server: each must end up with the limits,
+    whichever created them (the loser of the race is told they exist, 409)."""
+    user, runs = f"truong-{uuid.uuid4().hex[:8]}@lax.example.edu.vn", 6
+    start = threading.Barrier(runs)
+
+    def ensure() -> list[str]:
+        start.wait()
+        return ensure_limits(user, PROJECT, QUOTAS)
+
+    with ThreadPoolExecutor(runs) as pool:
+        found = [future.result() for future in [pool.submit(contextvars.copy_context().run, ensure)
+                                                 for _ in range(runs)]]
+    assert all(names == found[0] for names in found) and found[0]
