@@ -83,15 +83,15 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
     sent = {d.id for d in plan.deadlines if first_sent_at(ledger.history(plan.id, d.id)) is not None}
     deployed: list[DeployedRun] = []
     # Per flow, not per run: a plan has about 40 runs of 3 flows, and a flow's parameter schema takes ~20 ms to build.
-    flow_ids: dict[str, UUID] = {}
-    schemas: dict[str, dict[str, Any]] = {}
+    registered: dict[str, tuple[UUID, dict[str, Any]]] = {}
     async with get_client() as client:
         await ensure_work_pool(client, work_pool)
         for run in runs(plan):
             flow_object, entrypoint = FLOWS[run.kind]
-            if flow_object.name not in flow_ids:
-                flow_ids[flow_object.name] = await client.create_flow_from_name(flow_object.name)
-                schemas[flow_object.name] = parameter_schema(flow_object.fn).model_dump_for_openapi()
+            if flow_object.name not in registered:
+                registered[flow_object.name] = (await client.create_flow_from_name(flow_object.name),
+                                                parameter_schema(flow_object.fn).model_dump_for_openapi())
+            flow_id, schema = registered[flow_object.name]
             parameters: dict[str, Any] = {"settings": settings.model_dump(mode="json"), "deadline_id": run.deadline_id}
             if run.days_before is not None:
                 parameters["days_before"] = run.days_before
@@ -100,9 +100,9 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
             timing = send_timing(run.at, run.deadline.must_arrive_by, now, rehearsal)
             name = deployment_name(plan, run)
             deployment_id = await client.create_deployment(
-                flow_id=flow_ids[flow_object.name], name=name, entrypoint=entrypoint,
+                flow_id=flow_id, name=name, entrypoint=entrypoint,
                 path=str(REPO_ROOT), work_pool_name=work_pool, parameters=parameters,
-                parameter_openapi_schema=schemas[flow_object.name],
+                parameter_openapi_schema=schema,
                 schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(run.at, plan.timezone))],
                 tags=["thidua", plan.id, run.kind.value, *([LATE_TAG if timing.late else timing.word] if late else [])],
                 description=f"{run.label}: {run.at:%H:%M %d/%m/%Y} ({plan.timezone})",

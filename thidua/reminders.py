@@ -78,10 +78,11 @@ def reminder_allow_list(plan: Plan, dataset: Dataset) -> frozenset[str]:
                                                                      if t.head_email})
 
 
-def reminder_purpose(deadline: Deadline, days_before: int) -> str:
+def reminder_purpose(deadline: Deadline, days_before: int, *, team_list: bool = False) -> str:
     """The ledger purpose of a reminder, unique per deadline and day, so a reminder is sent once even if its run
-    repeats."""
-    return f"{deadline.id}-nhac{days_before}"
+    repeats; a team head's list of the team's missing has its own ("…-to"), or for a head who has not answered
+    either it would share the head's own reminder's identity and be taken for already sent."""
+    return f"{deadline.id}-nhac{days_before}" + ("-to" if team_list else "")
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,10 @@ class Reminder:
 
 def reminder_emails(plan: Plan, deadline: Deadline, found: Missing, dataset: Dataset, *, days_before: int,
                     form_names: Mapping[SourceKind, str], now: dt.datetime) -> list[Reminder]:
-    """One email to each person missing, one to each head of a team with anything missing. A head who has not
-    answered either gets both: the team's list has a purpose of its own ("…-to"), or it would share the head's own
-    reminder's identity and be taken for already sent."""
+    """One email to each person missing, one to each head of a team with anything missing (a head who has not
+    answered either gets both)."""
     allow = reminder_allow_list(plan, dataset)
     due = f"trước {format_vietnamese_date(deadline.due_before)}"
-    personal = reminder_purpose(deadline, days_before)
 
     def notice(purpose: str, to: str, subject: str, body: str) -> Reminder:
         return Reminder(notice_tag(purpose, to), build_notice(
@@ -112,7 +111,7 @@ def reminder_emails(plan: Plan, deadline: Deadline, found: Missing, dataset: Dat
     individual_form = form_names.get(INDIVIDUAL_FORM[deadline.kind], "") if deadline.kind in INDIVIDUAL_FORM else ""
     for person in found.people:
         emails.append(notice(
-            personal,
+            reminder_purpose(deadline, days_before),
             person.email,
             f"[{plan.school.name}] Nhắc nộp: {individual_form}",
             f"Kính gửi {person.full_name},\n\n"
@@ -132,7 +131,7 @@ def reminder_emails(plan: Plan, deadline: Deadline, found: Missing, dataset: Dat
             lines.append(f"Thành viên chưa gửi biểu mẫu «{individual_form}» ({len(people)} người):")
             lines.extend(f"  - {p.full_name} <{p.email}>" for p in sorted(people, key=lambda p: p.full_name))
         emails.append(notice(
-            f"{personal}-to",
+            reminder_purpose(deadline, days_before, team_list=True),
             team.head_email,
             f"[{plan.school.name}] Tổ {team.name}: danh sách chưa nộp cho báo cáo {deadline.id}",
             f"Kính gửi Tổ trưởng tổ {team.name},\n\n"

@@ -87,15 +87,17 @@ def polling_client() -> SyncPrefectClient:
     return _CLIENTS[url]
 
 
-def runs_in_state(name: str, state: StateType, tag: str | None = None) -> list[FlowRun]:
-    """Flow runs by name and state; `tag` keeps to one test's deployments on the session's shared server."""
+def runs_in_state(name: str, state: StateType, tag: str) -> list[FlowRun]:
+    """Flow runs by name, state and a tag of the test's own: every xdist worker shares the run's one server, and
+    another worker may be running the same plan's deadline (the same name) at the same moment."""
     return polling_client().read_flow_runs(flow_run_filter=FlowRunFilter(
         name=FlowRunFilterName(any_=[name]), state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state])),
-        tags=FlowRunFilterTags(all_=[tag]) if tag else None))
+        tags=FlowRunFilterTags(all_=[tag])))
 
 
-def paused_run(name: str, round_: int = 1, timeout: float = 180.0, tag: str | None = None) -> uuid.UUID:
-    """The id of the flow run called `name` once it waits for the principal's decision on draft `round_`."""
+def paused_run(name: str, tag: str, round_: int = 1, timeout: float = 180.0) -> uuid.UUID:
+    """The id of the flow run called `name` and tagged `tag` once it waits for the principal's decision on draft
+    `round_`."""
 
     def waiting() -> list[FlowRun]:
         return [r for r in runs_in_state(name, StateType.PAUSED, tag)

@@ -66,7 +66,7 @@ def test_approve_sends_exactly_the_approved_file(school: tuple[RunSettings, Path
     now = schedule(PLAN, PLAN.deadline("D3")).send_at
     pool, future, tag = _send_in_background(settings, "D3", now)
     with pool:
-        resume_flow_run(paused_run("D3", tag=tag), run_input={"decision": "phê duyệt", "comment": ""})
+        resume_flow_run(paused_run("D3", tag), run_input={"decision": "phê duyệt", "comment": ""})
         result = future.result(timeout=300)
     assert result.delivery_status == "sent" and result.approved_by == PLAN.signer.name
     drafts = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo chờ phê duyệt]")]
@@ -101,8 +101,8 @@ def test_reject_with_a_comment_redrafts_and_waits_again(school: tuple[RunSetting
     pool, future, tag = _send_in_background(settings, "D4", now)
     with pool:
         rejection = {"decision": "không duyệt", "comment": "Bổ sung gương tổ Văn phòng"}
-        resume_flow_run(paused_run("D4", tag=tag), run_input=rejection)
-        second = paused_run("D4", round_=2, tag=tag)
+        resume_flow_run(paused_run("D4", tag), run_input=rejection)
+        second = paused_run("D4", tag, round_=2)
         drafts = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo")]
         assert len(drafts) == 2
         body = drafts[1].get_body(("plain",))
@@ -138,11 +138,11 @@ def test_the_clerk_enters_the_principals_word_with_thidua_approve(school: tuple[
                               text=True, timeout=120, check=False)
 
     with pool:
-        paused_run("D7", tag=tag)
+        paused_run("D7", tag)
         refused = approve("--reject", "Thiếu gương tổ Toán")
         assert refused.returncode == 0, refused.stdout + refused.stderr
         assert "không duyệt" in refused.stdout and PLAN.clerk.name in refused.stdout
-        paused_run("D7", round_=2, tag=tag)
+        paused_run("D7", tag, round_=2)
         body = [m for m in received(maildir) if str(m["Subject"]).startswith("[Dự thảo")][1].get_body(("plain",))
         assert body is not None and "Thiếu gương tổ Toán" in body.get_content()
         approved = approve("--by", "Nguyễn Văn Thư")
@@ -188,7 +188,7 @@ def test_the_principal_decides_by_replying_to_the_draft_and_nobody_else_can(pref
         now = schedule(PLAN, PLAN.deadline("D3")).send_at
         pool, future, tag = _send_in_background(settings, "D3", now)
         with pool:
-            paused_run("D3", tag=tag)
+            paused_run("D3", tag)
             (draft,) = _drafts_received(principal)
             assert draft["Subject"].startswith("[Dự thảo chờ phê duyệt]")
             impostor = "pho.hieutruong@lax.example.edu.vn"
@@ -198,11 +198,11 @@ def test_the_principal_decides_by_replying_to_the_draft_and_nobody_else_can(pref
             polls = workspace.emulator.log.count("gmail.users.threads.get")
             wait_for("two more polls of the draft's thread",
                      lambda: workspace.emulator.log.count("gmail.users.threads.get") >= polls + 2, 60)
-            assert paused_run("D3", timeout=1, tag=tag)
+            assert paused_run("D3", tag, timeout=1)
             assert not future.done()
             _reply(principal, f"{PLAN.signer.name} <{PLAN.signer.email}>", draft, "Không duyệt: thiếu tổ Toán",
                    draft["threadId"])
-            paused_run("D3", round_=2, tag=tag)
+            paused_run("D3", tag, round_=2)
             first, second = _drafts_received(principal)
             assert first == draft
             _reply(principal, PLAN.signer.email, second, "duyet", second["threadId"])

@@ -117,7 +117,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
     try:
         # 2. The late sends run at once, wait for the principal, and go out marked late.
         for deadline_id in ("D1", "D2"):
-            resume_flow_run(paused_run(deadline_id, timeout=240, tag=TAG), run_input=APPROVE)
+            resume_flow_run(paused_run(deadline_id, TAG, timeout=240), run_input=APPROVE)
         for deadline_id in ("D1", "D2"):
             _completed(deadline_id)
             assert len(_report_ids(handler.maildir, deadline_id)) == 1
@@ -142,7 +142,7 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
         for deadline_id in crashed:
             run_deployment(_send_deployment(SEED.id, deadline_id), parameters=parameters[deadline_id], timeout=0)
         for deadline_id in crashed:
-            resume_flow_run(paused_run(deadline_id, timeout=240, tag=TAG), run_input=APPROVE)
+            resume_flow_run(paused_run(deadline_id, TAG, timeout=240), run_input=APPROVE)
         assert len(handler.wait_held(240)) == len(crashed), "a report never reached the mail server"
         worker.kill()
         handler.release.set()
