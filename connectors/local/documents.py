@@ -448,9 +448,9 @@ def _unsafe_reaches(trees: Iterable[nodes.Template]) -> list[str]:
 
 
 def _checked(path: Path, context_keys: AbstractSet[str],
-             required: AbstractSet[str] = REQUIRED_PLACEHOLDERS) -> DocxTemplate:
-    """The opened template, once it is known to be a DOCX that uses only `context_keys` (and RENDERER_KEYS)
-    and every `required` placeholder."""
+             required: AbstractSet[str] = REQUIRED_PLACEHOLDERS) -> tuple[DocxTemplate, set[str]]:
+    """The opened template and the placeholders it uses, once it is known to be a DOCX that uses only
+    `context_keys` (and RENDERER_KEYS) and every `required` placeholder."""
     template = _open(path)
     environment = _TemplateEnvironment()
     try:
@@ -464,19 +464,19 @@ def _checked(path: Path, context_keys: AbstractSet[str],
         raise TemplateError(path, "có thẻ truy cập thuộc tính nội bộ (" + ", ".join(unsafe) + "), không được "
                                   "phép trong mẫu báo cáo. Hãy dùng đúng các trường ở templates/README.md.")
     slots = {name for name in used if is_table_key(name)}
-    if slots:  # the template's own tables stand for the code-built block
-        used = used | {"tables_block"}
+    # the template's own tables stand for the code-built block
+    satisfied = used | {"tables_block"} if slots else used
     unknown = sorted(used - set(context_keys) - RENDERER_KEYS - slots)
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         raise TemplateError(path, f"dùng trường {names} nhưng dữ liệu báo cáo không có trường này. Hãy sửa tên "
                                   f"trường trong Word theo danh sách ở templates/README.md.", unknown)
-    missing = sorted((set(required) | REQUIRED_FOR_TEMPLATE.get(path.name, frozenset())) - used)
+    missing = sorted((set(required) | REQUIRED_FOR_TEMPLATE.get(path.name, frozenset())) - satisfied)
     if missing:
         names = ", ".join("{{ " + name + " }}" for name in missing)
         raise TemplateError(path, f"thiếu trường bắt buộc {names} (báo cáo phải có đủ các thành phần theo Nghị "
                                   f"định 30/2020/NĐ-CP). Hãy thêm lại trường này theo templates/README.md.", missing)
-    return template
+    return template, set(used)
 
 
 def check_template(path: Path, context_keys: AbstractSet[str],
@@ -520,10 +520,9 @@ def charts_block(template: DocxTemplate, charts: Sequence[dict[str, Any]], work_
 
 def render_docx(template: Path, context: dict[str, Any], out: Path) -> Path:
     """Render `context` into `template` and save it as `out`; text is XML-escaped, so "&" and "<" stay literal."""
-    tpl = _checked(template, context.keys())
+    tpl, used = _checked(template, context.keys())
     data = _nfc(context)
     tables = data.get("tables", [])
-    used = tpl.get_undeclared_template_variables(jinja_env=_TemplateEnvironment())
     slots = table_slots(used, tables)
     data |= slots
     unplaced = [t for t in tables if t.get("key") not in slots]

@@ -27,6 +27,7 @@ from prefect.flow_runs import resume_flow_run
 
 from connectors.local.files import write_sample
 from connectors.local.smtp_server import message_ids_in
+from flows.deploy import ENGINE_JOB_VARIABLES
 from flows.settings import RunSettings
 from tests.prefect_server import free_port
 from thidua import mail
@@ -106,6 +107,8 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
         deployments = client.read_deployments(
             deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["thidua", SEED.id])))
     assert {d.name for d in deployments} == {f"{SEED.id}-{r.name}" for r in runs(SEED)}
+    # The worker starts the engine at once, not Prefect's workspace supervisor first (flows/deploy.py).
+    assert all(d.job_variables == ENGINE_JOB_VARIABLES for d in deployments)
     scheduled = {d.name: d.schedules[0].schedule for d in deployments if d.schedules}
     late_sends = {f"{SEED.id}-D1-send", f"{SEED.id}-D2-send"}
     assert late_sends.isdisjoint(scheduled)
