@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 import thidua_cli  # noqa: F401  (Prefect's defaults for a busy machine, set before Prefect is imported)
-from benchmarks import conversion, core, district, google_calls, prefect_overhead, startup
+from benchmarks import conversion, core, district, google_calls, prefect_overhead, startup, worker_runs
 
 BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "core": core.run,
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "district": district.run,
     "conversion": conversion.run,
     "startup": startup.run,
+    "worker_runs": worker_runs.run,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
