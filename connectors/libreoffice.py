@@ -38,10 +38,11 @@ HOST_LOCK, HOST_USED = "lock", "used"
 #: without its atexit (SIGKILL, a killed worker). A host's shared server: when nobody holds the host's lock (no
 #: conversion or start under way) and no conversion has ended for the idle time; it then strikes itself from
 #: the register before the lock is free again, so nobody adopts it as it dies. Either way the server removes its
-#: directory (profile included) and kills its own process group, LibreOffice included, instead of lingering.
+#: directory (profile and temporary files included) and LibreOffice's IPC socket, and kills its own process group,
+#: LibreOffice included, instead of lingering.
 _LAUNCHER = """
 import fcntl, json, os, shutil, signal, socket, sys, threading, time
-parent, idle, lock_path, used, register = int(sys.argv[1]), float(sys.argv[2]), *sys.argv[3:6]
+parent, idle, lock_path, used, register, pipe = int(sys.argv[1]), float(sys.argv[2]), *sys.argv[3:7]
 def stale():
     if parent:
         return os.getppid() != parent
@@ -66,9 +67,13 @@ def watch():
     while not stale():
         time.sleep(1)
     shutil.rmtree(os.getcwd(), ignore_errors=True)
+    try:
+        os.unlink(pipe)
+    except OSError:
+        pass
     os.killpg(0, signal.SIGKILL)
 threading.Thread(target=watch, daemon=True).start()
-sys.argv = ["unoserver", *sys.argv[6:]]
+sys.argv = ["unoserver", *sys.argv[7:]]
 import unoserver.server
 class _Clock:
     # unoserver sleeps a fixed 5 s after starting LibreOffice, then tries to connect every 2 s. Instead of the
@@ -92,6 +97,14 @@ class _Clock:
 unoserver.server.time = _Clock()
 sys.exit(unoserver.server.main())
 """
+
+
+def ipc_socket(profile: Path) -> Path:
+    """The socket a LibreOffice makes for its single-instance IPC, which a killed one leaves behind: always under
+    /tmp (its osl pipes ignore TMPDIR), named from its profile's URL as desktop/source/app/officeipcthread.cxx does
+    (the MD5 of the URL in UTF-16, each byte in hex without padding)."""
+    digest = hashlib.md5(profile.as_uri().encode("utf-16-le"), usedforsecurity=False).digest()
+    return Path("/tmp") / f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(f'{byte:x}' for byte in digest)}"
 
 
 class ServerUnavailable(Exception):
@@ -176,6 +189,7 @@ class Running:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
         shutil.rmtree(self.work, ignore_errors=True)
+        ipc_socket(self.work / "profile").unlink(missing_ok=True)
         if self.register is not None and _registered(self.register).get("pid") == self.pid:
             self.register.unlink(missing_ok=True)
 
@@ -207,7 +221,9 @@ class Server(Running):
         while uno_port == self.port:
             uno_port = _free_port()
         environment = {k: v for k, v in os.environ.items() if k not in {"PYTHONHOME", "VIRTUAL_ENV"}}
-        environment |= {"PYTHONPATH": str(_unoserver_path(self.work / "pythonpath")),
+        (self.work / "tmp").mkdir()
+        # LibreOffice's temporary files (an lu….tmp folder a start) go with the rest of its folder, not to /tmp.
+        environment |= {"PYTHONPATH": str(_unoserver_path(self.work / "pythonpath")), "TMPDIR": str(self.work / "tmp"),
                         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
         if host is None:
             self.register = None
@@ -216,6 +232,7 @@ class Server(Running):
             self.register = register_of(host, soffice)
             (host / HOST_USED).touch()  # the idle clock starts with the server
             watch = ["0", str(HOST_IDLE_SECONDS), str(host / HOST_LOCK), str(host / HOST_USED), str(self.register)]
+        watch.append(str(ipc_socket(self.work / "profile")))
         command = [python, "-c", _LAUNCHER, *watch, "--executable", soffice,
                    "--interface", "127.0.0.1", "--port", str(self.port),
                    "--uno-interface", "127.0.0.1", "--uno-port", str(uno_port),

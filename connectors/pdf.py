@@ -37,6 +37,7 @@ from connectors.libreoffice import (
     Running,
     Server,
     ServerUnavailable,
+    ipc_socket,
     register_of,
     turn,
     uno_python,
@@ -87,14 +88,17 @@ def convert_once(soffice: str, docx: Path, pdf: Path, timeout: float) -> None:
     if not docx.is_file():
         raise _failed(docx, "không có tệp")
     with tempfile.TemporaryDirectory(prefix="thidua-soffice-") as work:
-        command = [soffice, f"-env:UserInstallation={(Path(work) / 'profile').as_uri()}", "--headless",
+        profile = Path(work) / "profile"
+        command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                    "--norestore", "--nolockcheck", "--convert-to", "pdf", "--outdir", work, str(docx)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                   env={**os.environ, "TMPDIR": work})  # its temporary files go with the profile
         try:
             _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(process)
             process.communicate()
+            ipc_socket(profile).unlink(missing_ok=True)
             raise _timed_out(docx, timeout) from None
         produced = Path(work) / f"{docx.stem}.pdf"
         if process.returncode != 0 or not produced.is_file():

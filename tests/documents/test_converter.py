@@ -9,10 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
-from connectors.libreoffice import HOST_ENV
+from connectors.libreoffice import HOST_ENV, ipc_socket
 from connectors.local.documents import BuiltReport, pdf_text
 from connectors.pdf import ConversionTimeout, PdfConversionError, PdfConverter, convert_once, find_soffice
 
@@ -180,19 +181,26 @@ sys.stdin.read()
 @pytest.mark.parametrize("ending", ["exits", "killed"])
 def test_no_libreoffice_outlives_the_process_that_started_it(built: dict[str, BuiltReport], tmp_path: Path,
                                                              ending: str) -> None:
-    """At a normal exit atexit stops the server; when the process is SIGKILLed, the server's watchdog does."""
+    """At a normal exit atexit stops the server; when the process is SIGKILLed, the server's watchdog does. Nothing
+    of it is left in /tmp either: its temporary files were in its own folder, and its IPC socket is removed."""
     assert SOFFICE is not None
     child = subprocess.Popen([sys.executable, "-c", _CHILD, SOFFICE, str(built["D2"].docx), str(tmp_path / "x.pdf")],
                              cwd=ROOT, env=OWN_LIBREOFFICE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     pgid = int(child.stdout.readline())
-    assert any("soffice.bin" in line for line in _group(pgid))
+    office = [line for line in _group(pgid) if "soffice.bin" in line]
+    assert len(office) == 1
+    profile = Path(unquote(office[0].split("-env:UserInstallation=file://", 1)[1].split()[0]))
+    work = profile.parent
+    assert ipc_socket(profile).is_socket()
+    assert list((work / "tmp").glob("lu*.tmp")), "LibreOffice's temporary files are not in its own folder"
     if ending == "killed":
         child.kill()
     else:
         child.stdin.close()  # type: ignore[union-attr]
     assert child.wait(60) in (0, -signal.SIGKILL)
     assert _wait_gone(pgid, 20) == []
+    assert not work.exists() and not ipc_socket(profile).exists()
 
 
 def test_a_lock_left_by_a_libreoffice_killed_mid_write_does_not_stop_the_next_conversion(
