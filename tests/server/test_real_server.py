@@ -4,10 +4,14 @@ worker killed mid-delivery and restarted — one email, not zero and not two. En
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +44,7 @@ from .support import (
     STAFF,
     HoldingSmtpHandler,
     Worker,
+    descendants,
     paused_run,
     received,
     runs_in_state,
@@ -165,13 +170,26 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
         print(f"crash tests: {crash_counts} (emails, distinct Message-IDs)")
         assert len(message_ids_in(handler.maildir)) == len(list(handler.maildir.glob("*.eml")))
 
+        # 4. A run's own process killed (the worker lives on): the worker marks it crashed and runs the run's hook,
+        #    which tells the clerk. The worker starts the engine itself (flows/deploy.py), so it runs the hooks.
+        d3 = {"now": schedule(SEED, SEED.deadline("D3")).send_at.isoformat(), "settings": fast.model_dump(mode="json")}
+        run_deployment(_send_deployment(SEED.id, "D3"), parameters=d3, timeout=0)
+        _kill_engine(worker, paused_run("D3", TAG, timeout=240))
+        wait_for("the clerk's alert for D3", lambda: [m for m in received(handler.maildir) if str(m["Subject"])
+                                                      .endswith("Cảnh báo: hạn D3 – lượt chạy không hoàn thành")], 120)
+        assert len(runs_in_state("D3", StateType.CRASHED, TAG)) == 1
+        # ...and says so in the run's log, not that it failed to (it ran with no run context: flows/common.py).
+        wait_for("the hook's log line", lambda: "Đã gửi cảnh báo cho thư ký" in (tmp_path / "worker.log").read_text(
+            encoding="utf-8", errors="replace"), 30)
+        assert "Không gửi được cảnh báo" not in (tmp_path / "worker.log").read_text(encoding="utf-8", errors="replace")
+
         status = _thidua(env, "status", str(PLAN), "--out", str(out), "--as-of", "2024-06-08T09:00:00+07:00")
         assert "D4" in status.stdout and "đã gửi" in status.stdout
         _screenshot(env, str(env["PREFECT_API_URL"]).removesuffix("/api"), tmp_path)
     finally:
         worker.stop()
 
-    # 4. A moved date and a dropped reminder: re-deploying moves the schedule and leaves no stale deployment.
+    # 5. A moved date and a dropped reminder: re-deploying moves the schedule and leaves no stale deployment.
     moved = tmp_path / "plan.yaml"
     moved.write_text(PLAN.read_text(encoding="utf-8").replace("due_before: 2024-12-10", "due_before: 2024-12-17")
                      .replace("reminder_days: [7, 3]", "reminder_days: [5]"), encoding="utf-8")
@@ -184,6 +202,19 @@ def test_seed_plan_on_a_real_server_and_worker(prefect_api: Any, env: dict[str, 
     assert f"{SEED.id}-D9-reminder-5d" in names
     d9 = names[f"{SEED.id}-D9-send"].schedules
     assert len(d9) == 1 and d9[0].schedule.rrule.startswith("DTSTART:20241215T080000")  # type: ignore[union-attr]
+
+
+def _kill_engine(worker: Worker, run_id: uuid.UUID) -> None:
+    """SIGKILL the flow-run process the worker started for `run_id`, and nothing else (what it started, a
+    LibreOffice say, inherits its environment but not its command)."""
+    for pid in descendants(worker.pid):
+        with contextlib.suppress(OSError):
+            proc = Path(f"/proc/{pid}")
+            if b"prefect.engine" in (proc / "cmdline").read_bytes().split(b"\0") and \
+                    f"PREFECT__FLOW_RUN_ID={run_id}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                os.kill(pid, signal.SIGKILL)
+                return
+    raise AssertionError(f"no process of the worker runs {run_id}")
 
 
 def _screenshot(env: dict[str, str], ui_url: str, tmp_path: Path) -> None:
