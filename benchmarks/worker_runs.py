@@ -24,6 +24,7 @@ from connectors.local.files import write_sample
 from connectors.local.smtp_server import LoopbackSmtpServer
 from flows.settings import DEFAULT_PLAN, REPO_ROOT, RunSettings
 from tests.prefect_server import pointing_at, serving_prefect
+from tests.server.support import descendants
 from thidua.calendar import schedule
 from thidua.plan import parse_plan
 
@@ -42,8 +43,7 @@ def _wait_reaped(pid: int, timeout: float = 60) -> None:
     """Until the worker has no child left: a finished run's process is reaped, its CPU counted in the worker's."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        children = [c for task in Path(f"/proc/{pid}/task").glob("*/children") for c in task.read_text().split()]
-        if not children:
+        if not descendants(pid):
             return
         time.sleep(0.2)
     raise TimeoutError("the worker's flow-run process did not end")
@@ -111,6 +111,7 @@ def _deploy(ways: dict[str, dict[str, str]], settings: RunSettings) -> dict[str,
     from prefect.client.schemas.actions import WorkPoolCreate
 
     from flows.deadline import deadline_flow
+    from flows.deploy import PULL_STEPS
 
     names = {}
     with get_client(sync_client=True) as client:
@@ -120,7 +121,7 @@ def _deploy(ways: dict[str, dict[str, str]], settings: RunSettings) -> dict[str,
             client.create_deployment(
                 flow_id=flow_id, name=f"benchmark-{n}", entrypoint="flows/deadline.py:deadline_flow",
                 path=str(REPO_ROOT), work_pool_name=POOL, parameters={"settings": settings.model_dump(mode="json")},
-                pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
+                pull_steps=PULL_STEPS,
                 job_variables=job_variables, enforce_parameter_schema=False)
             names[way] = f"{deadline_flow.name}/benchmark-{n}"
     return names

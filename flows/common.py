@@ -11,6 +11,7 @@ scheduled check run (flows/check.py) is for.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from email.utils import make_msgid
 from functools import lru_cache
@@ -81,9 +82,13 @@ def plan_now(plan: Plan, now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else dt.datetime.now(ZoneInfo(plan.timezone))
 
 
-def send_clerk_alert(settings: RunSettings, plan: Plan, subject: str, body: str) -> str:
-    """An alert to the clerk only (the allow-list is the clerk's address); repeated alerts are harmless. Needs no
-    run context: a worker runs a crashed run's hooks outside any run."""
+# A run's logger, or a crashed run's outside the run (a worker runs its hooks).
+RunLogger = logging.Logger | logging.LoggerAdapter[Any]
+
+
+def send_clerk_alert(settings: RunSettings, plan: Plan, subject: str, body: str, log: RunLogger) -> str:
+    """An alert to the clerk only (the allow-list is the clerk's address), said in `log`; repeated alerts are
+    harmless. Needs no run context: a worker runs a crashed run's hooks outside any run."""
     message = build_notice(
         sender=plan.delivery.sender, sender_name=plan.delivery.sender_name, recipients=[plan.clerk.email],
         allow_list=[plan.clerk.email], subject=f"[{plan.school.name}] {subject}", body=body,
@@ -91,15 +96,14 @@ def send_clerk_alert(settings: RunSettings, plan: Plan, subject: str, body: str)
         header_date=dt.datetime.now(ZoneInfo(plan.timezone)),
     )
     mailer(settings, plan).send(message)
+    log.warning("Đã gửi cảnh báo cho thư ký: %s", subject)
     return str(message["Message-ID"])
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def email_clerk(settings: RunSettings, plan: Plan, subject: str, body: str) -> str:
     """The clerk's alert as a step of the run: retried, and said in the run's log."""
-    message_id = send_clerk_alert(settings, plan, subject, body)
-    get_run_logger().warning("Đã gửi cảnh báo cho thư ký: %s", subject)
-    return message_id
+    return send_clerk_alert(settings, plan, subject, body, get_run_logger())
 
 
 # Runs that already told the clerk precisely what went wrong (e.g. no approval), so the hook does not repeat it
@@ -124,8 +128,6 @@ def alert_clerk_on_failure(flow: Any, flow_run: FlowRun, state: State[Any]) -> N
             + (f"Báo cáo phải đến nơi nhận trước ngày {due:%d/%m/%Y}.\n" if due else "")
             + "Hãy mở Prefect UI để xem nhật ký, khắc phục rồi chạy lại.\n"
         )
-        subject = f"Cảnh báo: hạn {deadline_id} – lượt chạy không hoàn thành"
-        send_clerk_alert(settings, plan, subject, body)
-        logger.warning("Đã gửi cảnh báo cho thư ký: %s", subject)
+        send_clerk_alert(settings, plan, f"Cảnh báo: hạn {deadline_id} – lượt chạy không hoàn thành", body, logger)
     except Exception as error:  # a hook must never hide the run's own failure
         logger.error("Không gửi được cảnh báo cho thư ký: %s", error)

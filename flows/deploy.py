@@ -47,6 +47,8 @@ LATE_TAG = "trễ hạn"
 # engine is started at once and runs the pull step itself as it loads the flow. The interpreter is the deploying
 # one, as the pull step's folder is the deploying checkout: a worker host runs the same installation.
 ENGINE_JOB_VARIABLES = {"command": shlex.join([sys.executable, "-m", "prefect.engine"])}
+# Where every deployment runs: in the deploying checkout, which a worker host has at the same path.
+PULL_STEPS = [{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}]
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ async def deploy_plan(plan: Plan, settings: RunSettings, work_pool: str, now: dt
                 schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(run.at, plan.timezone))],
                 tags=["thidua", plan.id, run.kind.value, *([LATE_TAG if timing.late else timing.word] if late else [])],
                 description=f"{run.label}: {run.at:%H:%M %d/%m/%Y} ({plan.timezone})",
-                pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
+                pull_steps=PULL_STEPS,
                 job_variables=ENGINE_JOB_VARIABLES, enforce_parameter_schema=False,
             )
             if not late:
@@ -160,7 +162,7 @@ async def deploy_rollups(schools: list[RunSettings], work_pool: str, now: dt.dat
                 parameter_openapi_schema=parameter_schema(rollup_flow.fn).model_dump_for_openapi(),
                 schedules=[] if late else [DeploymentScheduleCreate(schedule=one_off_schedule(at, base.timezone))],
                 tags=["thidua", ROLLUP_ID], description=f"Tổng hợp toàn quận hạn {item.id}: {at:%H:%M %d/%m/%Y}",
-                pull_steps=[{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO_ROOT)}}],
+                pull_steps=PULL_STEPS,
                 job_variables=ENGINE_JOB_VARIABLES, enforce_parameter_schema=False,
             )
             done.append((name, at, not late))
