@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -81,6 +82,7 @@ class LedgerError(Exception):
 # SQLite's primary result codes for "database or disk is full" and for an I/O error (which a write refused by the
 # file-size limit, EFBIG, becomes); PostgreSQL's SQLSTATE disk_full.
 _SQLITE_FULL, _SQLITE_IOERR, _PG_DISK_FULL = 13, 10, "53100"
+_SQLITE_BUSY = 5
 
 
 def _disk_full(error: DBAPIError, engine: Engine) -> bool:
@@ -112,6 +114,26 @@ def _sync_url(url: str) -> sa.URL:
     return parsed
 
 
+def _enter_wal(dbapi_connection: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switches the file to WAL, waiting for other connections as the busy timeout says.
+
+    A fresh file's switch needs its exclusive lock. When several workers open it at once, SQLite refuses one of
+    them at once with SQLITE_BUSY, without calling the busy handler, because waiting could deadlock (sqlite.org,
+    "Register A Callback To Handle SQLITE_BUSY Errors"); so the switch is tried again here. Once the file is in
+    WAL, which lasts, the statement takes no lock.
+    """
+    give_up = time.monotonic() + busy_timeout
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            busy = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_BUSY
+            if not busy or time.monotonic() >= give_up:
+                raise
+            time.sleep(0.01)
+
+
 def _engine(url: str, busy_timeout: float) -> Engine:
     parsed = _sync_url(url)
     # NullPool everywhere: a connection per call, so the ledger is safe to use after fork, holds no SQLite file
@@ -124,7 +146,7 @@ def _engine(url: str, busy_timeout: float) -> Engine:
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
-        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        _enter_wal(dbapi_connection, busy_timeout)
         dbapi_connection.execute("PRAGMA synchronous = FULL")
 
     @sa.event.listens_for(engine, "begin")

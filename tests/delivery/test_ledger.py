@@ -4,8 +4,10 @@ offsets. Tests taking `ledger` or `ledger_url` run on both; those taking `postgr
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 import uuid
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -183,6 +185,27 @@ def test_workers_opening_a_fresh_ledger_at_once_all_get_its_tables(ledger_url: s
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes) == ["owned"] + ["seen"] * (racers - 1)
+
+
+def test_a_fresh_sqlite_file_another_connection_is_writing_waits_for_it_instead_of_failing(tmp_path: Path) -> None:
+    """The race above, made certain: while another connection holds the write lock of a file not yet in WAL,
+    SQLite refuses the switch to WAL at once, without its busy handler (CI saw it once in the racing test).
+    Opening the ledger must wait for the writer, as the busy timeout says, and then work."""
+    path = tmp_path / "ledger.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE written_first (x)")
+    committer = threading.Timer(0.3, writer.execute, ("COMMIT",))
+    committer.start()
+    try:
+        ledger = SqlLedger(f"sqlite:///{path}", busy_timeout=10)
+        assert ledger.begin(KEY, MESSAGE_ID, (DISTRICT,)).owned
+        ledger.dispose()
+    finally:
+        committer.join()
+        writer.close()
+    with closing(sqlite3.connect(path)) as reader:
+        assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def _race_numbers(url: str, worker: int, count: int, barrier: Barrier,
