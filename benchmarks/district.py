@@ -11,6 +11,11 @@ the ephemeral SQLite server answered 503s under 60 schools at once — it is the
 
 The emulator's quota windows are a minute long, so the run waits one window after the burst before it starts.
 
+The row also splits the district run's CPU: the product's (this process without the emulator's threads, the
+Prefect server, PostgreSQL) and Google's stand-in's (the emulator's threads and its LibreOffice), with the
+product's floor on this machine: its CPU over the cores. When that floor is above the quota floor, this machine,
+not Google, sets the pace.
+
 The district run's row also gives the floor Google's quotas set for the calls it made (`quota_floor`): for each
 bucket of connectors/google/quotas.py, per project and per delegated user, the windows its units need beyond the
 first; the run's wall time over that floor is how far the district is from being limited by Google, not by us.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import re
 import tempfile
 import time
 from collections import Counter
@@ -43,6 +49,7 @@ from flows.settings import RunSettings
 from sample_data.generator import staff_counts
 from tests.postgres import find_bindir, temporary_cluster
 from tests.prefect_server import pointing_at, serving_prefect
+from tests.server.support import descendants
 from thidua.district import school_variants
 from thidua.mail import report_message_id
 from thidua.plan import parse_plan
@@ -88,6 +95,34 @@ def quota_floor(entries: list[LogEntry], quotas: WorkspaceQuotas = DEFAULT_QUOTA
         if limit.per_user:
             floors.append((max(0, -(-units // limit.per_user) - 1) * limit.window_seconds, f"{bucket} ({user})"))
     return max(floors, key=lambda floor: floor[0])
+
+
+_KINDS = (("emulator's LibreOffice", re.compile(r"soffice")), ("Prefect server", re.compile(r"prefect server")),
+          ("PostgreSQL", re.compile(r"postgres")))
+
+
+def cpu_by_kind(workspace: GoogleDemo) -> Counter[str]:
+    """CPU seconds used so far by this process's parts and by each kind of process under it."""
+    times = os.times()
+    emulator = workspace.emulator.cpu_seconds()
+    used = Counter({"this process, emulator's threads": emulator,
+                    "this process, the product": times.user + times.system - emulator})
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in descendants(os.getpid()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone since the listing
+            continue
+        kind = next((name for name, pattern in _KINDS if pattern.search(command)), "other")
+        used[kind] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def product_cpu(used: Counter[str]) -> float:
+    """What real Google would leave on the district's machines: everything but the emulator and its LibreOffice."""
+    return sum(seconds for kind, seconds in used.items()
+               if kind not in ("this process, emulator's threads", "emulator's LibreOffice"))
 
 
 def burst(workspace: GoogleDemo, throttled: bool) -> dict[str, Any]:
@@ -152,10 +187,13 @@ def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
         rows.append(burst(workspace, throttled=True))
         time.sleep(QUOTA_WINDOW_SECONDS)
         calls, limited = workspace.api_calls(), workspace.rate_limited()
+        cpu_before = cpu_by_kind(workspace)
         started_at, start = time.time(), time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
             district = run_district(workspace.schools, rollup_to="", progress=bar, parallel=parallel)
         seconds = time.perf_counter() - start
+        used = cpu_by_kind(workspace)
+        used.subtract(cpu_before)
         calls, limited = workspace.api_calls() - calls, workspace.rate_limited() - limited
         floor, bucket = quota_floor([e for e in workspace.emulator.log.entries() if e.time >= started_at])
         ids = sent_message_ids(workspace)
@@ -168,5 +206,9 @@ def _measure(schools: int, staff: int, parallel: int) -> list[dict[str, Any]]:
                      "429s": limited, "emails": sum(reports.values()), "distinct_message_ids": len(reports),
                      "missing": len(expected - set(reports)), "other_emails": sum(ids.values()) - sum(reports.values()),
                      "seconds": seconds, "quota_floor_seconds": floor, "floor_set_by": bucket,
-                     "ratio_to_quota_floor": seconds / floor if floor else "∞ (no bucket past one window)"})
+                     "ratio_to_quota_floor": seconds / floor if floor else "∞ (no bucket past one window)",
+                     "cpu_product_s": product_cpu(used), "cpu_emulator_s": sum(used.values()) - product_cpu(used),
+                     "product_cpu_floor_s": product_cpu(used) / (os.cpu_count() or 1)})
+        print("CPU seconds of the district run by part:",
+              ", ".join(f"{kind} {seconds:,.1f}" for kind, seconds in used.most_common()))
     return rows
