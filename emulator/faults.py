@@ -24,6 +24,9 @@ class FaultRule(BaseModel):
     statuses: list[Literal[429, 500, 503]] = Field(default_factory=lambda: _default_statuses())
     latency_ms: int = Field(0, ge=0)
     drop_rate: float = Field(0.0, ge=0.0, le=1.0)
+    # The Retry-After an injected 429 carries, as a quota 429 does; None sends none (a test of the backoff's shape
+    # that must not sleep a whole second per fault).
+    retry_after_seconds: int | None = Field(1, ge=0)
 
     def applies_to(self, method_id: str) -> bool:
         return "*" in self.methods or method_id in self.methods
@@ -34,6 +37,7 @@ class Fault:
     latency_s: float = 0.0
     status: int | None = None
     drop: bool = False
+    retry_after_seconds: int | None = None
 
 
 @dataclass
@@ -68,5 +72,5 @@ class FaultInjector:
                 if rule.drop_rate and self._rng.random() < rule.drop_rate:
                     return Fault(latency, None, True)
                 if rule.error_rate and self._rng.random() < rule.error_rate:
-                    return Fault(latency, self._rng.choice(rule.statuses), False)
+                    return Fault(latency, self._rng.choice(rule.statuses), False, rule.retry_after_seconds)
         return Fault(latency)

@@ -214,13 +214,13 @@ def _quota_error(api: str, exhausted: Exhausted, method_id: str) -> GoogleError:
     return GoogleError(429, message, reason="rateLimitExceeded", details=details, headers=headers)
 
 
-def _fault_error(status: int, method_id: str) -> GoogleError:
+def _fault_error(status: int, retry_after_seconds: int | None) -> GoogleError:
     if status == 429:
         return GoogleError(
             429,
             "Resource has been exhausted (e.g. check quota).",
             reason="rateLimitExceeded",
-            headers={"Retry-After": "1"},
+            headers={} if retry_after_seconds is None else {"Retry-After": str(retry_after_seconds)},
         )
     if status == 500:
         return GoogleError(500, "Internal error encountered.", reason="backendError")
@@ -440,7 +440,7 @@ class WorkspaceEmulator:
                 await self._drop(request, match.method.id)
                 return Response(status_code=500)
             if fault.status is not None:
-                raise _fault_error(fault.status, match.method.id)
+                raise _fault_error(fault.status, fault.retry_after_seconds)
             grant = self._authenticate(request, match)
             user = grant.user
             quota_user = request.query_params.get("quotaUser") or grant.user

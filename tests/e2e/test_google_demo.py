@@ -140,13 +140,15 @@ def test_twenty_percent_injected_429_and_503_still_deliver_every_report_once(
         tmp_path: Path, prefect_api: PrefectServer, monkeypatch: pytest.MonkeyPatch) -> None:
     plan = parse_plan(PLAN.read_text(encoding="utf-8"))
     # The backoff's shape, not its seconds, is under test here (tests/google/test_retry_policy.py pins the
-    # seconds): Google's 1-2-4 s waits slept 37 s of this test's 63.
+    # seconds, and that Retry-After is honoured): Google's 1-2-4 s waits slept 37 s of this test's 63, and the
+    # injected 429s' Retry-After of 1 s, 11 s of its 30.
     monkeypatch.setattr(google_api, "GoogleApi", functools.partial(google_api.GoogleApi, policy=QUICK_RETRIES))
     # Every kind of call a report makes: reads, a chart (upload, share, delete), the annual report's two cuts of
     # the same rows, copy, batchUpdate, export, the sent-folder look-up and the send. More deadlines repeat them.
     chosen = [item for item in calendar(plan) if item.id in FAULTED]
     with google_workspace(plan, tmp_path, seed=2024, staff=40) as workspace:
-        workspace.emulator.faults.configure([FaultRule(methods=["*"], error_rate=0.2, statuses=[429, 503])], seed=7)
+        workspace.emulator.faults.configure([FaultRule(methods=["*"], error_rate=0.2, statuses=[429, 503],
+                                                       retry_after_seconds=None)], seed=7)
         for item in chosen:
             deadline_flow(workspace.settings, item.id, item.send_at, auto_approve=True)
         failed = sum(1 for e in workspace.emulator.log.entries() if e.status in (429, 503))

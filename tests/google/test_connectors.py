@@ -141,16 +141,22 @@ def test_under_scoped_token_names_the_scope(workspace: WorkspaceClients, plan: P
 
 def test_429_is_retried_after_the_servers_retry_after(workspace: WorkspaceClients, plan: Plan,
                                                       emulator: WorkspaceEmulator) -> None:
-    waits: list[float] = []
-    api = GoogleApi(sleep=waits.append)
-    emulator.faults.configure([FaultRule(methods=["gmail.users.messages.list"], error_rate=1.0, statuses=[429])])
-    try:
-        with pytest.raises(Exception, match="429"):
-            GmailMailer(workspace.service("gmail", "v1"), api).outbox.contains("<x@y>")
-    finally:
-        emulator.faults.configure([])
-    assert len(waits) == api.policy.attempts - 1
-    assert api.retries["gmail.users.messages.list"] == api.policy.attempts - 1
+    def waits_for(retry_after_seconds: int | None) -> list[float]:
+        waits: list[float] = []
+        api = GoogleApi(sleep=waits.append)
+        emulator.faults.configure([FaultRule(methods=["gmail.users.messages.list"], error_rate=1.0, statuses=[429],
+                                             retry_after_seconds=retry_after_seconds)])
+        try:
+            with pytest.raises(Exception, match="429"):
+                GmailMailer(workspace.service("gmail", "v1"), api).outbox.contains("<x@y>")
+        finally:
+            emulator.faults.configure([])
+        assert len(waits) == api.policy.attempts - 1
+        assert api.retries["gmail.users.messages.list"] == api.policy.attempts - 1
+        return waits
+
+    assert min(waits_for(30)) >= 30  # longer than the backoff's own first waits
+    assert min(waits_for(None)) < 30  # without the header, the backoff alone
 
 
 def test_gmail_send_survives_dropped_connections_and_sends_once(workspace: WorkspaceClients, plan: Plan,
