@@ -14,8 +14,8 @@ The emulator's quota windows are a minute long, so the run waits one window afte
 
 The row also splits the district run's CPU: the product's (the district's process, the Prefect server,
 PostgreSQL, and this process's threads other than the emulator's) and Google's stand-in's (the emulator's threads
-and its LibreOffice), with the product's floor on this machine: its CPU over the cores. When that floor is above the quota floor, this machine,
-not Google, sets the pace.
+and its LibreOffice), with the product's floor on this machine: its CPU over the cores. When that floor is above
+the quota floor, this machine, not Google, sets the pace.
 
 The district run's row also gives the floor Google's quotas set for the calls it made (`quota_floor`): for each
 bucket of connectors/google/quotas.py, per project and per delegated user, the windows its units need beyond the
