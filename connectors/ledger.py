@@ -85,11 +85,16 @@ _SQLITE_FULL, _SQLITE_IOERR, _PG_DISK_FULL = 13, 10, "53100"
 _SQLITE_BUSY = 5
 
 
+def _sqlite_code(error: sqlite3.Error) -> int:
+    """SQLite's primary result code for the error (the extended code's low byte)."""
+    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
 def _disk_full(error: DBAPIError, engine: Engine) -> bool:
     """Whether the database refused a write for want of room."""
     original = error.orig
     if isinstance(original, sqlite3.Error):
-        code = (getattr(original, "sqlite_errorcode", 0) or 0) & 0xFF
+        code = _sqlite_code(original)
         folder = Path(engine.url.database or ".").resolve().parent
         return code == _SQLITE_FULL or (code == _SQLITE_IOERR and no_room(folder))
     return getattr(original, "sqlstate", None) == _PG_DISK_FULL
@@ -128,8 +133,7 @@ def _enter_wal(dbapi_connection: sqlite3.Connection, busy_timeout: float) -> Non
             dbapi_connection.execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as error:
-            busy = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_BUSY
-            if not busy or time.monotonic() >= give_up:
+            if _sqlite_code(error) != _SQLITE_BUSY or time.monotonic() >= give_up:
                 raise
             time.sleep(0.01)
 
