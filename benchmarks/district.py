@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextvars
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from benchmarks.process_cpu import command_line, kind_of, own_cpu, stat_fields
 from connectors.backends import google_backend
 from connectors.google import endpoints
 from connectors.google.auth import ENV_VAR, SCOPES, load_credentials
@@ -101,32 +101,28 @@ def quota_floor(entries: list[LogEntry], quotas: WorkspaceQuotas = DEFAULT_QUOTA
     return max(floors, key=lambda floor: floor[0])
 
 
-_KINDS = (("emulator's LibreOffice", re.compile(r"soffice")), ("Prefect server", re.compile(r"prefect server")),
-          ("PostgreSQL", re.compile(r"postgres")))
+EMULATOR_THREADS = "this process, emulator's threads"
+# The only LibreOffice under the benchmark is the emulator's (Google's PDF export): the Google path converts nothing.
+GOOGLES_WORK = (EMULATOR_THREADS, "LibreOffice", "LibreOffice launcher")
 
 
 def cpu_by_kind(workspace: GoogleDemo) -> Counter[str]:
-    """CPU seconds used so far by this process's parts and by each kind of process under it."""
+    """CPU seconds used so far by this process's parts and by each kind of process under it (process_cpu.KINDS)."""
     times = os.times()
     emulator = workspace.emulator.cpu_seconds()
-    used = Counter({"this process, emulator's threads": emulator,
-                    "this process, the product": times.user + times.system - emulator})
-    ticks = os.sysconf("SC_CLK_TCK")
+    used = Counter({EMULATOR_THREADS: emulator, "this process, the product": times.user + times.system - emulator})
     for pid in descendants(os.getpid()):
         try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields, command = stat_fields(pid), command_line(pid)
         except OSError:  # gone since the listing
             continue
-        kind = next((name for name, pattern in _KINDS if pattern.search(command)), "other")
-        used[kind] += (int(fields[11]) + int(fields[12])) / ticks
+        used[kind_of(command)] += own_cpu(fields)
     return used
 
 
 def product_cpu(used: Counter[str]) -> float:
     """What real Google would leave on the district's machines: everything but the emulator and its LibreOffice."""
-    return sum(seconds for kind, seconds in used.items()
-               if kind not in ("this process, emulator's threads", "emulator's LibreOffice"))
+    return sum(seconds for kind, seconds in used.items() if kind not in GOOGLES_WORK)
 
 
 def burst(workspace: GoogleDemo, throttled: bool) -> dict[str, Any]:
@@ -173,8 +169,8 @@ def run_district_apart(schools: list[RunSettings], parallel: int) -> tuple[list[
         asked, answer = Path(folder) / "schools.json", Path(folder) / "outcomes.json"
         asked.write_text(json.dumps([s.model_dump(mode="json") for s in schools]), encoding="utf-8")
         env = {**os.environ, "PREFECT_LOGGING_TO_API_ENABLED": "false"}
-        if PREFECT_API_URL.value():  # this process's server (a fresh process would start an ephemeral one)
-            env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+        if server := PREFECT_API_URL.value():  # this process's server (a fresh process would start an ephemeral one)
+            env["PREFECT_API_URL"] = str(server)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "benchmarks.district", str(asked), str(parallel), str(answer)],
                        env=env, check=True)

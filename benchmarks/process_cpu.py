@@ -42,22 +42,37 @@ class Seen:
     cpu: float
 
 
+def stat_fields(pid: int | str) -> list[str]:
+    """/proc/PID/stat's fields after the command name (which may hold spaces): utime is [11], stime [12], the
+    reaped children's [13] and [14], the start time [19]. OSError when the process is gone."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def command_line(pid: int | str) -> str:
+    """The process's command line, its arguments joined by spaces. OSError when the process is gone."""
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+
+
+def own_cpu(fields: list[str]) -> float:
+    """The CPU seconds a process has used itself (user and system), from its stat_fields."""
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
 def _sample(into: dict[tuple[str, str], Seen], before: set[tuple[str, str]]) -> None:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            fields, command = stat_fields(entry), command_line(entry)
         except OSError:
             continue
         key = (entry, fields[19])  # pid and start time: a reused pid is another process
         if key in before:
             continue
         seen = into.setdefault(key, Seen(command, 0.0))
-        seen.cpu = (int(fields[11]) + int(fields[12])) / TICKS
+        seen.cpu = own_cpu(fields)
         seen.command = command or seen.command
 
 

@@ -10,7 +10,6 @@ plan and data, runs one after another, each way alternately.
 from __future__ import annotations
 
 import contextlib
-import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.process_cpu import TICKS, stat_fields
 from connectors.local.files import write_sample
 from connectors.local.smtp_server import LoopbackSmtpServer
 from flows.settings import DEFAULT_PLAN, REPO_ROOT, RunSettings
@@ -30,13 +30,11 @@ from thidua.plan import parse_plan
 
 POOL = "thidua-benchmark"
 DEADLINES = ("D2", "D5")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _tree_cpu(pid: int) -> float:
     """The process's own CPU and its reaped children's (the flow runs the worker started and waited for)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / TICKS
+    return sum(int(v) for v in stat_fields(pid)[11:15]) / TICKS
 
 
 def _wait_reaped(pid: int, timeout: float = 60) -> None:
